@@ -1,0 +1,340 @@
+/*
+ * kigen.h — the one public header of kigen (期限), a rules engine for the
+ * lifetimes of My Number cards and their JPKI certificates.
+ *
+ * Conventions (after Lua's and SQLite's C APIs):
+ *  - every name starts with kigen_ / KIGEN_;
+ *  - handles are opaque; every call that can fail returns a kigen_status;
+ *  - a handle keeps the message of its last failure (kigen_errmsg and
+ *    friends); the text is owned by the handle and valid until the next
+ *    call on it;
+ *  - each function's comment says who owns what it returns and whether it
+ *    may be called from several threads at once.
+ */
+#ifndef KIGEN_H
+#define KIGEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kigen_version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define KIGEN_API
+#elif defined(__GNUC__)
+#define KIGEN_API __attribute__((visibility("default")))
+#else
+#define KIGEN_API
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Versions                                                            */
+/* ------------------------------------------------------------------ */
+
+/* The library's version as "MAJOR.MINOR.PATCH"; a static string. */
+KIGEN_API const char *kigen_version(void);
+/* The library's KIGEN_VERSION_NUM. Compare it with the macro a program
+ * was compiled against to detect a header/library mismatch at run time,
+ * as lua_checkversion does. */
+KIGEN_API int kigen_version_num(void);
+/* KIGEN_OK when the linked library can serve a program compiled with the
+ * header's KIGEN_VERSION_NUM (same major, library minor >= header minor),
+ * KIGEN_EVERSION otherwise. Use: kigen_check_version(KIGEN_VERSION_NUM). */
+KIGEN_API int kigen_check_version(int compiled_num);
+
+/* ------------------------------------------------------------------ */
+/* Status codes                                                        */
+/* ------------------------------------------------------------------ */
+
+typedef enum kigen_status {
+    KIGEN_OK = 0,
+    KIGEN_EINVAL = 1,    /* an argument is out of its domain */
+    KIGEN_ENOMEM = 2,    /* the allocator refused */
+    KIGEN_EPARSE = 3,    /* text could not be read as the expected form */
+    KIGEN_ERANGE = 4,    /* a date or number outside the supported range */
+    KIGEN_ENOTFOUND = 5, /* no fact, param, rule or output of that name */
+    KIGEN_ETYPE = 6,     /* a value of the wrong type */
+    KIGEN_ELOAD = 7,     /* a rule file has errors: see the diagnostics */
+    KIGEN_EIO = 8,       /* a file could not be read */
+    KIGEN_EEVAL = 9,     /* evaluation gave an error value (see errmsg) */
+    KIGEN_EVERSION = 10, /* library and header versions do not match */
+    KIGEN_ECARD = 11,    /* card or reader failure (see kigen_card_errmsg) */
+    KIGEN_ELUA = 12      /* a policy script failed */
+} kigen_status;
+
+/* A short English name for a status ("KIGEN_EPARSE: cannot parse"). Static. */
+KIGEN_API const char *kigen_status_str(int status);
+
+/* ------------------------------------------------------------------ */
+/* Memory                                                              */
+/* ------------------------------------------------------------------ */
+
+/* The host's allocator, with lua_Alloc's contract: nsize == 0 frees ptr
+ * and returns NULL; otherwise behaves like realloc(ptr, nsize) (osize is
+ * the block's old size, 0 for a new block). NULL means "use malloc". */
+typedef void *(*kigen_alloc_fn)(void *ud, void *ptr, size_t osize, size_t nsize);
+
+/* ------------------------------------------------------------------ */
+/* Calendar: proleptic Gregorian civil dates 0001-01-01 … 9999-12-31    */
+/* All calendar functions are pure and thread-safe.                    */
+/* ------------------------------------------------------------------ */
+
+/* A civil date as a day number: 1 = 0001-01-01 (Rata Die). Day numbers
+ * make "the day after" and "days between" plain integer arithmetic. */
+typedef int32_t kigen_date;
+
+#define KIGEN_DATE_MIN 1       /* 0001-01-01 */
+#define KIGEN_DATE_MAX 3652059 /* 9999-12-31 */
+
+/* What to do when a month or year addition lands on a day that its month
+ * does not have (Jan 31 + 1 month). There is no default: each caller
+ * names one, because the law names one. */
+typedef enum kigen_eom {
+    KIGEN_EOM_CLAMP = 0, /* the month's last day (民法143条2項 ただし書) */
+    KIGEN_EOM_ROLL = 1   /* the 1st of the following month */
+} kigen_eom;
+
+/* Which day is the birthday of a person born on 29 February in a common
+ * year (SPEC.md D2 / U1). */
+typedef enum kigen_feb29 {
+    KIGEN_FEB29_FEB28 = 0,
+    KIGEN_FEB29_MAR1 = 1
+} kigen_feb29;
+
+/* How an age is reckoned (SPEC.md D3 / U3). */
+typedef enum kigen_age_method {
+    /* 年齢計算ニ関スル法律 with 民法143条: age N is attained at the end of
+     * the day before the Nth anniversary, so on a given day the person is
+     * already N on the whole day before the birthday. */
+    KIGEN_AGE_ACT = 0,
+    /* The plain birthday rule: N from the birthday itself. */
+    KIGEN_AGE_BIRTHDAY = 1
+} kigen_age_method;
+
+typedef enum kigen_era_style {
+    KIGEN_ERA_KANJI = 0, /* 令和4年4月1日, 令和元年5月1日 */
+    KIGEN_ERA_SHORT = 1  /* R4.4.1 */
+} kigen_era_style;
+
+/* Build a day number from year, month (1–12) and day. KIGEN_ERANGE when
+ * the year is outside 1–9999, KIGEN_EINVAL when the month or day does not
+ * exist (2023-02-29). */
+KIGEN_API int kigen_date_from_ymd(int y, int m, int d, kigen_date *out);
+/* Split a valid day number. Out-of-range input yields 0/0/0. */
+KIGEN_API void kigen_date_to_ymd(kigen_date date, int *y, int *m, int *d);
+/* Is the day number inside 0001-01-01 … 9999-12-31? */
+KIGEN_API int kigen_date_valid(kigen_date date);
+KIGEN_API int kigen_is_leap_year(int y);
+/* Days in month m of year y; 0 for a month outside 1–12. */
+KIGEN_API int kigen_days_in_month(int y, int m);
+
+/* Parse a date: ISO "YYYY-MM-DD" (exactly four-digit year), or a Japanese
+ * era date: "令和4年4月1日", "令和元年5月1日", "R4.4.1", "H31.4.30",
+ * "S64.1.7" (M/T/S/H/R and 明治/大正/昭和/平成/令和). len may be
+ * (size_t)-1 for a NUL-terminated string. On failure returns KIGEN_EPARSE
+ * (form), KIGEN_EINVAL (no such day, or not a day of that era) or
+ * KIGEN_ERANGE, and writes a one-line English reason into err (errlen
+ * bytes, always NUL-terminated) when err is not NULL. */
+KIGEN_API int kigen_date_parse(const char *text, size_t len, kigen_date *out, char *err,
+                               size_t errlen);
+/* Write "YYYY-MM-DD" and a NUL into buf (11 bytes). */
+KIGEN_API int kigen_date_format_iso(kigen_date date, char *buf, size_t buflen);
+/* Write the date in a Japanese era (明治6年1月1日 onwards). KIGEN_ERANGE
+ * before 1873-01-01, when Japan still used the lunisolar calendar. buf
+ * needs 32 bytes for every style. */
+KIGEN_API int kigen_date_format_era(kigen_date date, kigen_era_style style, char *buf,
+                                    size_t buflen);
+
+/* Add n days, months or years. KIGEN_ERANGE when the result leaves the
+ * supported range. */
+KIGEN_API int kigen_date_add_days(kigen_date date, int64_t n, kigen_date *out);
+KIGEN_API int kigen_date_add_months(kigen_date date, int64_t n, kigen_eom eom, kigen_date *out);
+KIGEN_API int kigen_date_add_years(kigen_date date, int64_t n, kigen_eom eom, kigen_date *out);
+/* The last day of the date's month. */
+KIGEN_API kigen_date kigen_date_end_of_month(kigen_date date);
+/* ISO day of week: 1 = Monday … 7 = Sunday. */
+KIGEN_API int kigen_date_weekday(kigen_date date);
+/* to − from, in days (negative when to is earlier). */
+KIGEN_API int64_t kigen_days_between(kigen_date from, kigen_date to);
+
+/* The nth (n >= 1) anniversary of birth that falls strictly after the
+ * date `after` (SPEC.md D1: a birthday on `after` itself is not counted).
+ * Anniversaries are counted from the first one (birth + 1 year). */
+KIGEN_API int kigen_nth_birthday_after(kigen_date birth, kigen_date after, int n,
+                                       kigen_feb29 feb29, kigen_date *out);
+/* Age in whole years on the day `on`. feb29 matters only for
+ * KIGEN_AGE_BIRTHDAY (the act fixes 29 February births itself). A day
+ * before the birth is KIGEN_EINVAL. */
+KIGEN_API int kigen_age_on(kigen_date birth, kigen_date on, kigen_age_method method,
+                           kigen_feb29 feb29, int *age);
+
+/* ------------------------------------------------------------------ */
+/* Rule sets, diagnostics, evaluation                                  */
+/* ------------------------------------------------------------------ */
+
+typedef struct kigen_ruleset kigen_ruleset; /* immutable once loaded; share freely */
+typedef struct kigen_ctx kigen_ctx;         /* one per thread: facts in, values out */
+typedef struct kigen_diags kigen_diags;     /* the problems found by a load */
+
+/* Options for loading. Zero-initialise and set what you need. */
+typedef struct kigen_opts {
+    kigen_alloc_fn alloc; /* NULL: malloc/realloc/free */
+    void *alloc_ud;
+    int strict;           /* non-zero: warnings are errors */
+    /* Lua policy limits per call (0: the defaults, see docs/lua.md). */
+    long lua_instruction_limit;
+    size_t lua_memory_limit;
+} kigen_opts;
+
+typedef enum kigen_type {
+    KIGEN_T_NONE = 0, /* no value: an absent optional fact, `none` */
+    KIGEN_T_BOOL,
+    KIGEN_T_INT,
+    KIGEN_T_DATE,
+    KIGEN_T_STRING,
+    KIGEN_T_ENUM,     /* a string from a closed set */
+    KIGEN_T_DURATION, /* n days or n months (years are 12 months) */
+    KIGEN_T_ERROR     /* an error value: the reason is the string */
+} kigen_type;
+
+/* A value read from a context. Strings point into the context and stay
+ * valid until the next kigen_eval or kigen_ctx_reset on it. */
+typedef struct kigen_value {
+    kigen_type type;
+    union {
+        int b;
+        int64_t i;
+        kigen_date date;
+        struct {
+            const char *ptr;
+            size_t len;
+        } str;
+        struct {
+            int64_t n;
+            int months; /* 1: months, 0: days */
+        } dur;
+    } u;
+} kigen_value;
+
+/* Load a rule file (and what it includes). On success *out is a new rule
+ * set that the caller frees with kigen_ruleset_free. On KIGEN_ELOAD or
+ * KIGEN_EIO, *out is NULL. When diags is not NULL, *diags receives every
+ * problem found (also on success: warnings); the caller frees it with
+ * kigen_diags_free. opts may be NULL. Thread-safe. */
+KIGEN_API int kigen_load_file(const char *path, const kigen_opts *opts, kigen_ruleset **out,
+                              kigen_diags **diags);
+/* The same from a buffer; `name` is used as the file name in diagnostics
+ * and as the base for relative includes (the current directory when it
+ * has no directory part). */
+KIGEN_API int kigen_load_string(const char *name, const char *text, size_t len,
+                                const kigen_opts *opts, kigen_ruleset **out, kigen_diags **diags);
+/* Rule sets are reference counted so that a server can swap in a new one
+ * while contexts still use the old one. retain adds a reference; free drops
+ * one and frees at zero. Thread-safe (atomic). NULL is ignored. */
+KIGEN_API void kigen_ruleset_retain(kigen_ruleset *rs);
+KIGEN_API void kigen_ruleset_free(kigen_ruleset *rs);
+
+typedef enum kigen_severity { KIGEN_SEV_ERROR = 0, KIGEN_SEV_WARNING = 1 } kigen_severity;
+
+typedef struct kigen_diag {
+    kigen_severity severity;
+    const char *code;     /* stable, e.g. "E0201"; see docs/rules.md */
+    const char *file;
+    int line, column;     /* 1-based; 0 when not tied to a position */
+    const char *message;  /* what is wrong */
+    const char *expected; /* what was expected; may be NULL */
+    const char *hint;     /* "did you mean 'birth_date'?"; may be NULL */
+    const char *source_line; /* the offending line; may be NULL */
+} kigen_diag;
+
+/* Number of diagnostics, errors among them. All strings belong to the
+ * diags object. */
+KIGEN_API size_t kigen_diags_count(const kigen_diags *d);
+KIGEN_API size_t kigen_diags_errors(const kigen_diags *d);
+KIGEN_API const kigen_diag *kigen_diags_get(const kigen_diags *d, size_t i);
+/* Print all diagnostics as a compiler would (file:line:col: error[E…]: …,
+ * the line and a caret) to a FILE* passed as void* (to keep stdio out of
+ * this header). color: non-zero for ANSI colours. */
+KIGEN_API void kigen_diags_print(const kigen_diags *d, void *file, int color);
+KIGEN_API void kigen_diags_free(kigen_diags *d);
+
+/* Introspection of a rule set. Names belong to the rule set. */
+KIGEN_API const char *kigen_ruleset_name(const kigen_ruleset *rs);
+KIGEN_API int kigen_fact_count(const kigen_ruleset *rs);
+KIGEN_API const char *kigen_fact_name(const kigen_ruleset *rs, int i);
+KIGEN_API kigen_type kigen_fact_type(const kigen_ruleset *rs, int i);
+/* Index of a fact by name, or -1. */
+KIGEN_API int kigen_fact_index(const kigen_ruleset *rs, const char *name);
+KIGEN_API int kigen_output_count(const kigen_ruleset *rs);
+KIGEN_API const char *kigen_output_name(const kigen_ruleset *rs, int i);
+KIGEN_API int kigen_output_index(const kigen_ruleset *rs, const char *name);
+
+/* A context evaluates records against one rule set. It takes a reference
+ * to rs (so rs may be freed by its owner before the context). Allocates
+ * all its scratch space here, none per record. Not thread-safe: one
+ * context per thread. */
+KIGEN_API int kigen_ctx_new(kigen_ruleset *rs, kigen_ctx **out);
+KIGEN_API void kigen_ctx_free(kigen_ctx *c);
+/* The last error on this context; owned by it; valid until the next call. */
+KIGEN_API const char *kigen_errmsg(const kigen_ctx *c);
+
+/* Forget all facts set so far (the parameter overrides stay). */
+KIGEN_API void kigen_ctx_reset(kigen_ctx *c);
+/* Set a fact from text, parsed by the fact's type (dates in ISO or era
+ * form, booleans true/false, integers, enum values). An empty text means
+ * "not given". KIGEN_ENOTFOUND for an unknown fact, KIGEN_EPARSE with a
+ * message when the text does not fit. text is copied. */
+KIGEN_API int kigen_set(kigen_ctx *c, const char *fact, const char *text);
+/* The fast, typed setters, by fact index (kigen_fact_index). */
+KIGEN_API int kigen_set_date(kigen_ctx *c, int fact, kigen_date d);
+KIGEN_API int kigen_set_int(kigen_ctx *c, int fact, int64_t v);
+KIGEN_API int kigen_set_bool(kigen_ctx *c, int fact, int v);
+KIGEN_API int kigen_set_text(kigen_ctx *c, int fact, const char *text, size_t len);
+KIGEN_API int kigen_unset(kigen_ctx *c, int fact);
+
+/* Override a parameter for every evaluation on this context (all of its
+ * effective dates): the text is parsed by the param's type. A NULL text
+ * removes the override. Use it to see what another reading of the law
+ * changes. */
+KIGEN_API int kigen_set_param(kigen_ctx *c, const char *param, const char *text);
+/* The date `today()` returns in this context; 0 means the system clock in
+ * Japan time. */
+KIGEN_API int kigen_set_today(kigen_ctx *c, kigen_date today);
+/* Record explanations during evaluation (slower). */
+KIGEN_API int kigen_set_explain(kigen_ctx *c, int on);
+
+/* Evaluate the facts set so far. KIGEN_OK when every output is a value or
+ * an absent value; KIGEN_EEVAL when a fact is missing or malformed or an
+ * output is an error value (kigen_errmsg says which and why; the other
+ * outputs are still readable). */
+KIGEN_API int kigen_eval(kigen_ctx *c);
+/* Read output i (0 … kigen_output_count−1) of the last evaluation. */
+KIGEN_API int kigen_get(const kigen_ctx *c, int output, kigen_value *v);
+/* Read any fact, param-free rule or output by name. */
+KIGEN_API int kigen_get_by_name(const kigen_ctx *c, const char *name, kigen_value *v);
+/* Format a value as text the way the CLI prints it (ISO dates,
+ * true/false, empty for none). Returns the length it needed, like
+ * snprintf. */
+KIGEN_API size_t kigen_value_format(const kigen_value *v, char *buf, size_t buflen);
+/* The message for output i's current value in language "ja" or "en",
+ * NULL when the rule file gives none. Owned by the rule set. */
+KIGEN_API const char *kigen_message(const kigen_ctx *c, int output, const char *lang);
+
+/* The explanation of the last evaluation (needs kigen_set_explain), as
+ * readable text or as JSON. `name` selects one value (a rule or output);
+ * NULL explains every output. The returned string is owned by the context
+ * and valid until the next call on it. */
+KIGEN_API const char *kigen_explain_text(kigen_ctx *c, const char *name);
+KIGEN_API const char *kigen_explain_json(kigen_ctx *c, const char *name);
+
+/* BEGIN card API (src/card) */
+/* END card API */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KIGEN_H */

@@ -1,0 +1,345 @@
+/* The built-in functions: the calendar vocabulary of the rule language.
+ *
+ * Every function has a declared signature; the checker matches calls
+ * against it at load time, the same way it matches functions registered by
+ * policy scripts. Unless a function says it sees absent values, a call with
+ * an absent argument is absent without calling it; an error argument is
+ * that error. */
+#include <stdio.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "rules.h"
+
+static const char *const eom_names[] = {"clamp", "roll"};
+static const kg_enumset eom_set = {eom_names, 2};
+static const char *const feb29_names[] = {"feb28", "mar1"};
+static const kg_enumset feb29_set = {feb29_names, 2};
+static const char *const age_names[] = {"age_act", "birthday"};
+static const kg_enumset age_set = {age_names, 2};
+static const char *const era_names[] = {"kanji", "short"};
+static const kg_enumset era_set = {era_names, 2};
+
+#define T(k) {k, NULL}
+#define E(s) {TK_ENUM, &s}
+
+static void set_date(kg_evalctx *ec, kg_val *out, int rc, kigen_date d, const char *fn)
+{
+    if (rc == KIGEN_OK) {
+        out->t = VT_DATE;
+        out->u.d = d;
+    } else {
+        kg_val_err(ec, out, "%s: the result is outside 0001-01-01 .. 9999-12-31", fn);
+    }
+}
+
+static kigen_eom eom_of(const kg_val *v) { return v->u.s[0] == 'r' ? KIGEN_EOM_ROLL : KIGEN_EOM_CLAMP; }
+static kigen_feb29 feb29_of(const kg_val *v) { return v->u.s[0] == 'm' ? KIGEN_FEB29_MAR1 : KIGEN_FEB29_FEB28; }
+
+static void fn_age(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    int age;
+    kigen_age_method m = a[2].u.s[0] == 'b' ? KIGEN_AGE_BIRTHDAY : KIGEN_AGE_ACT;
+    if (kigen_age_on(a[0].u.d, a[1].u.d, m, feb29_of(&a[3]), &age) != KIGEN_OK) {
+        char b[16], o[16];
+        kigen_date_format_iso(a[0].u.d, b, sizeof b);
+        kigen_date_format_iso(a[1].u.d, o, sizeof o);
+        kg_val_err(ec, out, "age: %s is before the birth date %s", o, b);
+        return;
+    }
+    out->t = VT_INT;
+    out->u.i = age;
+}
+
+static void fn_nth_birthday(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    kigen_date d;
+    if (a[1].u.i < 1 || a[1].u.i > 9999) {
+        kg_val_err(ec, out, "nth_birthday: n must be 1 or more, not %lld", (long long)a[1].u.i);
+        return;
+    }
+    int rc = kigen_nth_birthday_after(a[0].u.d, a[2].u.d, (int)a[1].u.i, feb29_of(&a[3]), &d);
+    set_date(ec, out, rc, d, "nth_birthday");
+}
+
+static void fn_add(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    kigen_date d;
+    int rc;
+    if (a[1].months)
+        rc = kigen_date_add_months(a[0].u.d, a[1].u.i, eom_of(&a[2]), &d);
+    else
+        rc = kigen_date_add_days(a[0].u.d, a[1].u.i, &d);
+    set_date(ec, out, rc, d, "add");
+}
+
+static void fn_add_days(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    kigen_date d = 0;
+    int rc = kigen_date_add_days(a[0].u.d, a[1].u.i, &d);
+    set_date(ec, out, rc, d, "add_days");
+}
+
+static void fn_add_months(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    kigen_date d = 0;
+    int rc = kigen_date_add_months(a[0].u.d, a[1].u.i, eom_of(&a[2]), &d);
+    set_date(ec, out, rc, d, "add_months");
+}
+
+static void fn_add_years(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    kigen_date d = 0;
+    int rc = kigen_date_add_years(a[0].u.d, a[1].u.i, eom_of(&a[2]), &d);
+    set_date(ec, out, rc, d, "add_years");
+}
+
+static void fn_day_after(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    kigen_date d = 0;
+    int rc = kigen_date_add_days(a[0].u.d, 1, &d);
+    set_date(ec, out, rc, d, "day_after");
+}
+
+static void fn_day_before(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    kigen_date d = 0;
+    int rc = kigen_date_add_days(a[0].u.d, -1, &d);
+    set_date(ec, out, rc, d, "day_before");
+}
+
+static void fn_days_between(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    out->t = VT_INT;
+    out->u.i = kigen_days_between(a[0].u.d, a[1].u.d);
+}
+
+/* earliest/latest/min/max: absent arguments are skipped; all absent is
+ * absent; an error argument is the result. */
+static void extreme(const kg_val *a, int n, kg_val *out, bool want_min, bool dates)
+{
+    out->t = VT_NONE;
+    for (int i = 0; i < n; i++) {
+        if (a[i].t == VT_ERR) {
+            *out = a[i];
+            return;
+        }
+        if (a[i].t == VT_NONE)
+            continue;
+        int64_t v = dates ? a[i].u.d : a[i].u.i;
+        int64_t cur = dates ? out->u.d : out->u.i;
+        if (out->t == VT_NONE || (want_min ? v < cur : v > cur))
+            *out = a[i];
+    }
+}
+
+static void fn_earliest(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out) { extreme(a, n, out, true, true); }
+static void fn_latest(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out) { extreme(a, n, out, false, true); }
+static void fn_min(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out) { extreme(a, n, out, true, false); }
+static void fn_max(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out) { extreme(a, n, out, false, false); }
+
+static void fn_end_of_month(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    out->t = VT_DATE;
+    out->u.d = kigen_date_end_of_month(a[0].u.d);
+}
+
+static void fn_start_of_month(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    int y, m, d;
+    kigen_date r;
+    kigen_date_to_ymd(a[0].u.d, &y, &m, &d);
+    int rc = kigen_date_from_ymd(y, m, 1, &r);
+    set_date(ec, out, rc, r, "start_of_month");
+}
+
+static void fn_part(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    int y, m, d;
+    kigen_date_to_ymd(a[0].u.d, &y, &m, &d);
+    out->t = VT_INT;
+    switch (fn->name[0]) {
+    case 'y': out->u.i = y; break;
+    case 'm': out->u.i = m; break;
+    case 'w': out->u.i = kigen_date_weekday(a[0].u.d); break;
+    default: out->u.i = d; break;
+    }
+}
+
+static void fn_date(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    kigen_date d;
+    if (a[0].u.i < 1 || a[0].u.i > 9999 || a[1].u.i < 1 || a[1].u.i > 12 || a[2].u.i < 1 ||
+        a[2].u.i > 31 || kigen_date_from_ymd((int)a[0].u.i, (int)a[1].u.i, (int)a[2].u.i, &d) != KIGEN_OK) {
+        kg_val_err(ec, out, "date: %lld-%lld-%lld does not exist", (long long)a[0].u.i,
+                   (long long)a[1].u.i, (long long)a[2].u.i);
+        return;
+    }
+    out->t = VT_DATE;
+    out->u.d = d;
+}
+
+static void fn_era(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    char buf[48];
+    kigen_era_style st = (n > 1 && a[1].t == VT_STR && a[1].u.s[0] == 's') ? KIGEN_ERA_SHORT : KIGEN_ERA_KANJI;
+    if (kigen_date_format_era(a[0].u.d, st, buf, sizeof buf) != KIGEN_OK) {
+        kg_val_err(ec, out, "era: dates before 1873-01-01 have no Gregorian era form");
+        return;
+    }
+    out->t = VT_STR;
+    out->len = (uint32_t)strlen(buf);
+    out->u.s = kg_arena_strndup(&ec->c->scratch, buf, out->len);
+    if (!out->u.s)
+        kg_val_err(ec, out, "out of memory");
+}
+
+static void fn_given(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    if (a[0].t == VT_ERR) {
+        *out = a[0];
+        return;
+    }
+    out->t = VT_BOOL;
+    out->u.i = a[0].t != VT_NONE;
+}
+
+static void fn_default(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    *out = a[0].t == VT_NONE ? a[1] : a[0];
+}
+
+static void fn_today(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    out->t = VT_DATE;
+    out->u.d = kg_today(ec->c);
+}
+
+static void fn_join(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    size_t total = 0;
+    int parts = 0;
+    for (int i = 1; i < n; i++) {
+        if (a[i].t == VT_ERR) {
+            *out = a[i];
+            return;
+        }
+        if (a[i].t == VT_STR) {
+            total += a[i].len + a[0].len;
+            parts++;
+        }
+    }
+    char *s = kg_arena_alloc(&ec->c->scratch, total + 1);
+    if (!s) {
+        kg_val_err(ec, out, "out of memory");
+        return;
+    }
+    size_t len = 0;
+    for (int i = 1; i < n; i++) {
+        if (a[i].t != VT_STR)
+            continue;
+        if (len && a[0].t == VT_STR) {
+            memcpy(s + len, a[0].u.s, a[0].len);
+            len += a[0].len;
+        }
+        memcpy(s + len, a[i].u.s, a[i].len);
+        len += a[i].len;
+    }
+    out->t = VT_STR;
+    out->u.s = s;
+    out->len = (uint32_t)len;
+    (void)parts;
+}
+
+static void fn_text(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    char buf[64];
+    if (a[0].t == VT_STR) {
+        *out = a[0];
+        return;
+    }
+    size_t len = kg_val_format(&a[0], buf, sizeof buf);
+    out->t = VT_STR;
+    out->len = (uint32_t)len;
+    out->u.s = kg_arena_strndup(&ec->c->scratch, buf, len);
+    if (!out->u.s)
+        kg_val_err(ec, out, "out of memory");
+}
+
+static const kg_fn builtins[] = {
+    {"age", "age on a day: age(birth, on, method: age_act|birthday, feb29: feb28|mar1)",
+     T(TK_INT), 4,
+     {{"birth", T(TK_DATE), false}, {"on", T(TK_DATE), false}, {"method", E(age_set), false},
+      {"feb29", E(feb29_set), false}},
+     false, false, fn_age, NULL, 0},
+    {"nth_birthday", "the nth birthday strictly after a date (SPEC D1)", T(TK_DATE), 4,
+     {{"birth", T(TK_DATE), false}, {"n", T(TK_INT), false}, {"after", T(TK_DATE), false},
+      {"feb29", E(feb29_set), false}},
+     false, false, fn_nth_birthday, NULL, 0},
+    {"add", "add a duration; months and years need policy: clamp|roll", T(TK_DATE), 3,
+     {{"date", T(TK_DATE), false}, {"duration", T(TK_ANY), false}, {"policy", E(eom_set), true}},
+     false, false, fn_add, NULL, 0},
+    {"add_days", "add n days", T(TK_DATE), 2, {{"date", T(TK_DATE), false}, {"n", T(TK_INT), false}},
+     false, false, fn_add_days, NULL, 0},
+    {"add_months", "add n months with an end-of-month policy", T(TK_DATE), 3,
+     {{"date", T(TK_DATE), false}, {"n", T(TK_INT), false}, {"policy", E(eom_set), false}}, false,
+     false, fn_add_months, NULL, 0},
+    {"add_years", "add n years with an end-of-month policy", T(TK_DATE), 3,
+     {{"date", T(TK_DATE), false}, {"n", T(TK_INT), false}, {"policy", E(eom_set), false}}, false,
+     false, fn_add_years, NULL, 0},
+    {"day_after", "the next day", T(TK_DATE), 1, {{"date", T(TK_DATE), false}}, false, false,
+     fn_day_after, NULL, 0},
+    {"day_before", "the previous day", T(TK_DATE), 1, {{"date", T(TK_DATE), false}}, false, false,
+     fn_day_before, NULL, 0},
+    {"days_between", "to - from in days", T(TK_INT), 2,
+     {{"from", T(TK_DATE), false}, {"to", T(TK_DATE), false}}, false, false, fn_days_between, NULL, 0},
+    {"earliest", "the earliest date, ignoring absent ones", T(TK_DATE), 1,
+     {{"dates", T(TK_DATE), false}}, true, true, fn_earliest, NULL, 0},
+    {"latest", "the latest date, ignoring absent ones", T(TK_DATE), 1,
+     {{"dates", T(TK_DATE), false}}, true, true, fn_latest, NULL, 0},
+    {"min", "the smallest integer, ignoring absent ones", T(TK_INT), 1,
+     {{"values", T(TK_INT), false}}, true, true, fn_min, NULL, 0},
+    {"max", "the largest integer, ignoring absent ones", T(TK_INT), 1,
+     {{"values", T(TK_INT), false}}, true, true, fn_max, NULL, 0},
+    {"end_of_month", "the last day of the date's month", T(TK_DATE), 1,
+     {{"date", T(TK_DATE), false}}, false, false, fn_end_of_month, NULL, 0},
+    {"start_of_month", "the first day of the date's month", T(TK_DATE), 1,
+     {{"date", T(TK_DATE), false}}, false, false, fn_start_of_month, NULL, 0},
+    {"year", "the year", T(TK_INT), 1, {{"date", T(TK_DATE), false}}, false, false, fn_part, NULL, 0},
+    {"month", "the month, 1-12", T(TK_INT), 1, {{"date", T(TK_DATE), false}}, false, false, fn_part, NULL, 0},
+    {"day", "the day of the month", T(TK_INT), 1, {{"date", T(TK_DATE), false}}, false, false, fn_part, NULL, 0},
+    {"weekday", "ISO day of week, 1 = Monday .. 7 = Sunday", T(TK_INT), 1,
+     {{"date", T(TK_DATE), false}}, false, false, fn_part, NULL, 0},
+    {"date", "a date from year, month, day (an error value if it does not exist)", T(TK_DATE), 3,
+     {{"year", T(TK_INT), false}, {"month", T(TK_INT), false}, {"day", T(TK_INT), false}}, false,
+     false, fn_date, NULL, 0},
+    {"era", "the date in a Japanese era: style kanji (令和4年4月1日) or short (R4.4.1)",
+     T(TK_STRING), 2, {{"date", T(TK_DATE), false}, {"style", E(era_set), true}}, false, false,
+     fn_era, NULL, 0},
+    {"given", "true when the value is present", T(TK_BOOL), 1, {{"value", T(TK_ANY), false}},
+     false, true, fn_given, NULL, 0},
+    {"default", "the value, or the fallback when the value is absent", T(TK_ANY), 2,
+     {{"value", T(TK_ANY), false}, {"fallback", T(TK_ANY), false}}, false, true, fn_default, NULL, 0},
+    {"today", "the evaluation's today (set with --today; Japan time otherwise)", T(TK_DATE), 0,
+     {{0}}, false, false, fn_today, NULL, 0},
+    {"join", "join the present strings with a separator", T(TK_STRING), 2,
+     {{"separator", T(TK_STRING), false}, {"parts", T(TK_STRING), false}}, true, true, fn_join, NULL, 0},
+    {"text", "a value as text (dates in ISO form)", T(TK_STRING), 1, {{"value", T(TK_ANY), false}},
+     false, false, fn_text, NULL, 0},
+};
+
+const kg_fn *kg_builtin_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+        if (strcmp(builtins[i].name, name) == 0)
+            return &builtins[i];
+    return NULL;
+}
+
+size_t kg_builtin_names(const char **out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0] && n < cap; i++)
+        out[n++] = builtins[i].name;
+    return n;
+}

@@ -1,0 +1,219 @@
+/* Civil-date arithmetic on day numbers (Rata Die: 1 = 0001-01-01).
+ *
+ * Everything here is integer arithmetic with explicit range checks, so a
+ * bad date is an error code, never undefined behaviour. The conversions are
+ * Howard Hinnant's days_from_civil/civil_from_days, shifted to Rata Die. */
+#include "calendar.h"
+
+#include <string.h>
+
+#define RD_UNIX_EPOCH 719163 /* Rata Die of 1970-01-01 */
+
+int kigen_is_leap_year(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int kigen_days_in_month(int y, int m)
+{
+    static const unsigned char len[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12)
+        return 0;
+    return m == 2 && kigen_is_leap_year(y) ? 29 : len[m - 1];
+}
+
+int64_t kg_rd_from_ymd(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468 + RD_UNIX_EPOCH;
+}
+
+int kigen_date_valid(kigen_date date) { return date >= KIGEN_DATE_MIN && date <= KIGEN_DATE_MAX; }
+
+int kigen_date_from_ymd(int y, int m, int d, kigen_date *out)
+{
+    if (y < 1 || y > 9999)
+        return KIGEN_ERANGE;
+    if (m < 1 || m > 12 || d < 1 || d > kigen_days_in_month(y, m))
+        return KIGEN_EINVAL;
+    *out = (kigen_date)kg_rd_from_ymd(y, m, d);
+    return KIGEN_OK;
+}
+
+void kigen_date_to_ymd(kigen_date date, int *y, int *m, int *d)
+{
+    if (!kigen_date_valid(date)) {
+        *y = *m = *d = 0;
+        return;
+    }
+    int64_t z = (int64_t)date - RD_UNIX_EPOCH + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int dd = (int)(doy - (153 * mp + 2) / 5 + 1);
+    int mm = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (mm <= 2));
+    *m = mm;
+    *d = dd;
+}
+
+static int date_from_i64(int64_t rd, kigen_date *out)
+{
+    if (rd < KIGEN_DATE_MIN || rd > KIGEN_DATE_MAX)
+        return KIGEN_ERANGE;
+    *out = (kigen_date)rd;
+    return KIGEN_OK;
+}
+
+int kigen_date_add_days(kigen_date date, int64_t n, kigen_date *out)
+{
+    if (!kigen_date_valid(date))
+        return KIGEN_EINVAL;
+    /* Both operands are bounded, so a sum that could overflow is out of
+     * range anyway. */
+    if (n > KIGEN_DATE_MAX || n < -KIGEN_DATE_MAX)
+        return KIGEN_ERANGE;
+    return date_from_i64((int64_t)date + n, out);
+}
+
+int kg_ymd_add_months(int y, int m, int d, int64_t n, kigen_eom eom, kigen_date *out)
+{
+    if (n > 12 * 10000 || n < -12 * 10000)
+        return KIGEN_ERANGE;
+    int64_t mi = (int64_t)y * 12 + (m - 1) + n;
+    int64_t ty = mi >= 0 ? mi / 12 : -((-mi + 11) / 12);
+    int tm = (int)(mi - ty * 12) + 1;
+    if (ty < 1 || ty > 9999)
+        return KIGEN_ERANGE;
+    int len = kigen_days_in_month((int)ty, tm);
+    if (d <= len)
+        return kigen_date_from_ymd((int)ty, tm, d, out);
+    if (eom == KIGEN_EOM_CLAMP)
+        return kigen_date_from_ymd((int)ty, tm, len, out);
+    if (eom == KIGEN_EOM_ROLL) {
+        /* The 1st of the following month, which may be 10000-01-01. */
+        kigen_date last;
+        int rc = kigen_date_from_ymd((int)ty, tm, len, &last);
+        if (rc != KIGEN_OK)
+            return rc;
+        return kigen_date_add_days(last, 1, out);
+    }
+    return KIGEN_EINVAL;
+}
+
+int kigen_date_add_months(kigen_date date, int64_t n, kigen_eom eom, kigen_date *out)
+{
+    int y, m, d;
+    if (!kigen_date_valid(date))
+        return KIGEN_EINVAL;
+    kigen_date_to_ymd(date, &y, &m, &d);
+    return kg_ymd_add_months(y, m, d, n, eom, out);
+}
+
+int kigen_date_add_years(kigen_date date, int64_t n, kigen_eom eom, kigen_date *out)
+{
+    if (n > 10000 || n < -10000)
+        return KIGEN_ERANGE;
+    return kigen_date_add_months(date, n * 12, eom, out);
+}
+
+kigen_date kigen_date_end_of_month(kigen_date date)
+{
+    int y, m, d;
+    kigen_date out = 0;
+    if (!kigen_date_valid(date))
+        return 0;
+    kigen_date_to_ymd(date, &y, &m, &d);
+    (void)kigen_date_from_ymd(y, m, kigen_days_in_month(y, m), &out);
+    return out;
+}
+
+int kigen_date_weekday(kigen_date date)
+{
+    /* Rata Die 1 (0001-01-01) was a Monday. */
+    return (int)(((int64_t)date - 1) % 7 + 7) % 7 + 1;
+}
+
+int64_t kigen_days_between(kigen_date from, kigen_date to) { return (int64_t)to - (int64_t)from; }
+
+/* The kth anniversary of (by, bm, bd), k >= 0, as a day number, with the
+ * 29 February rule for common years. */
+static int anniversary(int by, int bm, int bd, int64_t k, kigen_feb29 feb29, kigen_date *out)
+{
+    int64_t y = by + k;
+    if (y < 1 || y > 9999)
+        return KIGEN_ERANGE;
+    if (bm == 2 && bd == 29 && !kigen_is_leap_year((int)y))
+        return feb29 == KIGEN_FEB29_MAR1 ? kigen_date_from_ymd((int)y, 3, 1, out)
+                                         : kigen_date_from_ymd((int)y, 2, 28, out);
+    return kigen_date_from_ymd((int)y, bm, bd, out);
+}
+
+int kigen_nth_birthday_after(kigen_date birth, kigen_date after, int n, kigen_feb29 feb29,
+                             kigen_date *out)
+{
+    int by, bm, bd, ay, am, ad;
+    kigen_date a;
+    if (!kigen_date_valid(birth) || !kigen_date_valid(after) || n < 1)
+        return KIGEN_EINVAL;
+    if (feb29 != KIGEN_FEB29_FEB28 && feb29 != KIGEN_FEB29_MAR1)
+        return KIGEN_EINVAL;
+    kigen_date_to_ymd(birth, &by, &bm, &bd);
+    kigen_date_to_ymd(after, &ay, &am, &ad);
+    /* The first anniversary after `after` is in after's year or the next
+     * one, since every anniversary falls in its own calendar year. */
+    int64_t k = (int64_t)ay - by;
+    if (k < 1)
+        k = 1;
+    if (anniversary(by, bm, bd, k, feb29, &a) != KIGEN_OK)
+        return KIGEN_ERANGE;
+    if (a <= after)
+        k++;
+    return anniversary(by, bm, bd, k + n - 1, feb29, out);
+}
+
+static int age_birthday_rule(int by, int bm, int bd, int oy, int om, int od, kigen_feb29 feb29)
+{
+    int age = oy - by;
+    kigen_date a, on;
+    (void)kigen_date_from_ymd(oy, om, od, &on);
+    if (anniversary(by, bm, bd, age, feb29, &a) != KIGEN_OK || a > on)
+        age--;
+    return age;
+}
+
+int kigen_age_on(kigen_date birth, kigen_date on, kigen_age_method method, kigen_feb29 feb29,
+                 int *age)
+{
+    int by, bm, bd, oy, om, od;
+    if (!kigen_date_valid(birth) || !kigen_date_valid(on) || on < birth)
+        return KIGEN_EINVAL;
+    kigen_date_to_ymd(birth, &by, &bm, &bd);
+    if (method == KIGEN_AGE_BIRTHDAY) {
+        if (feb29 != KIGEN_FEB29_FEB28 && feb29 != KIGEN_FEB29_MAR1)
+            return KIGEN_EINVAL;
+        kigen_date_to_ymd(on, &oy, &om, &od);
+        *age = age_birthday_rule(by, bm, bd, oy, om, od, feb29);
+        return KIGEN_OK;
+    }
+    if (method == KIGEN_AGE_ACT) {
+        /* Age N is attained at the end of the day before the Nth
+         * anniversary (民法143条: the day before the corresponding day, or
+         * the month's last day when there is none: 28 Feb for 29 Feb
+         * births). On day `on` the age is therefore the birthday-rule age
+         * of the next day, with 29 February rolling to 1 March. */
+        if (on == KIGEN_DATE_MAX) {
+            /* The next day would be 10000-01-01, past our range: only a
+             * 1 January birthday has its anniversary on it. */
+            *age = (bm == 1 && bd == 1) ? 10000 - by : 9999 - by;
+            return KIGEN_OK;
+        }
+        kigen_date_to_ymd(on + 1, &oy, &om, &od);
+        *age = age_birthday_rule(by, bm, bd, oy, om, od, KIGEN_FEB29_MAR1);
+        return KIGEN_OK;
+    }
+    return KIGEN_EINVAL;
+}

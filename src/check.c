@@ -1,0 +1,850 @@
+/* Checking and compiling the loaded definitions: name resolution with
+ * "did you mean", type checking against declared signatures, dependency
+ * cycles, the evaluation order, warnings. */
+#include <stdio.h>
+#include <string.h>
+
+#include "loader.h"
+
+#define ERR KIGEN_SEV_ERROR
+#define WARN KIGEN_SEV_WARNING
+
+typedef struct chk {
+    kg_loader *L;
+    kg_def *cur;
+    const kg_ynode *src; /* the scalar holding the expression being checked */
+    kg_def *stack[512];
+    int sp;
+    kg_vec *deps;        /* slots the current definition reads */
+    int param_nodes;     /* param lookups in the current definition */
+    kg_vec order;        /* slots in evaluation order */
+} chk;
+
+static void cerr(chk *c, kigen_severity sev, const char *code, const kg_expr *e, const char *expected,
+                 const char *hint, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+static void cerr(chk *c, kigen_severity sev, const char *code, const kg_expr *e, const char *expected,
+                 const char *hint, const char *fmt, ...)
+{
+    char msg[700];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    size_t off = c->src ? (e ? kg_yscalar_offset(c->src, e->pos) : c->src->off) : KG_NOPOS;
+    kg_diag(c->L->d, sev, code, c->src ? c->src->file : NULL, off, expected, hint, "%s", msg);
+}
+
+static const char *tn(kg_type t, char *buf, size_t n) { return kg_type_name(t, buf, n); }
+
+static kg_type T(kg_tk k) { return kg_type_make(k); }
+static kg_type unknown(void) { return T(TK_UNKNOWN); }
+
+/* The common type of two branches, or TK_LIST as a "no common type" mark. */
+static kg_type unify(chk *c, kg_type a, kg_type b)
+{
+    if (a.k == TK_UNKNOWN || b.k == TK_UNKNOWN)
+        return unknown();
+    if (a.k == TK_ANY)
+        return b;
+    if (b.k == TK_ANY)
+        return a;
+    if (a.k == TK_ENUM && b.k == TK_ENUM) {
+        if (kg_type_fits(a, b))
+            return b;
+        if (kg_type_fits(b, a))
+            return a;
+        if (!a.set || !b.set)
+            return T(TK_STRING);
+        /* the union of both sets */
+        kg_enumset *s = kg_arena_alloc(c->L->a, sizeof *s);
+        const char **names = kg_arena_alloc(c->L->a, sizeof(char *) * (size_t)(a.set->n + b.set->n));
+        if (!s || !names)
+            return unknown();
+        int n = 0;
+        for (int i = 0; i < a.set->n; i++)
+            names[n++] = a.set->names[i];
+        for (int i = 0; i < b.set->n; i++)
+            if (!kg_enum_has(a.set, b.set->names[i], strlen(b.set->names[i])))
+                names[n++] = b.set->names[i];
+        s->names = names;
+        s->n = n;
+        kg_type t = {TK_ENUM, s};
+        return t;
+    }
+    if ((a.k == TK_ENUM && b.k == TK_STRING) || (a.k == TK_STRING && b.k == TK_ENUM))
+        return T(TK_STRING);
+    if (a.k == b.k)
+        return a;
+    return T(TK_LIST);
+}
+
+static void check_def(chk *c, kg_def *d);
+static kg_type check(chk *c, kg_expr *e, kg_type hint);
+
+static void add_dep(chk *c, int slot)
+{
+    if (!c->deps)
+        return;
+    for (size_t i = 0; i < c->deps->n; i++)
+        if ((int)(intptr_t)c->deps->v[i] == slot)
+            return;
+    kg_vec_push(c->deps, &c->L->rs->mem, (void *)(intptr_t)slot);
+}
+
+static size_t all_names(chk *c, const char **out, size_t cap, const kg_type *hint)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->L->defs.n && n < cap; i++)
+        out[n++] = ((kg_def *)c->L->defs.v[i])->name;
+    if (hint && hint->k == TK_ENUM && hint->set)
+        for (int i = 0; i < hint->set->n && n < cap; i++)
+            out[n++] = hint->set->names[i];
+    return n;
+}
+
+static kg_type resolve_name(chk *c, kg_expr *e, kg_type hint)
+{
+    kg_def *d = kg_loader_find(c->L, e->name);
+    char tb[300];
+    if (d) {
+        d->used = true;
+        if (d->kind == KIND_PARAM) {
+            if (d->dated) {
+                char hintbuf[200];
+                snprintf(hintbuf, sizeof hintbuf, "write %s@DATE, e.g. %s@card_issue_date", e->name, e->name);
+                cerr(c, ERR, "E0206", e, "param@date", hintbuf,
+                     "param '%s' changes on effective dates: say at which date to look it up", e->name);
+                return unknown();
+            }
+            e->op = OP_PARAM;
+            e->index = d->slot;
+            e->a = NULL;
+            e->ty = d->ty;
+            c->param_nodes++;
+            return d->broken ? unknown() : d->ty;
+        }
+        if (c->cur && c->cur->kind == KIND_FACT && d->kind == KIND_RULE) {
+            cerr(c, ERR, "E0213", e, "a fact, a param or a literal", NULL,
+                 "the default of fact '%s' uses rule '%s': a fact's default may use other facts "
+                 "and params only",
+                 c->cur->name, d->name);
+            return unknown();
+        }
+        check_def(c, d);
+        e->op = d->kind == KIND_FACT ? OP_FACT : OP_RULE;
+        e->index = d->slot;
+        e->ty = d->ty;
+        add_dep(c, d->slot);
+        return d->broken ? unknown() : d->ty;
+    }
+    if (hint.k == TK_ENUM && hint.set) {
+        if (kg_enum_has(hint.set, e->name, strlen(e->name))) {
+            e->op = OP_LIT;
+            e->lit.t = VT_STR;
+            for (int i = 0; i < hint.set->n; i++)
+                if (strcmp(hint.set->names[i], e->name) == 0)
+                    e->lit.u.s = hint.set->names[i];
+            e->lit.len = (uint32_t)strlen(e->name);
+            e->ty = hint;
+            return hint;
+        }
+    }
+    const char *cands[4096];
+    size_t n = all_names(c, cands, 4096, &hint);
+    const char *close = kg_closest(e->name, cands, n);
+    char hintbuf[300];
+    if (close)
+        snprintf(hintbuf, sizeof hintbuf, "did you mean '%s'?", close);
+    else
+        snprintf(hintbuf, sizeof hintbuf, "to write the text itself, quote it: '%s'", e->name);
+    if (hint.k == TK_ENUM && hint.set)
+        cerr(c, ERR, "E0209", e, tn(hint, tb, sizeof tb), hintbuf,
+             "'%s' is neither a defined name nor one of the allowed values here", e->name);
+    else
+        cerr(c, ERR, "E0201", e, "a fact, param or rule name", hintbuf, "unknown name '%s'", e->name);
+    return unknown();
+}
+
+static bool is_const_date(const kg_expr *e, kigen_date *d)
+{
+    if (e && e->op == OP_LIT && e->lit.t == VT_DATE) {
+        *d = e->lit.u.d;
+        return true;
+    }
+    return false;
+}
+
+static kg_type check_param_at(chk *c, kg_expr *e)
+{
+    kg_def *d = kg_loader_find(c->L, e->name);
+    char tb[300];
+    if (!d || d->kind != KIND_PARAM) {
+        const char *cands[4096];
+        size_t n = 0;
+        for (size_t i = 0; i < c->L->defs.n && n < 4096; i++)
+            if (((kg_def *)c->L->defs.v[i])->kind == KIND_PARAM)
+                cands[n++] = ((kg_def *)c->L->defs.v[i])->name;
+        const char *close = kg_closest(e->name, cands, n);
+        char hint[200];
+        if (close)
+            snprintf(hint, sizeof hint, "did you mean '%s'?", close);
+        cerr(c, ERR, "E0201", e, "a param name before '@'", close ? hint : NULL,
+             d ? "'%s' is a %s, not a param: only params are looked up at a date"
+               : "unknown param '%s'%s",
+             e->name, d ? (d->kind == KIND_FACT ? "fact" : "rule") : "");
+        check(c, e->a, T(TK_DATE));
+        return unknown();
+    }
+    d->used = true;
+    kg_type at = check(c, e->a, T(TK_DATE));
+    if (!kg_type_fits(at, T(TK_DATE)))
+        cerr(c, ERR, "E0203", e->a, "a date", NULL, "'@' needs a date, not %s", tn(at, tb, sizeof tb));
+    if (!d->dated) {
+        cerr(c, ERR, "E0206", e, "the param's name alone", NULL,
+             "param '%s' has one value, not values by date: use it without '@'", e->name);
+        return unknown();
+    }
+    e->index = d->slot;
+    e->ty = d->ty;
+    c->param_nodes++;
+    kigen_date when;
+    if (!d->broken && d->nversions > 0 && is_const_date(e->a, &when) && when < d->versions[0].eff) {
+        char a[16], b[16];
+        kigen_date_format_iso(when, a, sizeof a);
+        kigen_date_format_iso(d->versions[0].eff, b, sizeof b);
+        cerr(c, ERR, "E0207", e, NULL, NULL,
+             "param '%s' is looked up at %s, before its first effective date %s: it has no value "
+             "there",
+             e->name, a, b);
+    }
+    return d->broken ? unknown() : d->ty;
+}
+
+static void sig_text(const kg_fn *fn, char *buf, size_t n)
+{
+    size_t used = (size_t)snprintf(buf, n, "%s(", fn->name);
+    for (int i = 0; i < fn->nparams && used < n; i++)
+        used += (size_t)snprintf(buf + used, n - used, "%s%s%s%s%s", i ? ", " : "",
+                                 fn->params[i].optional ? "[" : "", fn->params[i].name,
+                                 fn->variadic && i == fn->nparams - 1 ? "..." : "",
+                                 fn->params[i].optional ? "]" : "");
+    if (used < n)
+        snprintf(buf + used, n - used, ")");
+}
+
+static const kg_fn *find_fn(chk *c, const char *name)
+{
+    const kg_fn *fn = kg_builtin_find(name);
+    if (fn)
+        return fn;
+    for (int i = 0; i < c->L->rs->nlua_fns; i++)
+        if (strcmp(c->L->rs->lua_fns[i]->name, name) == 0)
+            return c->L->rs->lua_fns[i];
+    return NULL;
+}
+
+static kg_type check_call(chk *c, kg_expr *e)
+{
+    char tb[300], sig[300];
+    const kg_fn *fn = find_fn(c, e->name);
+    if (!fn) {
+        const char *cands[256];
+        size_t n = kg_builtin_names(cands, 256);
+        for (int i = 0; i < c->L->rs->nlua_fns && n < 256; i++)
+            cands[n++] = c->L->rs->lua_fns[i]->name;
+        const char *close = kg_closest(e->name, cands, n);
+        char hint[200];
+        if (close)
+            snprintf(hint, sizeof hint, "did you mean '%s'?", close);
+        cerr(c, ERR, "E0202", e, "a built-in function or one registered by a policy script",
+             close ? hint : NULL, "unknown function '%s'", e->name);
+        for (int i = 0; i < e->nargs; i++)
+            check(c, e->args[i]->index == -2 ? e->args[i]->a : e->args[i], unknown());
+        return unknown();
+    }
+    sig_text(fn, sig, sizeof sig);
+    int np = fn->nparams;
+    int cap = fn->variadic ? (e->nargs > np ? e->nargs : np) : np;
+    kg_expr **slots = kg_arena_alloc(c->L->a, sizeof(kg_expr *) * (size_t)(cap ? cap : 1));
+    if (!slots)
+        return unknown();
+    int npos = 0;
+    bool bad = false;
+    for (int i = 0; i < e->nargs; i++) {
+        kg_expr *a = e->args[i];
+        if (a->index == -2) {
+            int k = -1;
+            for (int j = 0; j < np; j++)
+                if (strcmp(fn->params[j].name, a->name) == 0)
+                    k = j;
+            if (k < 0 || (fn->variadic && k == np - 1)) {
+                const char *cands[KG_FN_MAXARGS];
+                for (int j = 0; j < np; j++)
+                    cands[j] = fn->params[j].name;
+                const char *close = kg_closest(a->name, cands, (size_t)np);
+                char hint[200];
+                if (close)
+                    snprintf(hint, sizeof hint, "did you mean '%s'?", close);
+                cerr(c, ERR, "E0204", a, sig, close ? hint : NULL, "%s has no argument named '%s'",
+                     fn->name, a->name);
+                bad = true;
+                check(c, a->a, unknown());
+                continue;
+            }
+            if (slots[k]) {
+                cerr(c, ERR, "E0204", a, sig, NULL, "argument '%s' of %s is given twice", a->name, fn->name);
+                bad = true;
+                continue;
+            }
+            slots[k] = a->a;
+        } else {
+            if (npos >= np && !fn->variadic) {
+                cerr(c, ERR, "E0204", a, sig, NULL, "%s takes at most %d argument%s", fn->name, np,
+                     np == 1 ? "" : "s");
+                bad = true;
+                check(c, a, unknown());
+                continue;
+            }
+            if (npos < cap)
+                slots[npos] = a;
+            npos++;
+        }
+    }
+    int nargs = fn->variadic ? (npos > np ? npos : np) : np;
+    for (int j = 0; j < np; j++) {
+        if (!slots[j] && !fn->params[j].optional) {
+            cerr(c, ERR, "E0204", e, sig, NULL, "%s needs the argument '%s'", fn->name, fn->params[j].name);
+            bad = true;
+        }
+    }
+    kg_type argt[64 + KG_FN_MAXARGS];
+    for (int j = 0; j < nargs && j < 64 + KG_FN_MAXARGS; j++) {
+        const kg_fnparam *p = &fn->params[j < np ? j : np - 1];
+        if (!slots[j]) {
+            argt[j] = unknown();
+            continue;
+        }
+        argt[j] = check(c, slots[j], p->ty);
+        if (!kg_type_fits(argt[j], p->ty)) {
+            char tb2[300];
+            cerr(c, ERR, "E0203", slots[j], tn(p->ty, tb, sizeof tb), NULL,
+                 "argument '%s' of %s must be %s, not %s", p->name, fn->name, tn(p->ty, tb, sizeof tb),
+                 tn(argt[j], tb2, sizeof tb2));
+            bad = true;
+        }
+    }
+    e->fn = fn;
+    e->args = slots;
+    e->nargs = nargs;
+    e->op = OP_CALL;
+    if (bad)
+        return unknown();
+    /* Functions whose signature needs more than types can say. */
+    if (strcmp(fn->name, "add") == 0 && slots[1]) {
+        kg_tk k = argt[1].k;
+        if (k != TK_DUR_DAYS && k != TK_DUR_MONTHS && k != TK_UNKNOWN) {
+            cerr(c, ERR, "E0203", slots[1], "a duration such as 3 months or 10 days", NULL,
+                 "argument 'duration' of add must be a duration, not %s", tn(argt[1], tb, sizeof tb));
+            return unknown();
+        }
+        if (k == TK_DUR_MONTHS && !slots[2]) {
+            cerr(c, ERR, "E0205", e, "add(date, N months, clamp) or add(date, N months, roll)",
+                 "clamp: the month's last day (民法143条); roll: the 1st of the next month",
+                 "adding months or years needs an end-of-month policy: what is 01-31 + 1 month?");
+            return unknown();
+        }
+        if (k == TK_DUR_DAYS && slots[2]) {
+            cerr(c, ERR, "E0203", slots[2], "no policy for days", NULL,
+                 "an end-of-month policy applies to months and years only");
+            return unknown();
+        }
+    }
+    if (strcmp(fn->name, "default") == 0 && slots[0] && slots[1]) {
+        kg_type t = unify(c, argt[0], argt[1]);
+        if (t.k == TK_LIST) {
+            char tb2[300];
+            cerr(c, ERR, "E0203", slots[1], tn(argt[0], tb, sizeof tb), NULL,
+                 "the fallback of default must have the value's type (%s), not %s",
+                 tn(argt[0], tb, sizeof tb), tn(argt[1], tb2, sizeof tb2));
+            return unknown();
+        }
+        return t;
+    }
+    return fn->ret;
+}
+
+static kg_type check_arith(chk *c, kg_expr *e, kg_type a, kg_type b)
+{
+    char t1[300], t2[300];
+    if (a.k == TK_UNKNOWN || b.k == TK_UNKNOWN)
+        return unknown();
+    if (a.k == TK_ANY || b.k == TK_ANY) {
+        cerr(c, ERR, "E0203", e, "values", NULL, "'none' cannot be used in arithmetic");
+        return unknown();
+    }
+    kg_tk x = a.k, y = b.k;
+    switch (e->op) {
+    case OP_ADD:
+        if (x == TK_INT && y == TK_INT)
+            return a;
+        if ((x == TK_DATE && y == TK_DUR_DAYS) || (x == TK_DUR_DAYS && y == TK_DATE))
+            return T(TK_DATE);
+        if ((x == TK_STRING || x == TK_ENUM) && (y == TK_STRING || y == TK_ENUM))
+            return T(TK_STRING);
+        if (x == y && (x == TK_DUR_DAYS || x == TK_DUR_MONTHS))
+            return a;
+        break;
+    case OP_SUB:
+        if (x == TK_INT && y == TK_INT)
+            return a;
+        if (x == TK_DATE && y == TK_DUR_DAYS)
+            return T(TK_DATE);
+        if (x == TK_DATE && y == TK_DATE)
+            return T(TK_INT);
+        if (x == y && (x == TK_DUR_DAYS || x == TK_DUR_MONTHS))
+            return a;
+        break;
+    default:
+        if (x == TK_INT && y == TK_INT)
+            return a;
+        break;
+    }
+    if ((x == TK_DATE && y == TK_DUR_MONTHS) || (x == TK_DUR_MONTHS && y == TK_DATE)) {
+        cerr(c, ERR, "E0205", e, "add(date, N months, clamp) or add(date, N months, roll)",
+             "clamp: the month's last day (民法143条); roll: the 1st of the next month",
+             "adding months or years needs an end-of-month policy: what is 01-31 + 1 month?");
+        return unknown();
+    }
+    static const char *const opn[] = {[OP_ADD] = "+", [OP_SUB] = "-", [OP_MUL] = "*", [OP_DIV] = "/", [OP_MOD] = "%"};
+    cerr(c, ERR, "E0203", e, "numbers, or a date and a duration in days", NULL,
+         "'%s' cannot combine %s and %s", opn[e->op], tn(a, t1, sizeof t1), tn(b, t2, sizeof t2));
+    return unknown();
+}
+
+static bool comparable(kg_type a, kg_type b, bool ordered)
+{
+    if (a.k == TK_UNKNOWN || b.k == TK_UNKNOWN)
+        return true;
+    if (a.k == TK_ANY || b.k == TK_ANY)
+        return false;
+    bool sa = a.k == TK_STRING || a.k == TK_ENUM, sb = b.k == TK_STRING || b.k == TK_ENUM;
+    if (sa && sb)
+        return true;
+    if (a.k != b.k)
+        return false;
+    if (ordered)
+        return a.k == TK_INT || a.k == TK_DATE || a.k == TK_DUR_DAYS || a.k == TK_DUR_MONTHS;
+    return true;
+}
+
+static kg_type check(chk *c, kg_expr *e, kg_type hint)
+{
+    char t1[300], t2[300];
+    kg_type a, b;
+    if (!e)
+        return unknown();
+    switch (e->op) {
+    case OP_LIT:
+        return e->ty;
+    case OP_ENUMLIT:
+        return resolve_name(c, e, hint);
+    case OP_PARAM:
+        return check_param_at(c, e);
+    case OP_FACT:
+    case OP_RULE:
+        return e->ty; /* already resolved (shared subtree) */
+    case OP_DUR:
+        a = check(c, e->a, T(TK_INT));
+        if (!kg_type_fits(a, T(TK_INT)))
+            cerr(c, ERR, "E0203", e->a, "a whole number before the unit", NULL,
+                 "a duration needs a whole number, not %s", tn(a, t1, sizeof t1));
+        return e->ty;
+    case OP_NEG:
+        a = check(c, e->a, hint);
+        if (a.k == TK_INT || a.k == TK_DUR_DAYS || a.k == TK_DUR_MONTHS || a.k == TK_UNKNOWN)
+            return a;
+        cerr(c, ERR, "E0203", e, "a number or a duration", NULL, "'-' cannot negate %s", tn(a, t1, sizeof t1));
+        return unknown();
+    case OP_NOT:
+        a = check(c, e->a, T(TK_BOOL));
+        if (!kg_type_fits(a, T(TK_BOOL)) || a.k == TK_ANY)
+            cerr(c, ERR, "E0203", e->a, "a boolean", NULL, "'not' needs a boolean, not %s", tn(a, t1, sizeof t1));
+        return T(TK_BOOL);
+    case OP_AND:
+    case OP_OR:
+        a = check(c, e->a, T(TK_BOOL));
+        b = check(c, e->b, T(TK_BOOL));
+        if (!kg_type_fits(a, T(TK_BOOL)) || a.k == TK_ANY)
+            cerr(c, ERR, "E0203", e->a, "a boolean", NULL, "'%s' needs booleans, not %s",
+                 e->op == OP_AND ? "and" : "or", tn(a, t1, sizeof t1));
+        if (!kg_type_fits(b, T(TK_BOOL)) || b.k == TK_ANY)
+            cerr(c, ERR, "E0203", e->b, "a boolean", NULL, "'%s' needs booleans, not %s",
+                 e->op == OP_AND ? "and" : "or", tn(b, t1, sizeof t1));
+        return T(TK_BOOL);
+    case OP_ADD:
+    case OP_SUB:
+    case OP_MUL:
+    case OP_DIV:
+    case OP_MOD:
+        a = check(c, e->a, unknown());
+        b = check(c, e->b, unknown());
+        return check_arith(c, e, a, b);
+    case OP_EQ:
+    case OP_NE:
+    case OP_LT:
+    case OP_LE:
+    case OP_GT:
+    case OP_GE: {
+        if (e->a->op == OP_ENUMLIT && !kg_loader_find(c->L, e->a->name)) {
+            b = check(c, e->b, unknown());
+            a = check(c, e->a, b);
+        } else {
+            a = check(c, e->a, unknown());
+            b = check(c, e->b, a);
+        }
+        bool ordered = e->op != OP_EQ && e->op != OP_NE;
+        if (!comparable(a, b, ordered))
+            cerr(c, ERR, "E0203", e, "two values of one type", NULL, "cannot compare %s with %s",
+                 tn(a, t1, sizeof t1), tn(b, t2, sizeof t2));
+        else if (ordered && (a.k == TK_STRING || a.k == TK_ENUM || a.k == TK_BOOL))
+            cerr(c, ERR, "E0203", e, "numbers or dates", NULL, "'<', '>' order numbers and dates, not %s",
+                 tn(a, t1, sizeof t1));
+        if (a.k == TK_ENUM && a.set && e->b->op == OP_LIT && e->b->lit.t == VT_STR &&
+            !kg_enum_has(a.set, e->b->lit.u.s, e->b->lit.len))
+            cerr(c, ERR, "E0209", e->b, tn(a, t1, sizeof t1), NULL,
+                 "'%.*s' is not one of the values this can have, so the comparison is constant",
+                 (int)e->b->lit.len, e->b->lit.u.s);
+        return T(TK_BOOL);
+    }
+    case OP_IN: {
+        a = check(c, e->a, unknown());
+        if (e->b->op != OP_LIST) {
+            cerr(c, ERR, "E0203", e->b, "a list [a, b, ...]", NULL, "'in' needs a list after it");
+            check(c, e->b, unknown());
+            return T(TK_BOOL);
+        }
+        for (int i = 0; i < e->b->nargs; i++) {
+            b = check(c, e->b->args[i], a);
+            if (!comparable(a, b, false))
+                cerr(c, ERR, "E0203", e->b->args[i], tn(a, t1, sizeof t1), NULL,
+                     "the list holds %s, but the value is %s", tn(b, t2, sizeof t2), tn(a, t1, sizeof t1));
+        }
+        return T(TK_BOOL);
+    }
+    case OP_LIST:
+        cerr(c, ERR, "E0203", e, NULL, NULL, "a list can only follow 'in'");
+        return unknown();
+    case OP_IF: {
+        kg_type cond = check(c, e->a, T(TK_BOOL));
+        if (!kg_type_fits(cond, T(TK_BOOL)) || cond.k == TK_ANY)
+            cerr(c, ERR, "E0203", e->a, "a boolean", NULL, "the condition of 'if' must be a boolean, not %s",
+                 tn(cond, t1, sizeof t1));
+        a = check(c, e->b, hint);
+        b = check(c, e->c, a.k == TK_ENUM || a.k == TK_UNKNOWN || a.k == TK_ANY ? (hint.k ? hint : a) : a);
+        kg_type u = unify(c, a, b);
+        if (u.k == TK_LIST) {
+            cerr(c, ERR, "E0203", e->c, tn(a, t1, sizeof t1), NULL,
+                 "the branches of 'if' differ: %s and %s", tn(a, t1, sizeof t1), tn(b, t2, sizeof t2));
+            return unknown();
+        }
+        return u;
+    }
+    case OP_CALL:
+        if (e->fn)
+            return e->fn->ret;
+        return check_call(c, e);
+    }
+    return unknown();
+}
+
+static void cycle_error(chk *c, kg_def *d)
+{
+    char path[2000];
+    size_t used = 0;
+    int start = 0;
+    for (int i = 0; i < c->sp; i++)
+        if (c->stack[i] == d)
+            start = i;
+    for (int i = start; i < c->sp && used < sizeof path; i++)
+        used += (size_t)snprintf(path + used, sizeof path - used, "%s -> ", c->stack[i]->name);
+    if (used < sizeof path)
+        snprintf(path + used, sizeof path - used, "%s", d->name);
+    kg_diag(c->L->d, ERR, "E0208", d->file, d->node ? d->node->off : KG_NOPOS,
+            "definitions that do not depend on themselves", NULL, "dependency cycle: %s", path);
+    for (int i = start; i < c->sp; i++)
+        c->stack[i]->broken = true;
+}
+
+/* Check an expression belonging to the current definition. */
+static kg_type check_in(chk *c, kg_expr *e, const kg_ynode *src, kg_type hint)
+{
+    const kg_ynode *saved = c->src;
+    c->src = src;
+    kg_type t = check(c, e, hint);
+    c->src = saved;
+    return t;
+}
+
+static bool const_bool(const kg_expr *e, bool *v)
+{
+    if (e && e->op == OP_LIT && e->lit.t == VT_BOOL) {
+        *v = e->lit.u.i != 0;
+        return true;
+    }
+    return false;
+}
+
+static void check_rule(chk *c, kg_def *d)
+{
+    char t1[300], t2[300];
+    kg_type hint = d->declared_type ? d->ty : unknown();
+    if (d->value) {
+        kg_type t = check_in(c, d->value, d->value_src.node, hint);
+        if (d->declared_type) {
+            if (!kg_type_fits(t, d->ty)) {
+                c->src = d->value_src.node;
+                cerr(c, ERR, "E0203", d->value, tn(d->ty, t1, sizeof t1), NULL,
+                     "rule '%s' is declared %s, but its value is %s", d->name, t1, tn(t, t2, sizeof t2));
+                c->src = NULL;
+            }
+        } else {
+            d->ty = t;
+        }
+        return;
+    }
+    kg_type acc = d->declared_type ? d->ty : T(TK_ANY);
+    bool always = false;
+    for (int i = 0; i < d->ncases; i++) {
+        kg_case *kc = &d->cases[i];
+        const kg_ynode *wn = kg_ymap_get(kc->node, "when");
+        const kg_ynode *tn_ = kg_ymap_get(kc->node, "then");
+        if (!tn_)
+            tn_ = kg_ymap_get(kc->node, "otherwise");
+        if (kc->when) {
+            kg_type w = check_in(c, kc->when, wn, T(TK_BOOL));
+            if (!kg_type_fits(w, T(TK_BOOL)) || w.k == TK_ANY) {
+                c->src = wn;
+                cerr(c, ERR, "E0203", kc->when, "a boolean", NULL, "'when' must be a boolean, not %s",
+                     tn(w, t1, sizeof t1));
+                c->src = NULL;
+            }
+            bool v;
+            bool dup = false;
+            for (int j = 0; j < i; j++) {
+                const kg_ynode *pw = kg_ymap_get(d->cases[j].node, "when");
+                if (pw && wn && strcmp(pw->text, wn->text) == 0)
+                    dup = true;
+            }
+            if (always || (const_bool(kc->when, &v) && !v) || dup)
+                kg_diag(c->L->d, WARN, "W0003", wn->file, wn->off, NULL,
+                        dup ? "an earlier case has the same condition" : NULL,
+                        "case %d of rule '%s' can never be taken", i + 1, d->name);
+            if (const_bool(kc->when, &v) && v)
+                always = true;
+        } else if (always) {
+            kg_diag(c->L->d, WARN, "W0003", kc->node->file, kc->node->off, NULL, NULL,
+                    "the 'otherwise' of rule '%s' can never be taken", d->name);
+        }
+        if (kc->then) {
+            kg_type t = check_in(c, kc->then, tn_, d->declared_type ? d->ty : (acc.k == TK_ENUM ? acc : hint));
+            if (d->declared_type) {
+                if (!kg_type_fits(t, d->ty)) {
+                    c->src = tn_;
+                    cerr(c, ERR, "E0203", kc->then, tn(d->ty, t1, sizeof t1), NULL,
+                         "rule '%s' is declared %s, but this case gives %s", d->name, t1, tn(t, t2, sizeof t2));
+                    c->src = NULL;
+                }
+            } else {
+                kg_type u = unify(c, acc, t);
+                if (u.k == TK_LIST) {
+                    c->src = tn_;
+                    cerr(c, ERR, "E0203", kc->then, tn(acc, t1, sizeof t1), NULL,
+                         "the cases of rule '%s' give different types: %s and %s", d->name, t1,
+                         tn(t, t2, sizeof t2));
+                    c->src = NULL;
+                    acc = unknown();
+                } else {
+                    acc = u;
+                }
+            }
+        }
+    }
+    if (!d->declared_type)
+        d->ty = acc;
+}
+
+static void check_def(chk *c, kg_def *d)
+{
+    if (d->state == 2)
+        return;
+    if (d->state == 1) {
+        cycle_error(c, d);
+        return;
+    }
+    if (c->sp >= (int)(sizeof c->stack / sizeof c->stack[0])) {
+        kg_diag(c->L->d, ERR, "E0208", d->file, d->node->off, NULL, NULL,
+                "definitions depend on each other more than 512 deep");
+        d->broken = true;
+        return;
+    }
+    d->state = 1;
+    c->stack[c->sp++] = d;
+    kg_def *saved_cur = c->cur;
+    kg_vec *saved_deps = c->deps;
+    int saved_pn = c->param_nodes;
+    kg_vec deps = {0};
+    c->cur = d;
+    c->deps = &deps;
+    c->param_nodes = 0;
+    if (d->kind == KIND_FACT && d->deflt) {
+        kg_type t = check_in(c, d->deflt, d->deflt_src.node, d->ty);
+        if (!kg_type_fits(t, d->ty) || t.k == TK_ANY) {
+            char t1[300], t2[300];
+            c->src = d->deflt_src.node;
+            cerr(c, ERR, "E0203", d->deflt, tn(d->ty, t1, sizeof t1), NULL,
+                 "the default of fact '%s' must be %s, not %s", d->name, t1, tn(t, t2, sizeof t2));
+            c->src = NULL;
+        }
+    } else if (d->kind == KIND_RULE && !d->broken) {
+        check_rule(c, d);
+        if (d->ty.k == TK_ANY) {
+            kg_diag(c->L->d, ERR, "E0203", d->file, d->node->off, "a value other than none", NULL,
+                    "rule '%s' is always none: its type cannot be known", d->name);
+            d->broken = true;
+        }
+    }
+    if (d->kind != KIND_PARAM) {
+        d->ndeps = (int)deps.n;
+        d->deps = kg_arena_alloc(c->L->a, sizeof(int) * (deps.n ? deps.n : 1));
+        if (d->deps)
+            for (size_t i = 0; i < deps.n; i++)
+                d->deps[i] = (int)(intptr_t)deps.v[i];
+        if (c->param_nodes > c->L->rs->max_trace)
+            c->L->rs->max_trace = c->param_nodes;
+        kg_vec_push(&c->order, &c->L->rs->mem, (void *)(intptr_t)d->slot);
+    }
+    kg_vec_free(&deps, &c->L->rs->mem);
+    c->cur = saved_cur;
+    c->deps = saved_deps;
+    c->param_nodes = saved_pn;
+    c->sp--;
+    d->state = 2;
+}
+
+void kg_check(kg_loader *L)
+{
+    kigen_ruleset *rs = L->rs;
+    chk c = {0};
+    c.L = L;
+    /* Slots: facts first, then rules; params numbered apart. */
+    int nf = 0, nr = 0, np = 0;
+    for (size_t i = 0; i < L->defs.n; i++) {
+        kg_def *d = L->defs.v[i];
+        if (d->kind == KIND_FACT)
+            nf++;
+        else if (d->kind == KIND_RULE)
+            nr++;
+        else
+            np++;
+    }
+    rs->nfacts = nf;
+    rs->nslots = nf + nr;
+    rs->nparams = np;
+    rs->slots = kg_arena_alloc(L->a, sizeof(kg_def *) * (size_t)(rs->nslots + 1));
+    rs->params = kg_arena_alloc(L->a, sizeof(kg_def *) * (size_t)(np + 1));
+    if (!rs->slots || !rs->params)
+        return;
+    int fi = 0, ri = nf, pi = 0;
+    for (size_t i = 0; i < L->defs.n; i++) {
+        kg_def *d = L->defs.v[i];
+        if (d->kind == KIND_FACT) {
+            d->slot = fi++;
+            rs->slots[d->slot] = d;
+        } else if (d->kind == KIND_RULE) {
+            d->slot = ri++;
+            rs->slots[d->slot] = d;
+        } else {
+            d->slot = pi++;
+            rs->params[d->slot] = d;
+        }
+    }
+    for (size_t i = 0; i < L->defs.n; i++)
+        check_def(&c, L->defs.v[i]);
+    rs->order = kg_arena_alloc(L->a, sizeof(int) * (c.order.n + 1));
+    if (rs->order)
+        for (size_t i = 0; i < c.order.n; i++)
+            rs->order[i] = (int)(intptr_t)c.order.v[i];
+    kg_vec_free(&c.order, &rs->mem);
+
+    /* Outputs: as listed, or every rule when none are listed. */
+    if (L->outputs.n) {
+        rs->outputs = kg_arena_alloc(L->a, sizeof(int) * L->outputs.n);
+        for (size_t i = 0; rs->outputs && i < L->outputs.n; i++) {
+            const kg_ynode *n = L->outputs.v[i];
+            kg_def *d = kg_loader_find(L, n->text);
+            if (!d || d->kind == KIND_PARAM) {
+                const char *cands[4096];
+                size_t k = 0;
+                for (size_t j = 0; j < L->defs.n && k < 4096; j++)
+                    if (((kg_def *)L->defs.v[j])->kind != KIND_PARAM)
+                        cands[k++] = ((kg_def *)L->defs.v[j])->name;
+                const char *close = kg_closest(n->text, cands, k);
+                char hint[200];
+                if (close)
+                    snprintf(hint, sizeof hint, "did you mean '%s'?", close);
+                kg_diag(L->d, ERR, "E0201", n->file, n->off, "the name of a rule or fact", close ? hint : NULL,
+                        d ? "output '%s' is a param: list rules or facts as outputs" : "unknown output '%s'",
+                        n->text);
+                continue;
+            }
+            d->used = true;
+            rs->outputs[rs->noutputs++] = d->slot;
+        }
+    } else {
+        rs->outputs = kg_arena_alloc(L->a, sizeof(int) * (size_t)(nr + 1));
+        for (int s = nf; rs->outputs && s < rs->nslots; s++)
+            rs->outputs[rs->noutputs++] = s;
+    }
+
+    /* Messages name rules and outcomes that exist. */
+    rs->messages = kg_arena_alloc(L->a, sizeof(kg_message) * (L->messages.n + 1));
+    for (size_t i = 0; rs->messages && i < L->messages.n; i++) {
+        kg_message *m = L->messages.v[i];
+        kg_def *d = kg_loader_find(L, m->rule);
+        if (!d || d->kind == KIND_PARAM) {
+            kg_diag(L->d, ERR, "E0201", m->node->file, m->node->off, "a rule name", NULL,
+                    "messages for unknown rule '%s'", m->rule);
+            continue;
+        }
+        if (d->ty.k == TK_ENUM && d->ty.set && !kg_enum_has(d->ty.set, m->outcome, strlen(m->outcome))) {
+            char tb[300];
+            kg_diag(L->d, ERR, "E0209", m->node->file, m->node->off, kg_type_name(d->ty, tb, sizeof tb),
+                    NULL, "rule '%s' never has the value '%s'", m->rule, m->outcome);
+            continue;
+        }
+        if (d->ty.k == TK_BOOL && strcmp(m->outcome, "true") != 0 && strcmp(m->outcome, "false") != 0) {
+            kg_diag(L->d, ERR, "E0209", m->node->file, m->node->off, "true or false", NULL,
+                    "rule '%s' is a boolean; it never has the value '%s'", m->rule, m->outcome);
+            continue;
+        }
+        rs->messages[rs->nmessages++] = *m;
+    }
+    rs->sources = kg_arena_alloc(L->a, sizeof(kg_source) * (L->sources.n + 1));
+    for (size_t i = 0; rs->sources && i < L->sources.n; i++)
+        rs->sources[rs->nsources++] = *(kg_source *)L->sources.v[i];
+
+    /* Warnings. */
+    for (size_t i = 0; i < L->defs.n; i++) {
+        kg_def *d = L->defs.v[i];
+        if (d->kind != KIND_FACT && !d->source && !d->broken)
+            kg_diag(L->d, WARN, "W0001", d->file, d->node->off, "source: where this comes from", NULL,
+                    "%s '%s' has no 'source': an auditor cannot see where it comes from",
+                    d->kind == KIND_PARAM ? "param" : "rule", d->name);
+        if (d->kind == KIND_FACT && !d->used)
+            kg_diag(L->d, WARN, "W0002", d->file, d->node->off, NULL, NULL,
+                    "fact '%s' is not used by any rule or output", d->name);
+        if (d->kind == KIND_PARAM && !d->used)
+            kg_diag(L->d, WARN, "W0002", d->file, d->node->off, NULL, NULL,
+                    "param '%s' is not used by any rule", d->name);
+    }
+}

@@ -1,0 +1,26 @@
+/* Shared pieces of the kigen command's subcommands. */
+#ifndef KIGEN_CLI_H
+#define KIGEN_CLI_H
+
+#include <stdio.h>
+
+#include "kigen.h"
+
+/* Exit codes of every subcommand. */
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+int cmd_date(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_test(int argc, char **argv);
+#ifdef KIGEN_WITH_CARD
+int cmd_card(int argc, char **argv);
+#endif
+
+/* Print "kigen CMD: message" to stderr; returns CLI_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Is argv[i] "-h" or "--help"? */
+int cli_is_help(const char *arg);
+
+#endif

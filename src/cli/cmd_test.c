@@ -1,0 +1,334 @@
+/* kigen test: run the test cases that sit beside a rule pack.
+ *
+ * A test file (YAML):
+ *   kigen-test: 1
+ *   rules: mynumber.yaml          # relative to the test file
+ *   today: 2026-01-01             # optional: what today() returns
+ *   cases:
+ *     - name: an adult's card issued on the birthday
+ *       source: SPEC.md D1        # where the expectation comes from (required)
+ *       facts: {birth_date: 2000-06-15, card_issue_date: 2022-06-15}
+ *       params: {feb29_birthday: mar1}   # optional overrides
+ *       expect: {card_expiry: 2032-06-15, sign_cert_expiry: null}
+ *       expect_error: text        # instead of expect: the record must fail so
+ */
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/common.h"
+#include "diag.h"
+#include "util.h"
+#include "yamltree.h"
+
+static const char test_help[] =
+    "usage: kigen test [--param NAME=VALUE]... [--verbose] TESTS.yaml...\n"
+    "\n"
+    "Run rule test cases: each gives facts (and param overrides) and the expected\n"
+    "outputs, with the source the expectation comes from. For each failure, the\n"
+    "case, the expected and actual values and the explain trace of the differing\n"
+    "output are printed. The last line is 'N passed, N failed'.\n"
+    "\n"
+    "  --param NAME=VALUE   override a param in every case (a case's params win)\n"
+    "  --verbose            print every case, not only failures\n"
+    "\n"
+    "Exit status: 0 all passed, 1 a case failed, 2 the test file or rules are broken.\n";
+
+typedef struct tstate {
+    int passed, failed;
+    bool verbose, broken;
+    const cli_kv *params;
+    int nparams;
+} tstate;
+
+__attribute__((format(printf, 3, 4))) static void terr(tstate *t, const kg_ynode *n, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s:%d:%d: error: ", n->file->name, n->line, n->col);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    t->broken = true;
+}
+
+static bool check_keys(tstate *t, const kg_ynode *map, const char *const *keys, size_t n)
+{
+    bool ok = true;
+    for (size_t i = 0; i < map->n; i++) {
+        bool found = false;
+        for (size_t k = 0; k < n; k++)
+            found |= strcmp(map->items[i]->text, keys[k]) == 0;
+        if (!found) {
+            const char *close = kg_closest(map->items[i]->text, keys, n);
+            fprintf(stderr, "%s:%d:%d: error: unknown key '%s'%s%s%s\n", map->items[i]->file->name,
+                    map->items[i]->line, map->items[i]->col, map->items[i]->text,
+                    close ? " (did you mean '" : "", close ? close : "", close ? "'?)" : "");
+            t->broken = true;
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+static bool is_null_node(const kg_ynode *v)
+{
+    return v->kind == KG_Y_SCALAR && v->style == KG_YS_PLAIN &&
+           (v->len == 0 || strcmp(v->text, "null") == 0 || strcmp(v->text, "~") == 0);
+}
+
+static void run_case(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kigen_date today, int index)
+{
+    static const char *const keys[] = {"name", "source", "facts", "params", "expect", "expect_error", "note"};
+    if (cs->kind != KG_Y_MAP) {
+        terr(t, cs, "a case must be a mapping");
+        return;
+    }
+    if (!check_keys(t, cs, keys, sizeof keys / sizeof keys[0]))
+        return;
+    const kg_ynode *name = kg_ymap_get(cs, "name"), *src = kg_ymap_get(cs, "source"),
+                   *facts = kg_ymap_get(cs, "facts"), *params = kg_ymap_get(cs, "params"),
+                   *expect = kg_ymap_get(cs, "expect"), *experr = kg_ymap_get(cs, "expect_error");
+    char label[300];
+    snprintf(label, sizeof label, "%s", name && name->kind == KG_Y_SCALAR ? name->text : "");
+    if (!name || !src) {
+        terr(t, cs, "case %s needs a 'name' and a 'source' (where the expectation comes from)", label);
+        return;
+    }
+    if (!expect && !experr) {
+        terr(t, cs, "case '%s' has neither 'expect' nor 'expect_error'", label);
+        return;
+    }
+    if ((facts && facts->kind != KG_Y_MAP) || (params && params->kind != KG_Y_MAP) ||
+        (expect && expect->kind != KG_Y_MAP) || (experr && experr->kind != KG_Y_SCALAR)) {
+        terr(t, cs, "case '%s': facts, params and expect are mappings; expect_error is a text", label);
+        return;
+    }
+    kigen_ctx *c = NULL;
+    if (kigen_ctx_new(rs, &c) != KIGEN_OK) {
+        terr(t, cs, "cannot create a context");
+        return;
+    }
+    kigen_set_explain(c, 1);
+    if (today)
+        kigen_set_today(c, today);
+    char why[2000] = "";
+    size_t wl = 0;
+    for (int i = 0; i < t->nparams; i++)
+        if (kigen_set_param(c, t->params[i].name, t->params[i].value) != KIGEN_OK) {
+            fprintf(stderr, "kigen test: --param: %s\n", kigen_errmsg(c));
+            t->broken = true;
+        }
+    for (size_t i = 0; params && i < params->n; i++) {
+        const kg_ynode *v = params->vals[i];
+        if (v->kind != KG_Y_SCALAR || kigen_set_param(c, params->items[i]->text, v->text) != KIGEN_OK) {
+            fprintf(stderr, "%s:%d:%d: error: %s\n", v->file->name, v->line, v->col, kigen_errmsg(c));
+            t->broken = true;
+            kigen_ctx_free(c);
+            return;
+        }
+    }
+    for (size_t i = 0; facts && i < facts->n; i++) {
+        const kg_ynode *v = facts->vals[i];
+        if (v->kind != KG_Y_SCALAR || (!is_null_node(v) && kigen_set(c, facts->items[i]->text, v->text) != KIGEN_OK)) {
+            fprintf(stderr, "%s:%d:%d: error: %s\n", v->file->name, v->line, v->col,
+                    v->kind != KG_Y_SCALAR ? "a fact's value must be a single value" : kigen_errmsg(c));
+            t->broken = true;
+            kigen_ctx_free(c);
+            return;
+        }
+    }
+    int rc = kigen_eval(c);
+    bool ok = true;
+    const char *bad_output = NULL;
+    if (experr) {
+        if (rc == KIGEN_OK) {
+            ok = false;
+            wl += (size_t)snprintf(why + wl, sizeof why - wl, "  expected an error containing '%s', but the record evaluated\n",
+                                   experr->text);
+        } else if (!strstr(kigen_errmsg(c), experr->text)) {
+            ok = false;
+            wl += (size_t)snprintf(why + wl, sizeof why - wl, "  expected an error containing '%s', got: %s\n",
+                                   experr->text, kigen_errmsg(c));
+        }
+    } else if (rc != KIGEN_OK && rc != KIGEN_EEVAL) {
+        ok = false;
+        wl += (size_t)snprintf(why + wl, sizeof why - wl, "  the record failed: %s\n", kigen_errmsg(c));
+    }
+    for (size_t i = 0; expect && i < expect->n; i++) {
+        const char *oname = expect->items[i]->text;
+        const kg_ynode *v = expect->vals[i];
+        kigen_value val;
+        if (kigen_get_by_name(c, oname, &val) != KIGEN_OK) {
+            terr(t, expect->items[i], "no rule or fact named '%s'", oname);
+            kigen_ctx_free(c);
+            return;
+        }
+        char actual[1024], want[1024];
+        if (val.type == KIGEN_T_ERROR)
+            snprintf(actual, sizeof actual, "error: %.*s", (int)val.u.str.len, val.u.str.ptr);
+        else
+            kigen_value_format(&val, actual, sizeof actual);
+        if (v->kind != KG_Y_SCALAR) {
+            terr(t, v, "the expected value of '%s' must be a single value", oname);
+            kigen_ctx_free(c);
+            return;
+        }
+        snprintf(want, sizeof want, "%s", is_null_node(v) ? "" : v->text);
+        if (val.type == KIGEN_T_DATE && want[0]) {
+            kigen_date d;
+            char err[200];
+            if (kigen_date_parse(want, (size_t)-1, &d, err, sizeof err) != KIGEN_OK) {
+                terr(t, v, "%s", err);
+                kigen_ctx_free(c);
+                return;
+            }
+            kigen_date_format_iso(d, want, sizeof want);
+        }
+        if (strcmp(want, actual) != 0) {
+            ok = false;
+            if (!bad_output)
+                bad_output = oname;
+            wl += (size_t)snprintf(why + wl, sizeof why - wl, "  %s: expected %s, got %s\n", oname,
+                                   want[0] ? want : "(none)", actual[0] ? actual : "(none)");
+            if (wl >= sizeof why)
+                wl = sizeof why - 1;
+        }
+    }
+    if (ok) {
+        t->passed++;
+        if (t->verbose)
+            printf("ok   %s:%d  %s\n", cs->file->name, cs->line, label);
+    } else {
+        t->failed++;
+        printf("FAIL %s:%d  case %d: %s\n  source: %s\n%s", cs->file->name, cs->line, index, label,
+               src->text, why);
+        if (rc != KIGEN_OK && !experr)
+            printf("  error: %s\n", kigen_errmsg(c));
+        if (bad_output) {
+            const char *tr = kigen_explain_text(c, bad_output);
+            if (tr) {
+                printf("  explain %s:\n", bad_output);
+                for (const char *p = tr; *p;) {
+                    const char *e = strchr(p, '\n');
+                    size_t n = e ? (size_t)(e - p) : strlen(p);
+                    printf("    %.*s\n", (int)n, p);
+                    p += n + (e ? 1 : 0);
+                }
+            }
+        }
+    }
+    kigen_ctx_free(c);
+}
+
+static void run_file(tstate *t, const char *path)
+{
+    static const char *const keys[] = {"kigen-test", "rules", "today", "cases", "doc"};
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "kigen test: cannot read '%s'\n", path);
+        t->broken = true;
+        return;
+    }
+    kg_mem mem = {0};
+    kg_arena a;
+    kg_arena_init(&a, &mem);
+    kg_buf b;
+    kg_buf_init(&b, &mem);
+    char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+        kg_buf_put(&b, chunk, got);
+    fclose(f);
+    kg_srcfile src = {path, kg_buf_cstr(&b), b.len, NULL, 0};
+    kigen_diags *d = kg_diags_new(&mem, false);
+    kg_srcfile_index(&src, &a);
+    kg_ynode *root = kg_yaml_parse(&src, &a, d);
+    kigen_ruleset *rs = NULL;
+    if (!root || root->kind != KG_Y_MAP) {
+        kigen_diags_print(d, stderr, isatty(2));
+        if (root)
+            terr(t, root, "a test file is a mapping with 'kigen-test: 1'");
+        t->broken = true;
+        goto done;
+    }
+    if (!check_keys(t, root, keys, sizeof keys / sizeof keys[0]))
+        goto done;
+    const kg_ynode *ver = kg_ymap_get(root, "kigen-test"), *rules = kg_ymap_get(root, "rules"),
+                   *today = kg_ymap_get(root, "today"), *cases = kg_ymap_get(root, "cases");
+    if (!ver || ver->kind != KG_Y_SCALAR || strcmp(ver->text, "1") != 0) {
+        terr(t, ver ? ver : root, "expected 'kigen-test: 1'");
+        goto done;
+    }
+    if (!rules || rules->kind != KG_Y_SCALAR || !cases || cases->kind != KG_Y_SEQ) {
+        terr(t, root, "a test file needs 'rules: FILE' and a list of 'cases'");
+        goto done;
+    }
+    kigen_date td = 0;
+    if (today) {
+        char err[200];
+        if (today->kind != KG_Y_SCALAR || kigen_date_parse(today->text, today->len, &td, err, sizeof err) != KIGEN_OK) {
+            terr(t, today, "today: %s", today->kind == KG_Y_SCALAR ? err : "a date");
+            goto done;
+        }
+    }
+    char rpath[4096];
+    const char *slash = strrchr(path, '/');
+    if (rules->text[0] != '/' && slash)
+        snprintf(rpath, sizeof rpath, "%.*s/%s", (int)(slash - path), path, rules->text);
+    else
+        snprintf(rpath, sizeof rpath, "%s", rules->text);
+    if (cli_load_rules("test", rpath, false, &rs) != KIGEN_OK) {
+        t->broken = true;
+        goto done;
+    }
+    for (size_t i = 0; i < cases->n; i++)
+        run_case(t, rs, cases->items[i], td, (int)i + 1);
+done:
+    kigen_ruleset_free(rs);
+    kigen_diags_free(d);
+    kg_buf_free(&b);
+    kg_arena_free(&a);
+}
+
+int cmd_test(int argc, char **argv)
+{
+    tstate t = {0};
+    static cli_kv params[CLI_MAX_KV];
+    int nfiles = 0;
+    for (int i = 1; i < argc; i++) {
+        if (cli_is_help(argv[i])) {
+            fputs(test_help, stdout);
+            return CLI_OK;
+        }
+        if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) {
+            t.verbose = true;
+        } else if (strcmp(argv[i], "--param") == 0 && i + 1 < argc) {
+            if (t.nparams == CLI_MAX_KV || !cli_split_kv("test", "--param", argv[++i], &params[t.nparams]))
+                return CLI_USAGE;
+            t.nparams++;
+        } else if (argv[i][0] == '-') {
+            return cli_usage_error("test", "unknown option '%s'", argv[i]);
+        }
+    }
+    t.params = params;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--param") == 0) {
+            i++;
+            continue;
+        }
+        if (argv[i][0] == '-')
+            continue;
+        run_file(&t, argv[i]);
+        nfiles++;
+    }
+    cli_free_kvs(params, t.nparams);
+    if (nfiles == 0)
+        return cli_usage_error("test", "name at least one test file");
+    printf("%d passed, %d failed\n", t.passed, t.failed);
+    if (t.broken) {
+        fprintf(stderr, "kigen test: the test files or rules have errors (see above)\n");
+        return CLI_USAGE;
+    }
+    return t.failed ? CLI_FAIL : CLI_OK;
+}

@@ -1,0 +1,69 @@
+/* Option handling shared by the subcommands that evaluate rules. */
+#include "cli/common.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_load_rules(const char *cmd, const char *path, bool strict, kigen_ruleset **rs)
+{
+    kigen_opts o = {0};
+    kigen_diags *d = NULL;
+    o.strict = strict;
+    int rc = kigen_load_file(path, &o, rs, &d);
+    if (d && kigen_diags_count(d) > 0) {
+        /* Warnings only matter to the author: `kigen check` shows them;
+         * other commands show errors, and warnings under --strict. */
+        if (rc != KIGEN_OK)
+            kigen_diags_print(d, stderr, isatty(2));
+    }
+    if (rc != KIGEN_OK) {
+        if (d && kigen_diags_errors(d) > 0)
+            fprintf(stderr, "kigen %s: %s: %zu error%s; nothing was evaluated\n", cmd, path,
+                    kigen_diags_errors(d), kigen_diags_errors(d) == 1 ? "" : "s");
+        else
+            fprintf(stderr, "kigen %s: %s: %s\n", cmd, path, kigen_status_str(rc));
+    }
+    kigen_diags_free(d);
+    return rc;
+}
+
+int cli_apply_params(const char *cmd, kigen_ctx *c, const cli_kv *params, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (kigen_set_param(c, params[i].name, params[i].value) != KIGEN_OK) {
+            fprintf(stderr, "kigen %s: --param %s=%s: %s\n", cmd, params[i].name, params[i].value,
+                    kigen_errmsg(c));
+            return CLI_USAGE;
+        }
+    }
+    return CLI_OK;
+}
+
+int cli_split_kv(const char *cmd, const char *opt, const char *arg, cli_kv *kv)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg) {
+        cli_usage_error(cmd, "%s needs name=value, not '%s'", opt, arg);
+        return 0;
+    }
+    kv->name = strndup(arg, (size_t)(eq - arg));
+    kv->value = eq + 1;
+    return kv->name != NULL;
+}
+
+void cli_free_kvs(cli_kv *kv, int n)
+{
+    for (int i = 0; i < n; i++)
+        free((char *)kv[i].name);
+}
+
+int cli_parse_today(const char *cmd, const char *arg, kigen_date *d)
+{
+    char err[256];
+    if (kigen_date_parse(arg, (size_t)-1, d, err, sizeof err) != KIGEN_OK) {
+        cli_usage_error(cmd, "--today: %s", err);
+        return 0;
+    }
+    return 1;
+}

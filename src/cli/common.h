@@ -1,0 +1,24 @@
+/* Options shared by eval, explain and test. */
+#ifndef KIGEN_CLI_COMMON_H
+#define KIGEN_CLI_COMMON_H
+
+#include <stdbool.h>
+
+#include "cli/cli.h"
+
+typedef struct cli_kv {
+    const char *name; /* owned (strndup) */
+    const char *value; /* points into argv */
+} cli_kv;
+
+#define CLI_MAX_KV 256
+
+/* Load a rule file, printing its errors; KIGEN_OK or the load status. */
+int cli_load_rules(const char *cmd, const char *path, bool strict, kigen_ruleset **rs);
+int cli_apply_params(const char *cmd, kigen_ctx *c, const cli_kv *params, int n);
+/* Split "name=value"; 0 after printing a usage error. */
+int cli_split_kv(const char *cmd, const char *opt, const char *arg, cli_kv *kv);
+void cli_free_kvs(cli_kv *kv, int n);
+int cli_parse_today(const char *cmd, const char *arg, kigen_date *d);
+
+#endif

@@ -1,0 +1,34 @@
+/* The loader's shared state: reading YAML into definitions (loader.c) and
+ * checking and compiling them (check.c). */
+#ifndef KIGEN_LOADER_H
+#define KIGEN_LOADER_H
+
+#include "rules.h"
+
+#define KG_MAX_INCLUDE_DEPTH 16
+#define KG_MAX_FILE_SIZE (8u << 20)
+
+typedef struct kg_loader {
+    kigen_ruleset *rs;
+    kigen_diags *d;
+    kg_arena *a; /* == &rs->arena */
+    kg_vec defs; /* kg_def*, in definition order */
+    kg_vec outputs; /* const kg_ynode* naming outputs */
+    kg_vec messages; /* kg_message* */
+    kg_vec sources;  /* kg_source* */
+    kg_vec files;    /* kg_srcfile* */
+    kg_vec lua;      /* const char* script paths */
+    const char *stack[KG_MAX_INCLUDE_DEPTH + 1];
+    int depth;
+    bool strict;
+} kg_loader;
+
+kg_def *kg_loader_find(kg_loader *L, const char *name);
+/* Check, resolve and compile everything that was loaded. */
+void kg_check(kg_loader *L);
+
+/* Policy scripts (lua_policy.c): run the scripts named by the rule files
+ * once at load time to learn the functions and hooks they register. */
+void kg_lua_load_scripts(kg_loader *L);
+
+#endif

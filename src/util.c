@@ -1,0 +1,315 @@
+/* Internal helpers: allocator plumbing, arenas, buffers, string tools. */
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void *kg_mem_alloc(const kg_mem *m, size_t n)
+{
+    if (m && m->fn)
+        return m->fn(m->ud, NULL, 0, n ? n : 1);
+    return malloc(n ? n : 1);
+}
+
+void *kg_mem_realloc(const kg_mem *m, void *p, size_t old, size_t n)
+{
+    if (m && m->fn)
+        return m->fn(m->ud, p, old, n ? n : 1);
+    return realloc(p, n ? n : 1);
+}
+
+void kg_mem_free(const kg_mem *m, void *p, size_t n)
+{
+    if (!p)
+        return;
+    if (m && m->fn)
+        (void)m->fn(m->ud, p, n, 0);
+    else
+        free(p);
+}
+
+struct kg_arena_block {
+    kg_arena_block *next;
+    size_t cap;
+    _Alignas(16) unsigned char data[];
+};
+
+void kg_arena_init(kg_arena *a, const kg_mem *m)
+{
+    memset(a, 0, sizeof *a);
+    if (m)
+        a->mem = *m;
+}
+
+void *kg_arena_alloc(kg_arena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (!a->head || a->cap - a->used < n) {
+        size_t cap = n > 8192 ? n : 8192;
+        if (a->head && a->head->cap * 2 > cap && a->head->cap < (1u << 20))
+            cap = a->head->cap * 2 > n ? a->head->cap * 2 : n;
+        kg_arena_block *b = kg_mem_alloc(&a->mem, sizeof *b + cap);
+        if (!b) {
+            a->failed = true;
+            return NULL;
+        }
+        b->cap = cap;
+        b->next = a->head;
+        a->head = b;
+        a->cap = cap;
+        a->used = 0;
+    }
+    void *p = a->head->data + a->used;
+    a->used += n;
+    memset(p, 0, n);
+    return p;
+}
+
+char *kg_arena_strndup(kg_arena *a, const char *s, size_t n)
+{
+    char *p = kg_arena_alloc(a, n + 1);
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
+char *kg_arena_strdup(kg_arena *a, const char *s) { return s ? kg_arena_strndup(a, s, strlen(s)) : NULL; }
+
+char *kg_arena_vprintf(kg_arena *a, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        return NULL;
+    char *p = kg_arena_alloc(a, (size_t)n + 1);
+    if (p)
+        vsnprintf(p, (size_t)n + 1, fmt, ap);
+    return p;
+}
+
+char *kg_arena_printf(kg_arena *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = kg_arena_vprintf(a, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+void kg_arena_reset(kg_arena *a)
+{
+    /* Keep the newest (largest) block, free the rest. */
+    if (!a->head)
+        return;
+    kg_arena_block *b = a->head->next;
+    while (b) {
+        kg_arena_block *n = b->next;
+        kg_mem_free(&a->mem, b, sizeof *b + b->cap);
+        b = n;
+    }
+    a->head->next = NULL;
+    a->used = 0;
+    a->cap = a->head->cap;
+}
+
+void kg_arena_free(kg_arena *a)
+{
+    kg_arena_block *b = a->head;
+    while (b) {
+        kg_arena_block *n = b->next;
+        kg_mem_free(&a->mem, b, sizeof *b + b->cap);
+        b = n;
+    }
+    a->head = NULL;
+    a->used = a->cap = 0;
+}
+
+void kg_buf_init(kg_buf *b, const kg_mem *m)
+{
+    memset(b, 0, sizeof *b);
+    if (m)
+        b->mem = *m;
+}
+
+static bool buf_reserve(kg_buf *b, size_t extra)
+{
+    if (b->failed)
+        return false;
+    if (b->len + extra + 1 <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    char *p = kg_mem_realloc(&b->mem, b->p, b->cap, cap);
+    if (!p) {
+        b->failed = true;
+        return false;
+    }
+    b->p = p;
+    b->cap = cap;
+    return true;
+}
+
+void kg_buf_put(kg_buf *b, const char *s, size_t n)
+{
+    if (!buf_reserve(b, n))
+        return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+void kg_buf_puts(kg_buf *b, const char *s) { kg_buf_put(b, s, strlen(s)); }
+void kg_buf_putc(kg_buf *b, char c) { kg_buf_put(b, &c, 1); }
+
+void kg_buf_printf(kg_buf *b, const char *fmt, ...)
+{
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && buf_reserve(b, (size_t)n)) {
+        vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap2);
+        b->len += (size_t)n;
+    }
+    va_end(ap2);
+}
+
+const char *kg_buf_cstr(kg_buf *b) { return b->p ? b->p : ""; }
+void kg_buf_clear(kg_buf *b)
+{
+    b->len = 0;
+    if (b->p)
+        b->p[0] = '\0';
+}
+void kg_buf_free(kg_buf *b)
+{
+    kg_mem_free(&b->mem, b->p, b->cap);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+bool kg_vec_push(kg_vec *v, const kg_mem *m, void *item)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 8;
+        void **p = kg_mem_realloc(m, v->v, v->cap * sizeof *p, cap * sizeof *p);
+        if (!p)
+            return false;
+        v->v = p;
+        v->cap = cap;
+    }
+    v->v[v->n++] = item;
+    return true;
+}
+
+void kg_vec_free(kg_vec *v, const kg_mem *m)
+{
+    kg_mem_free(m, v->v, v->cap * sizeof *v->v);
+    v->v = NULL;
+    v->n = v->cap = 0;
+}
+
+int kg_edit_distance(const char *a, const char *b, int cap)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return cap + 1;
+    int row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int prev = row[0], best = row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int cur = row[j];
+            int v = prev + (a[i - 1] != b[j - 1]);
+            if (row[j] + 1 < v)
+                v = row[j] + 1;
+            if (row[j - 1] + 1 < v)
+                v = row[j - 1] + 1;
+            row[j] = v;
+            prev = cur;
+            if (v < best)
+                best = v;
+        }
+        if (best > cap)
+            return cap + 1;
+    }
+    return row[lb];
+}
+
+const char *kg_closest(const char *name, const char *const *cands, size_t n)
+{
+    const char *best = NULL;
+    size_t len = strlen(name);
+    int cap = len <= 3 ? 1 : len <= 8 ? 2 : 3, bestd = cap + 1;
+    for (size_t i = 0; i < n; i++) {
+        if (!cands[i])
+            continue;
+        int d = kg_edit_distance(name, cands[i], cap);
+        if (d < bestd) {
+            bestd = d;
+            best = cands[i];
+        }
+    }
+    return best;
+}
+
+size_t kg_utf8_count(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            c++;
+    return c;
+}
+
+size_t kg_display_width(const char *s, size_t n)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+            w += 1;
+            i += 1;
+        } else if ((c & 0xE0) == 0xC0) {
+            w += 1;
+            i += 2;
+        } else if ((c & 0xF0) == 0xE0) {
+            /* CJK, kana, full-width forms: all of Japanese text is wide. */
+            unsigned cp = (unsigned)(c & 0x0F) << 12;
+            if (i + 2 < n)
+                cp |= (unsigned)((unsigned char)s[i + 1] & 0x3F) << 6 |
+                      ((unsigned char)s[i + 2] & 0x3F);
+            w += (cp >= 0x1100 && (cp <= 0x115F || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+                                   (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+                                   (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+                                   (cp >= 0xFFE0 && cp <= 0xFFE6)))
+                     ? 2
+                     : 1;
+            i += 3;
+        } else {
+            w += 2;
+            i += 4;
+        }
+    }
+    return w;
+}
+
+bool kg_is_ident(const char *s, size_t n)
+{
+    if (n == 0 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_'))
+        return false;
+    for (size_t i = 1; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+            return false;
+    }
+    return true;
+}
