@@ -266,6 +266,11 @@ static void fn_text(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_
         kg_val_err(ec, out, "out of memory");
 }
 
+static void fn_fail(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    kg_val_err(ec, out, "%.*s", (int)a[0].len, a[0].u.s);
+}
+
 static const kg_fn builtins[] = {
     {"age", "age on a day: age(birth, on, method: age_act|birthday, feb29: feb28|mar1)",
      T(TK_INT), 4,
@@ -324,6 +329,8 @@ static const kg_fn builtins[] = {
      {{0}}, false, false, fn_today, NULL, 0},
     {"join", "join the present strings with a separator", T(TK_STRING), 2,
      {{"separator", T(TK_STRING), false}, {"parts", T(TK_STRING), false}}, true, true, fn_join, NULL, 0},
+    {"fail", "an error value with this message: the record fails with it", T(TK_ANY), 1,
+     {{"message", T(TK_STRING), false}}, false, false, fn_fail, NULL, 0},
     {"text", "a value as text (dates in ISO form)", T(TK_STRING), 1, {{"value", T(TK_ANY), false}},
      false, false, fn_text, NULL, 0},
 };

@@ -106,6 +106,15 @@ static kg_type resolve_name(chk *c, kg_expr *e, kg_type hint)
 {
     kg_def *d = kg_loader_find(c->L, e->name);
     char tb[300];
+    if (d && hint.k == TK_ENUM && hint.set && kg_enum_has(hint.set, e->name, strlen(e->name))) {
+        char hintbuf[300];
+        snprintf(hintbuf, sizeof hintbuf, "write '%s' (quoted) for the value, or rename the %s", e->name,
+                 d->kind == KIND_FACT ? "fact" : d->kind == KIND_PARAM ? "param" : "rule");
+        cerr(c, ERR, "E0210", e, tn(hint, tb, sizeof tb), hintbuf,
+             "'%s' is ambiguous here: it names a %s and is also one of the allowed values", e->name,
+             d->kind == KIND_FACT ? "fact" : d->kind == KIND_PARAM ? "param" : "rule");
+        return unknown();
+    }
     if (d) {
         d->used = true;
         if (d->kind == KIND_PARAM) {

@@ -128,7 +128,9 @@ static void text_node(kigen_ctx *c, int slot, int depth, unsigned char *seen)
                 kg_buf_printf(&c->out, "%s        source: %s\n", ind, kc->source);
         }
     }
-    text_param_lines(c, slot, ind);
+    char pind[140];
+    snprintf(pind, sizeof pind, "%s    ", ind);
+    text_param_lines(c, slot, pind);
     for (int i = 0; i < d->ndeps; i++)
         text_node(c, d->deps[i], depth + 1, seen);
 }
