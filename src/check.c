@@ -714,7 +714,7 @@ static void check_def(chk *c, kg_def *d)
                  "the default of fact '%s' must be %s, not %s", d->name, t1, tn(t, t2, sizeof t2));
             c->src = NULL;
         }
-    } else if (d->kind == KIND_RULE && !d->broken) {
+    } else if (d->kind == KIND_RULE && !d->broken && !d->hook_output) {
         check_rule(c, d);
         if (d->ty.k == TK_ANY) {
             kg_diag(c->L->d, ERR, "E0203", d->file, d->node->off, "a value other than none", NULL,

@@ -64,7 +64,7 @@ void kg_srcfile_linecol(const kg_srcfile *f, size_t off, int *line, int *col)
     *col = (int)kg_utf8_count(f->text + f->line_start[lo], off - f->line_start[lo]) + 1;
 }
 
-static void add(kigen_diags *d, kigen_severity sev, const char *code, const kg_srcfile *file,
+__attribute__((format(printf, 9, 0))) static void add(kigen_diags *d, kigen_severity sev, const char *code, const kg_srcfile *file,
                 int line, int col, const char *expected, const char *hint, const char *fmt,
                 va_list ap)
 {

@@ -119,6 +119,7 @@ void kigen_ctx_free(kigen_ctx *c)
     kg_arena_free(&c->keep);
     kg_arena_free(&c->pkeep);
     kg_buf_free(&c->out);
+    kg_vec_free(&c->notes, &mem);
     kg_mem_free(&mem, c, sizeof *c);
     kigen_ruleset_free(rs);
 }
@@ -622,6 +623,8 @@ static void eval_slot(kigen_ctx *c, int slot)
             kg_val_err(&ec, out, "fact %s is required but not given", d->name);
         return;
     }
+    if (d->hook_output)
+        return; /* set by the policy hooks after evaluation */
     if (d->value) {
         kg_eval_expr(&ec, d->value, out);
         return;
@@ -651,6 +654,7 @@ int kigen_eval(kigen_ctx *c)
         return KIGEN_EINVAL;
     kigen_ruleset *rs = c->rs;
     kg_arena_reset(&c->scratch);
+    c->notes.n = 0;
     c->err[0] = '\0';
     for (int i = 0; i < rs->nslots; i++)
         eval_slot(c, rs->order[i]);

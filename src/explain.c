@@ -173,6 +173,11 @@ const char *kigen_explain_text(kigen_ctx *c, const char *name)
             kg_buf_putc(&c->out, '\n');
         }
     }
+    if (c->notes.n) {
+        kg_buf_puts(&c->out, "notes from policy scripts:\n");
+        for (size_t i = 0; i < c->notes.n; i++)
+            kg_buf_printf(&c->out, "    - %s\n", (const char *)c->notes.v[i]);
+    }
     return c->out.failed ? NULL : kg_buf_cstr(&c->out);
 }
 
@@ -289,9 +294,13 @@ const char *kigen_explain_json(kigen_ctx *c, const char *name)
         }
         root = json_node(c, s, seen);
     } else {
-        root = json_array();
+        json_t *outs = json_array();
         for (int i = 0; i < c->rs->noutputs; i++)
-            json_array_append_new(root, json_node(c, c->rs->outputs[i], seen));
+            json_array_append_new(outs, json_node(c, c->rs->outputs[i], seen));
+        json_t *notes = json_array();
+        for (size_t i = 0; i < c->notes.n; i++)
+            json_array_append_new(notes, json_string((const char *)c->notes.v[i]));
+        root = json_pack("{s:o, s:o}", "outputs", outs, "notes", notes);
     }
     char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);

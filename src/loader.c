@@ -132,6 +132,38 @@ static void add_def(kg_loader *L, kg_def *d)
         L->a->failed = true;
 }
 
+kg_def *kg_loader_add_hook_output(kg_loader *L, const char *name, kg_type ty, const char *doc,
+                                  const kg_ynode *where)
+{
+    kg_def *old = kg_loader_find(L, name);
+    if (old) {
+        err_node(L, "E0111", where, NULL, NULL,
+                 "policy script output '%s' is already defined as a %s at %s:%d", name,
+                 kind_name(old->kind), old->file ? old->file->name : "?", old->node ? old->node->line : 0);
+        return NULL;
+    }
+    if (!kg_is_ident(name, strlen(name))) {
+        err_node(L, "E0110", where, "a name of letters, digits and _", NULL,
+                 "policy script output '%s' is not a valid name", name);
+        return NULL;
+    }
+    kg_def *d = kg_arena_alloc(L->a, sizeof *d);
+    if (!d)
+        return NULL;
+    d->kind = KIND_RULE;
+    d->name = kg_arena_strdup(L->a, name);
+    d->doc = doc ? kg_arena_strdup(L->a, doc) : NULL;
+    d->source = "policy script";
+    d->ty = ty;
+    d->declared_type = true;
+    d->hook_output = true;
+    d->node = where;
+    d->file = where ? where->file : NULL;
+    if (!kg_vec_push(&L->defs, &L->rs->mem, d))
+        return NULL;
+    return d;
+}
+
 static const char *const type_names[] = {"date", "integer", "boolean", "string", "enum", "duration"};
 
 static bool parse_type(kg_loader *L, const kg_ynode *n, const kg_ynode *choices, kg_type *out)

@@ -27,6 +27,11 @@ kg_def *kg_loader_find(kg_loader *L, const char *name);
 /* Check, resolve and compile everything that was loaded. */
 void kg_check(kg_loader *L);
 
+/* Declare a rule whose value a policy hook sets (name clashes are
+ * reported at `where`). Returns NULL on error. */
+kg_def *kg_loader_add_hook_output(kg_loader *L, const char *name, kg_type ty, const char *doc,
+                                  const kg_ynode *where);
+
 /* Policy scripts (lua_policy.c): run the scripts named by the rule files
  * once at load time to learn the functions and hooks they register. */
 void kg_lua_load_scripts(kg_loader *L);

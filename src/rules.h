@@ -170,6 +170,7 @@ typedef struct kg_def {
     const kg_srcfile *file;
     bool override;
     bool broken;           /* had an error: its uses do not cascade */
+    bool hook_output;      /* a rule whose value a policy hook sets after evaluation */
     int slot;              /* facts and rules: value slot; params: index */
     /* facts */
     bool optional;
@@ -265,6 +266,7 @@ struct kigen_ctx {
     kg_buf out;           /* explain text / json */
     char err[512];
     void *lua;            /* per-context Lua state (policy scripts) */
+    kg_vec notes;         /* char*: notes policy hooks added to this record (in scratch) */
     long record;          /* record number for messages */
 };
 

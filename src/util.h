@@ -34,7 +34,7 @@ void *kg_arena_alloc(kg_arena *a, size_t n);          /* zeroed, 16-aligned */
 char *kg_arena_strndup(kg_arena *a, const char *s, size_t n);
 char *kg_arena_strdup(kg_arena *a, const char *s);
 char *kg_arena_printf(kg_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *kg_arena_vprintf(kg_arena *a, const char *fmt, va_list ap);
+char *kg_arena_vprintf(kg_arena *a, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Forget every allocation but keep the first block (per-record scratch). */
 void kg_arena_reset(kg_arena *a);
 void kg_arena_free(kg_arena *a);
