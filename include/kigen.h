@@ -279,6 +279,8 @@ KIGEN_API int kigen_output_index(const kigen_ruleset *rs, const char *name);
  * context per thread. */
 KIGEN_API int kigen_ctx_new(kigen_ruleset *rs, kigen_ctx **out);
 KIGEN_API void kigen_ctx_free(kigen_ctx *c);
+/* The rule set a context evaluates (owned by the context). */
+KIGEN_API const kigen_ruleset *kigen_ctx_ruleset(const kigen_ctx *c);
 /* The last error on this context; owned by it; valid until the next call. */
 KIGEN_API const char *kigen_errmsg(const kigen_ctx *c);
 

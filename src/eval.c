@@ -124,6 +124,8 @@ void kigen_ctx_free(kigen_ctx *c)
     kigen_ruleset_free(rs);
 }
 
+const kigen_ruleset *kigen_ctx_ruleset(const kigen_ctx *c) { return c ? c->rs : NULL; }
+
 const char *kigen_errmsg(const kigen_ctx *c) { return c ? c->err : "no context"; }
 
 void kigen_ctx_reset(kigen_ctx *c)
