@@ -21,7 +21,7 @@ static const char *const era_names[] = {"kanji", "short"};
 static const kg_enumset era_set = {era_names, 2};
 
 #define T(k) {k, NULL}
-#define E(s) {TK_ENUM, &s}
+#define E(s) {TK_ENUM, &(s)}
 
 static void set_date(kg_evalctx *ec, kg_val *out, int rc, kigen_date d, const char *fn)
 {

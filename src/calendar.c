@@ -81,7 +81,7 @@ int kigen_date_add_days(kigen_date date, int64_t n, kigen_date *out)
 
 int kg_ymd_add_months(int y, int m, int d, int64_t n, kigen_eom eom, kigen_date *out)
 {
-    if (n > 12 * 10000 || n < -12 * 10000)
+    if (n > (int64_t)12 * 10000 || n < (int64_t)-12 * 10000)
         return KIGEN_ERANGE;
     int64_t mi = (int64_t)y * 12 + (m - 1) + n;
     int64_t ty = mi >= 0 ? mi / 12 : -((-mi + 11) / 12);

@@ -37,7 +37,7 @@ kigen_date kg_today(kigen_ctx *c)
     if (c->today)
         return c->today;
     /* Japan has one time zone and no daylight saving: UTC+9. */
-    time_t now = time(NULL) + 9 * 3600;
+    time_t now = time(NULL) + (time_t)9 * 3600;
     struct tm tm;
     kigen_date d = 0;
     if (gmtime_r(&now, &tm))

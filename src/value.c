@@ -1,4 +1,5 @@
 /* Values as text: parsing a fact's text by its type, and printing. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,13 +78,17 @@ int kg_val_parse(kg_arena *a, kg_type ty, const char *text, size_t len, kg_val *
     case TK_DUR_MONTHS: {
         /* "3 months", "10 days" */
         char buf[64];
-        long long n;
-        char unit[16];
+        char *end;
         if (len >= sizeof buf)
             return KIGEN_EPARSE;
         memcpy(buf, text, len);
         buf[len] = '\0';
-        if (sscanf(buf, "%lld %15s", &n, unit) != 2) {
+        errno = 0;
+        long long n = strtoll(buf, &end, 10);
+        const char *unit = end;
+        while (*unit == ' ')
+            unit++;
+        if (end == buf || unit == end || errno || n > 100000 || n < -100000) {
             snprintf(err, errlen, "'%s' is not a duration such as '3 months'", buf);
             return KIGEN_EPARSE;
         }

@@ -43,11 +43,11 @@ static bool list_push(builder *b, nodelist *l, kg_ynode *x)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 8;
-        kg_ynode **v = kg_arena_alloc(b->a, cap * sizeof *v);
+        kg_ynode **v = kg_arena_alloc(b->a, cap * sizeof(kg_ynode *));
         if (!v)
             return false;
         if (l->n)
-            memcpy(v, l->v, l->n * sizeof *v);
+            memcpy(v, l->v, l->n * sizeof(kg_ynode *));
         l->v = v;
         l->cap = cap;
     }
@@ -283,13 +283,11 @@ size_t kg_yscalar_offset(const kg_ynode *n, size_t voff)
         if (vc == rc) {
             v++;
             r++;
-        } else if (is_space(rc)) {
-            r++;
+        } else if (is_space(rc) || (rc == '\\' && n->style == KG_YS_DOUBLE) ||
+                   (rc == '\'' && n->style == KG_YS_SINGLE)) {
+            r++; /* indentation, folding, an escape or a doubled quote */
         } else if (is_space(vc)) {
             v++;
-        } else if ((rc == '\\' && n->style == KG_YS_DOUBLE) ||
-                   (rc == '\'' && n->style == KG_YS_SINGLE)) {
-            r++;
         } else {
             break; /* lost track: the best position we have */
         }
