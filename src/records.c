@@ -25,12 +25,14 @@ struct kg_reader {
     int nfields;
     const char *names[MAX_FIELDS];
     const char *values[MAX_FIELDS];
+    const char *unusable[MAX_FIELDS];
     /* CSV header */
     char *header_buf;
     const char *header[MAX_FIELDS];
     int nheader;
     bool have_header;
     json_t *json;
+    char num[MAX_FIELDS][24]; /* text of JSON integers */
     char err[512];
 };
 
@@ -334,6 +336,7 @@ static int next_jsonl(kg_reader *r, kg_record *rec)
                 return -1;
             }
             r->names[n] = key;
+            r->unusable[n] = NULL;
             if (json_is_null(v))
                 r->values[n] = NULL;
             else if (json_is_string(v)) {
@@ -347,23 +350,19 @@ static int next_jsonl(kg_reader *r, kg_record *rec)
             else if (json_is_false(v))
                 r->values[n] = "false";
             else if (json_is_integer(v)) {
-                /* keep the text form in the JSON object itself */
-                char num[32];
-                snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-                json_t *s = json_string(num);
-                json_object_set_new(r->json, key, s);
-                r->values[n] = json_string_value(s);
+                snprintf(r->num[n], sizeof r->num[n], "%lld", (long long)json_integer_value(v));
+                r->values[n] = r->num[n];
             } else {
-                snprintf(r->err, sizeof r->err,
-                         "line %ld: key '%s' holds %s; facts are strings, whole numbers, booleans or null",
-                         line, key, json_is_real(v) ? "a fraction" : json_is_array(v) ? "a list" : "an object");
-                return -1;
+                r->values[n] = NULL;
+                r->unusable[n] = json_is_real(v) ? "a fraction" : json_is_array(v) ? "a list" : "an object";
             }
             n++;
         }
         rec->n = n;
         rec->names = r->names;
         rec->values = r->values;
+        rec->json = r->json;
+        rec->unusable = r->unusable;
         return 1;
     }
 }

@@ -15,6 +15,10 @@ typedef struct kg_record {
     int n;
     const char **names; /* field names (CSV: the header) */
     const char **values;/* NULL: not given (empty CSV cell, JSON null) */
+    const char **unusable; /* JSON Lines: why a value cannot be a fact (a list, an
+                              object, a fraction), or NULL; such a value is still
+                              carried when its key is not a fact */
+    void *json;         /* JSON Lines: the record's json_t object (borrowed); CSV: NULL */
 } kg_record;
 
 typedef struct kg_reader kg_reader;

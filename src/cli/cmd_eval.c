@@ -254,6 +254,30 @@ static json_t *col_json(kigen_ctx *c, const out_col *col, const eval_opts *o)
 
 static bool is_fact(kigen_ruleset *rs, const char *name) { return kigen_fact_index(rs, name) >= 0; }
 
+static int column_index(const out_col *cols, int n, const char *name)
+{
+    for (int k = 0; k < n; k++)
+        if (strcmp(cols[k].name, name) == 0)
+            return k;
+    return -1;
+}
+
+static bool in_list(const char *const *list, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(list[i], name) == 0)
+            return true;
+    return false;
+}
+
+static const char *rec_value(const kg_record *rec, const char *name)
+{
+    for (int i = 0; i < rec->n; i++)
+        if (strcmp(rec->names[i], name) == 0)
+            return rec->values[i];
+    return NULL;
+}
+
 int cmd_eval(int argc, char **argv)
 {
     static eval_opts o;
@@ -270,6 +294,8 @@ int cmd_eval(int argc, char **argv)
     int ncols = 0, status = CLI_OK;
     FILE *in = NULL;
     kg_reader *rd = NULL;
+    static const char *pt[1024]; /* passthrough columns, see below */
+    int npt = 0;
     table tab = {0};
     if (cli_load_rules("eval", o.rules, false, &rs) != KIGEN_OK) {
         status = CLI_USAGE;
@@ -314,8 +340,10 @@ int cmd_eval(int argc, char **argv)
     }
 
     bool header_done = false;
-    const char *const *hdr = NULL;
-    int nhdr = 0;
+    /* Passthrough columns: the input's fields that are not facts. CSV: the
+     * header's; JSON Lines: the first record's (a later record's extra key
+     * is carried in JSON output and reported otherwise). */
+
     long failed = 0, total = 0;
     bool single = !o.input;
     for (;;) {
@@ -334,31 +362,37 @@ int cmd_eval(int argc, char **argv)
         }
         if (!header_done) {
             if (o.in_fmt == KG_FMT_CSV && !single) {
-                nhdr = kg_reader_header(rd, &hdr);
-                for (int i = 0; i < nhdr; i++)
-                    for (int k = 0; k < ncols; k++)
-                        if (strcmp(hdr[i], cols[k].name) == 0) {
-                            fprintf(stderr,
-                                    "kigen eval: input column '%s' has the name of an output; rename "
-                                    "it or choose --outputs\n",
-                                    hdr[i]);
-                            status = CLI_USAGE;
-                            goto out;
-                        }
+                const char *const *hdr = NULL;
+                int nhdr = kg_reader_header(rd, &hdr);
+                for (int i = 0; i < nhdr && npt < 1024; i++)
+                    if (!is_fact(rs, hdr[i]))
+                        pt[npt++] = strdup(hdr[i]);
+            } else if (r == 1) {
+                for (int i = 0; i < rec.n && npt < 1024; i++)
+                    if (!is_fact(rs, rec.names[i]))
+                        pt[npt++] = strdup(rec.names[i]);
             }
+            for (int i = 0; i < npt; i++)
+                if (column_index(cols, ncols, pt[i]) >= 0) {
+                    fprintf(stderr,
+                            "kigen eval: input column '%s' has the name of an output; rename "
+                            "it or choose --outputs\n",
+                            pt[i]);
+                    status = CLI_USAGE;
+                    goto out;
+                }
             if (o.out_fmt != OUT_JSONL) {
                 int width = 0;
-                for (int i = 0; i < nhdr; i++)
-                    if (!is_fact(rs, hdr[i])) {
-                        if (o.out_fmt == OUT_CSV) {
-                            if (width++)
-                                fputc(',', stdout);
-                            kg_csv_write_field(stdout, hdr[i], strlen(hdr[i]));
-                        } else {
-                            table_add(&tab, hdr[i], strlen(hdr[i]));
-                            width++;
-                        }
+                for (int i = 0; i < npt; i++) {
+                    if (o.out_fmt == OUT_CSV) {
+                        if (width++)
+                            fputc(',', stdout);
+                        kg_csv_write_field(stdout, pt[i], strlen(pt[i]));
+                    } else {
+                        table_add(&tab, pt[i], strlen(pt[i]));
+                        width++;
                     }
+                }
                 for (int k = 0; k < ncols; k++) {
                     if (o.out_fmt == OUT_CSV) {
                         if (width++)
@@ -390,6 +424,12 @@ int cmd_eval(int argc, char **argv)
             for (int i = 0; i < rec.n && !errbuf[0]; i++) {
                 if (!is_fact(rs, rec.names[i]))
                     continue;
+                if (rec.unusable && rec.unusable[i]) {
+                    snprintf(errbuf, sizeof errbuf,
+                             "fact '%s' holds %s; facts are strings, whole numbers, booleans or null",
+                             rec.names[i], rec.unusable[i]);
+                    break;
+                }
                 if (!rec.values[i]) {
                     /* an empty cell: a --set value stays, otherwise the default applies */
                     bool from_set = false;
@@ -402,6 +442,17 @@ int cmd_eval(int argc, char **argv)
                 if (kigen_set(c, rec.names[i], rec.values[i]) != KIGEN_OK)
                     snprintf(errbuf, sizeof errbuf, "%s", kigen_errmsg(c));
             }
+            for (int i = 0; i < rec.n && !errbuf[0]; i++) {
+                if (is_fact(rs, rec.names[i]))
+                    continue;
+                if (column_index(cols, ncols, rec.names[i]) >= 0)
+                    snprintf(errbuf, sizeof errbuf, "key '%s' has the name of an output", rec.names[i]);
+                else if (o.out_fmt != OUT_JSONL && !in_list(pt, npt, rec.names[i]))
+                    fprintf(stderr,
+                            "kigen eval: record %ld (line %ld): key '%s' is not a fact and not a column "
+                            "of this output, so it is not carried (use --format jsonl to carry every key)\n",
+                            rec.number, rec.line, rec.names[i]);
+            }
             if (!errbuf[0] && kigen_eval(c) != KIGEN_OK)
                 snprintf(errbuf, sizeof errbuf, "%s", kigen_errmsg(c));
         }
@@ -412,10 +463,16 @@ int cmd_eval(int argc, char **argv)
         /* write the record */
         if (o.out_fmt == OUT_JSONL) {
             json_t *obj = json_object();
-            for (int i = 0; r == 1 && i < rec.n; i++)
-                if (!is_fact(rs, rec.names[i]))
+            for (int i = 0; r == 1 && i < rec.n; i++) {
+                if (is_fact(rs, rec.names[i]))
+                    continue;
+                json_t *orig = rec.json ? json_object_get(rec.json, rec.names[i]) : NULL;
+                if (orig)
+                    json_object_set(obj, rec.names[i], orig); /* keeps numbers numbers */
+                else
                     json_object_set_new(obj, rec.names[i],
                                         rec.values[i] ? json_string(rec.values[i]) : json_null());
+            }
             if (errbuf[0]) {
                 json_object_set_new(obj, "record", json_integer(rec.number));
                 json_object_set_new(obj, "error", json_string(errbuf));
@@ -430,10 +487,12 @@ int cmd_eval(int argc, char **argv)
             json_decref(obj);
         } else {
             int width = 0;
-            for (int i = 0; i < nhdr; i++) {
-                if (is_fact(rs, hdr[i]))
-                    continue;
-                const char *v = r == 1 && i < rec.n ? rec.values[i] : NULL;
+            for (int i = 0; i < npt; i++) {
+                const char *v = r == 1 ? rec_value(&rec, pt[i]) : NULL;
+                char *dumped = NULL;
+                json_t *orig = r == 1 && rec.json ? json_object_get(rec.json, pt[i]) : NULL;
+                if (!v && orig && !json_is_null(orig))
+                    v = dumped = json_dumps(orig, JSON_COMPACT | JSON_ENCODE_ANY); /* a list or object as JSON text */
                 if (o.out_fmt == OUT_CSV) {
                     if (width++)
                         fputc(',', stdout);
@@ -442,6 +501,7 @@ int cmd_eval(int argc, char **argv)
                 } else {
                     table_add(&tab, v ? v : "", v ? strlen(v) : 0);
                 }
+                free(dumped);
             }
             for (int k = 0; k < ncols; k++) {
                 char buf[1024] = "";
@@ -476,6 +536,8 @@ int cmd_eval(int argc, char **argv)
     }
 out:
     fflush(stdout);
+    for (int i = 0; i < npt; i++)
+        free((char *)pt[i]);
     kg_reader_free(rd);
     if (in && in != stdin)
         fclose(in);
