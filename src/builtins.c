@@ -219,6 +219,10 @@ static void fn_join(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_
 {
     size_t total = 0;
     int parts = 0;
+    if (a[0].t == VT_ERR) {
+        *out = a[0];
+        return;
+    }
     for (int i = 1; i < n; i++) {
         if (a[i].t == VT_ERR) {
             *out = a[i];

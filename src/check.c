@@ -9,16 +9,21 @@
 #define ERR KIGEN_SEV_ERROR
 #define WARN KIGEN_SEV_WARNING
 
+#define MAX_DEF_DEPTH 256
+
 typedef struct chk {
     kg_loader *L;
     kg_def *cur;
     const kg_ynode *src; /* the scalar holding the expression being checked */
-    kg_def *stack[512];
+    kg_def *stack[MAX_DEF_DEPTH];
     int sp;
     kg_vec *deps;        /* slots the current definition reads */
     int param_nodes;     /* param lookups in the current definition */
     kg_vec order;        /* slots in evaluation order */
+    char t1[300], t2[300]; /* type names for messages, used at once */
 } chk;
+
+
 
 static void cerr(chk *c, kigen_severity sev, const char *code, const kg_expr *e, const char *expected,
                  const char *hint, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
@@ -80,6 +85,7 @@ static kg_type unify(chk *c, kg_type a, kg_type b)
 
 static void check_def(chk *c, kg_def *d);
 static kg_type check(chk *c, kg_expr *e, kg_type hint);
+static void cycle_error(chk *c, kg_def *d, const kg_expr *at);
 
 static void add_dep(chk *c, int slot)
 {
@@ -91,9 +97,16 @@ static void add_dep(chk *c, int slot)
     kg_vec_push(c->deps, &c->L->rs->mem, (void *)(intptr_t)slot);
 }
 
-static size_t all_names(chk *c, const char **out, size_t cap, const kg_type *hint)
+/* Candidates for "did you mean", in the arena: error paths only, and kept
+ * off the stack because name resolution recurses through definitions. */
+static size_t all_names(chk *c, const char ***outp, const kg_type *hint)
 {
+    size_t cap = c->L->defs.n + (hint && hint->k == TK_ENUM && hint->set ? (size_t)hint->set->n : 0) + 1;
+    const char **out = kg_arena_alloc(c->L->a, cap * sizeof *out);
     size_t n = 0;
+    *outp = out;
+    if (!out)
+        return 0;
     for (size_t i = 0; i < c->L->defs.n && n < cap; i++)
         out[n++] = ((kg_def *)c->L->defs.v[i])->name;
     if (hint && hint->k == TK_ENUM && hint->set)
@@ -102,15 +115,32 @@ static size_t all_names(chk *c, const char **out, size_t cap, const kg_type *hin
     return n;
 }
 
+__attribute__((noinline)) static void unknown_name_error(chk *c, const kg_expr *e, kg_type hint)
+{
+    const char **cands;
+    size_t n = all_names(c, &cands, &hint);
+    const char *close = kg_closest(e->name, cands, n);
+    char hintbuf[300];
+    if (close)
+        snprintf(hintbuf, sizeof hintbuf, "did you mean '%s'?", close);
+    else
+        snprintf(hintbuf, sizeof hintbuf, "to write the text itself, quote it: '%s'", e->name);
+    if (hint.k == TK_ENUM && hint.set)
+        cerr(c, ERR, "E0209", e, tn(hint, c->t1, 300), hintbuf,
+             "'%s' is neither a defined name nor one of the allowed values here", e->name);
+    else
+        cerr(c, ERR, "E0201", e, "a fact, param or rule name", hintbuf, "unknown name '%s'", e->name);
+}
+
 static kg_type resolve_name(chk *c, kg_expr *e, kg_type hint)
 {
     kg_def *d = kg_loader_find(c->L, e->name);
-    char tb[300];
+    char *tb = c->t1;
     if (d && hint.k == TK_ENUM && hint.set && kg_enum_has(hint.set, e->name, strlen(e->name))) {
         char hintbuf[300];
         snprintf(hintbuf, sizeof hintbuf, "write '%s' (quoted) for the value, or rename the %s", e->name,
                  d->kind == KIND_FACT ? "fact" : d->kind == KIND_PARAM ? "param" : "rule");
-        cerr(c, ERR, "E0210", e, tn(hint, tb, sizeof tb), hintbuf,
+        cerr(c, ERR, "E0210", e, tn(hint, tb, 300), hintbuf,
              "'%s' is ambiguous here: it names a %s and is also one of the allowed values", e->name,
              d->kind == KIND_FACT ? "fact" : d->kind == KIND_PARAM ? "param" : "rule");
         return unknown();
@@ -139,6 +169,10 @@ static kg_type resolve_name(chk *c, kg_expr *e, kg_type hint)
                  c->cur->name, d->name);
             return unknown();
         }
+        if (d->state == 1) {
+            cycle_error(c, d, e);
+            return unknown();
+        }
         check_def(c, d);
         e->op = d->kind == KIND_FACT ? OP_FACT : OP_RULE;
         e->index = d->slot;
@@ -158,19 +192,7 @@ static kg_type resolve_name(chk *c, kg_expr *e, kg_type hint)
             return hint;
         }
     }
-    const char *cands[4096];
-    size_t n = all_names(c, cands, 4096, &hint);
-    const char *close = kg_closest(e->name, cands, n);
-    char hintbuf[300];
-    if (close)
-        snprintf(hintbuf, sizeof hintbuf, "did you mean '%s'?", close);
-    else
-        snprintf(hintbuf, sizeof hintbuf, "to write the text itself, quote it: '%s'", e->name);
-    if (hint.k == TK_ENUM && hint.set)
-        cerr(c, ERR, "E0209", e, tn(hint, tb, sizeof tb), hintbuf,
-             "'%s' is neither a defined name nor one of the allowed values here", e->name);
-    else
-        cerr(c, ERR, "E0201", e, "a fact, param or rule name", hintbuf, "unknown name '%s'", e->name);
+    unknown_name_error(c, e, hint);
     return unknown();
 }
 
@@ -186,11 +208,11 @@ static bool is_const_date(const kg_expr *e, kigen_date *d)
 static kg_type check_param_at(chk *c, kg_expr *e)
 {
     kg_def *d = kg_loader_find(c->L, e->name);
-    char tb[300];
+    char *tb = c->t1;
     if (!d || d->kind != KIND_PARAM) {
-        const char *cands[4096];
+        const char **cands = kg_arena_alloc(c->L->a, sizeof(char *) * (c->L->defs.n + 1));
         size_t n = 0;
-        for (size_t i = 0; i < c->L->defs.n && n < 4096; i++)
+        for (size_t i = 0; cands && i < c->L->defs.n; i++)
             if (((kg_def *)c->L->defs.v[i])->kind == KIND_PARAM)
                 cands[n++] = ((kg_def *)c->L->defs.v[i])->name;
         const char *close = kg_closest(e->name, cands, n);
@@ -207,7 +229,7 @@ static kg_type check_param_at(chk *c, kg_expr *e)
     d->used = true;
     kg_type at = check(c, e->a, T(TK_DATE));
     if (!kg_type_fits(at, T(TK_DATE)))
-        cerr(c, ERR, "E0203", e->a, "a date", NULL, "'@' needs a date, not %s", tn(at, tb, sizeof tb));
+        cerr(c, ERR, "E0203", e->a, "a date", NULL, "'@' needs a date, not %s", tn(at, tb, 300));
     if (!d->dated) {
         cerr(c, ERR, "E0206", e, "the param's name alone", NULL,
              "param '%s' has one value, not values by date: use it without '@'", e->name);
@@ -278,10 +300,11 @@ static kg_type check_call(chk *c, kg_expr *e)
     if (!slots)
         return unknown();
     int npos = 0;
-    bool bad = false;
+    bool bad = false, seen_named = false;
     for (int i = 0; i < e->nargs; i++) {
         kg_expr *a = e->args[i];
         if (a->index == -2) {
+            seen_named = true;
             int k = -1;
             for (int j = 0; j < np; j++)
                 if (strcmp(fn->params[j].name, a->name) == 0)
@@ -307,6 +330,19 @@ static kg_type check_call(chk *c, kg_expr *e)
             }
             slots[k] = a->a;
         } else {
+            if (seen_named) {
+                cerr(c, ERR, "E0204", a, sig, "give every positional argument before the named ones",
+                     "a positional argument after a named one in %s", fn->name);
+                bad = true;
+                check(c, a, unknown());
+                continue;
+            }
+            if (npos < cap && slots[npos]) {
+                cerr(c, ERR, "E0204", a, sig, NULL, "argument '%s' of %s is given twice",
+                     fn->params[npos < np ? npos : np - 1].name, fn->name);
+                bad = true;
+                continue;
+            }
             if (npos >= np && !fn->variadic) {
                 cerr(c, ERR, "E0204", a, sig, NULL, "%s takes at most %d argument%s", fn->name, np,
                      np == 1 ? "" : "s");
@@ -384,7 +420,7 @@ static kg_type check_call(chk *c, kg_expr *e)
 
 static kg_type check_arith(chk *c, kg_expr *e, kg_type a, kg_type b)
 {
-    char t1[300], t2[300];
+    char *t1 = c->t1, *t2 = c->t2;
     if (a.k == TK_UNKNOWN || b.k == TK_UNKNOWN)
         return unknown();
     if (a.k == TK_ANY || b.k == TK_ANY) {
@@ -426,7 +462,7 @@ static kg_type check_arith(chk *c, kg_expr *e, kg_type a, kg_type b)
     }
     static const char *const opn[] = {[OP_ADD] = "+", [OP_SUB] = "-", [OP_MUL] = "*", [OP_DIV] = "/", [OP_MOD] = "%"};
     cerr(c, ERR, "E0203", e, "numbers, or a date and a duration in days", NULL,
-         "'%s' cannot combine %s and %s", opn[e->op], tn(a, t1, sizeof t1), tn(b, t2, sizeof t2));
+         "'%s' cannot combine %s and %s", opn[e->op], tn(a, t1, 300), tn(b, t2, 300));
     return unknown();
 }
 
@@ -448,7 +484,7 @@ static bool comparable(kg_type a, kg_type b, bool ordered)
 
 static kg_type check(chk *c, kg_expr *e, kg_type hint)
 {
-    char t1[300], t2[300];
+    char *t1 = c->t1, *t2 = c->t2;
     kg_type a, b;
     if (!e)
         return unknown();
@@ -466,18 +502,18 @@ static kg_type check(chk *c, kg_expr *e, kg_type hint)
         a = check(c, e->a, T(TK_INT));
         if (!kg_type_fits(a, T(TK_INT)))
             cerr(c, ERR, "E0203", e->a, "a whole number before the unit", NULL,
-                 "a duration needs a whole number, not %s", tn(a, t1, sizeof t1));
+                 "a duration needs a whole number, not %s", tn(a, t1, 300));
         return e->ty;
     case OP_NEG:
         a = check(c, e->a, hint);
         if (a.k == TK_INT || a.k == TK_DUR_DAYS || a.k == TK_DUR_MONTHS || a.k == TK_UNKNOWN)
             return a;
-        cerr(c, ERR, "E0203", e, "a number or a duration", NULL, "'-' cannot negate %s", tn(a, t1, sizeof t1));
+        cerr(c, ERR, "E0203", e, "a number or a duration", NULL, "'-' cannot negate %s", tn(a, t1, 300));
         return unknown();
     case OP_NOT:
         a = check(c, e->a, T(TK_BOOL));
         if (!kg_type_fits(a, T(TK_BOOL)) || a.k == TK_ANY)
-            cerr(c, ERR, "E0203", e->a, "a boolean", NULL, "'not' needs a boolean, not %s", tn(a, t1, sizeof t1));
+            cerr(c, ERR, "E0203", e->a, "a boolean", NULL, "'not' needs a boolean, not %s", tn(a, t1, 300));
         return T(TK_BOOL);
     case OP_AND:
     case OP_OR:
@@ -485,10 +521,10 @@ static kg_type check(chk *c, kg_expr *e, kg_type hint)
         b = check(c, e->b, T(TK_BOOL));
         if (!kg_type_fits(a, T(TK_BOOL)) || a.k == TK_ANY)
             cerr(c, ERR, "E0203", e->a, "a boolean", NULL, "'%s' needs booleans, not %s",
-                 e->op == OP_AND ? "and" : "or", tn(a, t1, sizeof t1));
+                 e->op == OP_AND ? "and" : "or", tn(a, t1, 300));
         if (!kg_type_fits(b, T(TK_BOOL)) || b.k == TK_ANY)
             cerr(c, ERR, "E0203", e->b, "a boolean", NULL, "'%s' needs booleans, not %s",
-                 e->op == OP_AND ? "and" : "or", tn(b, t1, sizeof t1));
+                 e->op == OP_AND ? "and" : "or", tn(b, t1, 300));
         return T(TK_BOOL);
     case OP_ADD:
     case OP_SUB:
@@ -514,13 +550,13 @@ static kg_type check(chk *c, kg_expr *e, kg_type hint)
         bool ordered = e->op != OP_EQ && e->op != OP_NE;
         if (!comparable(a, b, ordered))
             cerr(c, ERR, "E0203", e, "two values of one type", NULL, "cannot compare %s with %s",
-                 tn(a, t1, sizeof t1), tn(b, t2, sizeof t2));
+                 tn(a, t1, 300), tn(b, t2, 300));
         else if (ordered && (a.k == TK_STRING || a.k == TK_ENUM || a.k == TK_BOOL))
             cerr(c, ERR, "E0203", e, "numbers or dates", NULL, "'<', '>' order numbers and dates, not %s",
-                 tn(a, t1, sizeof t1));
+                 tn(a, t1, 300));
         if (a.k == TK_ENUM && a.set && e->b->op == OP_LIT && e->b->lit.t == VT_STR &&
             !kg_enum_has(a.set, e->b->lit.u.s, e->b->lit.len))
-            cerr(c, ERR, "E0209", e->b, tn(a, t1, sizeof t1), NULL,
+            cerr(c, ERR, "E0209", e->b, tn(a, t1, 300), NULL,
                  "'%.*s' is not one of the values this can have, so the comparison is constant",
                  (int)e->b->lit.len, e->b->lit.u.s);
         return T(TK_BOOL);
@@ -535,8 +571,8 @@ static kg_type check(chk *c, kg_expr *e, kg_type hint)
         for (int i = 0; i < e->b->nargs; i++) {
             b = check(c, e->b->args[i], a);
             if (!comparable(a, b, false))
-                cerr(c, ERR, "E0203", e->b->args[i], tn(a, t1, sizeof t1), NULL,
-                     "the list holds %s, but the value is %s", tn(b, t2, sizeof t2), tn(a, t1, sizeof t1));
+                cerr(c, ERR, "E0203", e->b->args[i], tn(a, t1, 300), NULL,
+                     "the list holds %s, but the value is %s", tn(b, t2, 300), tn(a, t1, 300));
         }
         return T(TK_BOOL);
     }
@@ -547,13 +583,13 @@ static kg_type check(chk *c, kg_expr *e, kg_type hint)
         kg_type cond = check(c, e->a, T(TK_BOOL));
         if (!kg_type_fits(cond, T(TK_BOOL)) || cond.k == TK_ANY)
             cerr(c, ERR, "E0203", e->a, "a boolean", NULL, "the condition of 'if' must be a boolean, not %s",
-                 tn(cond, t1, sizeof t1));
+                 tn(cond, t1, 300));
         a = check(c, e->b, hint);
         b = check(c, e->c, a.k == TK_ENUM || a.k == TK_UNKNOWN || a.k == TK_ANY ? (hint.k ? hint : a) : a);
         kg_type u = unify(c, a, b);
         if (u.k == TK_LIST) {
-            cerr(c, ERR, "E0203", e->c, tn(a, t1, sizeof t1), NULL,
-                 "the branches of 'if' differ: %s and %s", tn(a, t1, sizeof t1), tn(b, t2, sizeof t2));
+            cerr(c, ERR, "E0203", e->c, tn(a, t1, 300), NULL,
+                 "the branches of 'if' differ: %s and %s", tn(a, t1, 300), tn(b, t2, 300));
             return unknown();
         }
         return u;
@@ -566,7 +602,7 @@ static kg_type check(chk *c, kg_expr *e, kg_type hint)
     return unknown();
 }
 
-static void cycle_error(chk *c, kg_def *d)
+static void cycle_error(chk *c, kg_def *d, const kg_expr *at)
 {
     char path[2000];
     size_t used = 0;
@@ -578,8 +614,12 @@ static void cycle_error(chk *c, kg_def *d)
         used += (size_t)snprintf(path + used, sizeof path - used, "%s -> ", c->stack[i]->name);
     if (used < sizeof path)
         snprintf(path + used, sizeof path - used, "%s", d->name);
-    kg_diag(c->L->d, ERR, "E0208", d->file, d->node ? d->node->off : KG_NOPOS,
-            "definitions that do not depend on themselves", NULL, "dependency cycle: %s", path);
+    if (at && c->src)
+        cerr(c, ERR, "E0208", at, "definitions that do not depend on themselves", NULL, "dependency cycle: %s",
+             path);
+    else
+        kg_diag(c->L->d, ERR, "E0208", d->file, d->node ? d->node->off : KG_NOPOS,
+                "definitions that do not depend on themselves", NULL, "dependency cycle: %s", path);
     for (int i = start; i < c->sp; i++)
         c->stack[i]->broken = true;
 }
@@ -605,15 +645,15 @@ static bool const_bool(const kg_expr *e, bool *v)
 
 static void check_rule(chk *c, kg_def *d)
 {
-    char t1[300], t2[300];
+    char *t1 = c->t1, *t2 = c->t2;
     kg_type hint = d->declared_type ? d->ty : unknown();
     if (d->value) {
         kg_type t = check_in(c, d->value, d->value_src.node, hint);
         if (d->declared_type) {
             if (!kg_type_fits(t, d->ty)) {
                 c->src = d->value_src.node;
-                cerr(c, ERR, "E0203", d->value, tn(d->ty, t1, sizeof t1), NULL,
-                     "rule '%s' is declared %s, but its value is %s", d->name, t1, tn(t, t2, sizeof t2));
+                cerr(c, ERR, "E0203", d->value, tn(d->ty, t1, 300), NULL,
+                     "rule '%s' is declared %s, but its value is %s", d->name, t1, tn(t, t2, 300));
                 c->src = NULL;
             }
         } else {
@@ -634,7 +674,7 @@ static void check_rule(chk *c, kg_def *d)
             if (!kg_type_fits(w, T(TK_BOOL)) || w.k == TK_ANY) {
                 c->src = wn;
                 cerr(c, ERR, "E0203", kc->when, "a boolean", NULL, "'when' must be a boolean, not %s",
-                     tn(w, t1, sizeof t1));
+                     tn(w, t1, 300));
                 c->src = NULL;
             }
             bool v;
@@ -659,17 +699,17 @@ static void check_rule(chk *c, kg_def *d)
             if (d->declared_type) {
                 if (!kg_type_fits(t, d->ty)) {
                     c->src = tn_;
-                    cerr(c, ERR, "E0203", kc->then, tn(d->ty, t1, sizeof t1), NULL,
-                         "rule '%s' is declared %s, but this case gives %s", d->name, t1, tn(t, t2, sizeof t2));
+                    cerr(c, ERR, "E0203", kc->then, tn(d->ty, t1, 300), NULL,
+                         "rule '%s' is declared %s, but this case gives %s", d->name, t1, tn(t, t2, 300));
                     c->src = NULL;
                 }
             } else {
                 kg_type u = unify(c, acc, t);
                 if (u.k == TK_LIST) {
                     c->src = tn_;
-                    cerr(c, ERR, "E0203", kc->then, tn(acc, t1, sizeof t1), NULL,
+                    cerr(c, ERR, "E0203", kc->then, tn(acc, t1, 300), NULL,
                          "the cases of rule '%s' give different types: %s and %s", d->name, t1,
-                         tn(t, t2, sizeof t2));
+                         tn(t, t2, 300));
                     c->src = NULL;
                     acc = unknown();
                 } else {
@@ -687,12 +727,12 @@ static void check_def(chk *c, kg_def *d)
     if (d->state == 2)
         return;
     if (d->state == 1) {
-        cycle_error(c, d);
+        cycle_error(c, d, NULL);
         return;
     }
-    if (c->sp >= (int)(sizeof c->stack / sizeof c->stack[0])) {
-        kg_diag(c->L->d, ERR, "E0208", d->file, d->node->off, NULL, NULL,
-                "definitions depend on each other more than 512 deep");
+    if (c->sp >= MAX_DEF_DEPTH) {
+        kg_diag(c->L->d, ERR, "E0208", d->file, d->node->off, "at most 256 definitions in a chain", NULL,
+                "definitions depend on each other more than %d deep", MAX_DEF_DEPTH);
         d->broken = true;
         return;
     }
@@ -708,10 +748,10 @@ static void check_def(chk *c, kg_def *d)
     if (d->kind == KIND_FACT && d->deflt) {
         kg_type t = check_in(c, d->deflt, d->deflt_src.node, d->ty);
         if (!kg_type_fits(t, d->ty) || t.k == TK_ANY) {
-            char t1[300], t2[300];
+            char *t1 = c->t1, *t2 = c->t2;
             c->src = d->deflt_src.node;
-            cerr(c, ERR, "E0203", d->deflt, tn(d->ty, t1, sizeof t1), NULL,
-                 "the default of fact '%s' must be %s, not %s", d->name, t1, tn(t, t2, sizeof t2));
+            cerr(c, ERR, "E0203", d->deflt, tn(d->ty, t1, 300), NULL,
+                 "the default of fact '%s' must be %s, not %s", d->name, t1, tn(t, t2, 300));
             c->src = NULL;
         }
     } else if (d->kind == KIND_RULE && !d->broken && !d->hook_output) {

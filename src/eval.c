@@ -389,24 +389,28 @@ static void eval_call(kg_evalctx *ec, const kg_expr *e, kg_val *out)
     kg_val args[64 + KG_FN_MAXARGS];
     const kg_fn *fn = e->fn;
     int n = e->nargs;
+    bool absent = false;
     for (int i = 0; i < n; i++) {
         if (!e->args[i]) {
             args[i].t = VT_NONE;
             continue;
         }
         kg_eval_expr(ec, e->args[i], &args[i]);
-        if (!fn->sees_absent) {
-            if (args[i].t == VT_ERR) {
-                *out = args[i];
-                return;
-            }
-            /* An absent optional argument is fine; an absent required one
-             * makes the call absent. */
-            if (args[i].t == VT_NONE && !fn->params[i < fn->nparams ? i : fn->nparams - 1].optional) {
-                out->t = VT_NONE;
-                return;
-            }
+        if (fn->sees_absent)
+            continue;
+        /* An error argument is the result, even after an absent one. */
+        if (args[i].t == VT_ERR) {
+            *out = args[i];
+            return;
         }
+        /* An absent optional argument is fine; an absent required one
+         * makes the call absent. */
+        if (args[i].t == VT_NONE && !fn->params[i < fn->nparams ? i : fn->nparams - 1].optional)
+            absent = true;
+    }
+    if (absent) {
+        out->t = VT_NONE;
+        return;
     }
     memset(out, 0, sizeof *out);
     fn->impl(ec, fn, args, n, out);
@@ -435,12 +439,15 @@ void kg_eval_expr(kg_evalctx *ec, const kg_expr *e, kg_val *out)
         }
         out->t = VT_DUR;
         out->months = e->months;
-        out->u.i = a.u.i * e->index;
+        if (__builtin_mul_overflow(a.u.i, (int64_t)e->index, &out->u.i))
+            kg_val_err(ec, out, "integer overflow in a duration");
         return;
     case OP_NEG:
         kg_eval_expr(ec, e->a, &a);
         *out = a;
-        if (a.t == VT_INT || a.t == VT_DUR)
+        if ((a.t == VT_INT || a.t == VT_DUR) && a.u.i == INT64_MIN)
+            kg_val_err(ec, out, "integer overflow");
+        else if (a.t == VT_INT || a.t == VT_DUR)
             out->u.i = -a.u.i;
         return;
     case OP_NOT:
@@ -532,11 +539,12 @@ void kg_eval_expr(kg_evalctx *ec, const kg_expr *e, kg_val *out)
         int sign = e->op == OP_ADD ? 1 : -1;
         if (a.t == VT_INT && b.t == VT_INT) {
             out->t = VT_INT;
-            if (__builtin_add_overflow(a.u.i, sign * b.u.i, &out->u.i))
+            if (sign > 0 ? __builtin_add_overflow(a.u.i, b.u.i, &out->u.i)
+                         : __builtin_sub_overflow(a.u.i, b.u.i, &out->u.i))
                 kg_val_err(ec, out, "integer overflow");
         } else if (a.t == VT_DATE && b.t == VT_DUR) {
             kigen_date d;
-            if (kigen_date_add_days(a.u.d, sign * b.u.i, &d) != KIGEN_OK)
+            if (b.u.i == INT64_MIN || kigen_date_add_days(a.u.d, sign * b.u.i, &d) != KIGEN_OK)
                 kg_val_err(ec, out, "the date is outside 0001-01-01 .. 9999-12-31");
             else {
                 out->t = VT_DATE;
@@ -555,7 +563,9 @@ void kg_eval_expr(kg_evalctx *ec, const kg_expr *e, kg_val *out)
             out->u.i = (int64_t)a.u.d - b.u.d;
         } else if (a.t == VT_DUR && b.t == VT_DUR) {
             *out = a;
-            out->u.i = a.u.i + sign * b.u.i;
+            if (sign > 0 ? __builtin_add_overflow(a.u.i, b.u.i, &out->u.i)
+                         : __builtin_sub_overflow(a.u.i, b.u.i, &out->u.i))
+                kg_val_err(ec, out, "integer overflow");
         } else if (a.t == VT_STR && b.t == VT_STR) {
             char *s = kg_arena_alloc(&c->scratch, (size_t)a.len + b.len + 1);
             if (!s) {

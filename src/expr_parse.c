@@ -110,7 +110,7 @@ static void next(parser *p)
         } else {
             int64_t v = 0;
             for (size_t k = i; k < j; k++) {
-                if (v > (INT64_MAX - 9) / 10) {
+                if (v > (INT64_MAX - (s[k] - '0')) / 10) {
                     t.k = T_BAD;
                     break;
                 }
@@ -517,10 +517,19 @@ static kg_expr *binary(parser *p, kg_op op, size_t pos, kg_expr *a, kg_expr *b)
 {
     if (!a || !b)
         return NULL;
+    /* A long chain (a + b + c + ...) is parsed in a loop but is as deep as
+     * it is long for everything that walks the tree: bound its height. */
+    int h = (a->depth > b->depth ? a->depth : b->depth) + 1;
+    if (h > MAX_DEPTH) {
+        perr(p, pos, "a shorter expression (split it into several rules)",
+             "the expression is nested too deeply (more than %d levels)", MAX_DEPTH);
+        return NULL;
+    }
     kg_expr *e = node(p, op, pos);
     if (e) {
         e->a = a;
         e->b = b;
+        e->depth = (uint16_t)h;
     }
     return e;
 }
@@ -668,6 +677,14 @@ kg_expr *kg_parse_expr(kg_arena *a, const kg_exprsrc *src, kigen_diags *d)
         return NULL;
     }
     kg_expr *e = parse_expr(&p);
+    if (e && p.t.k == T_BAD && p.t.len == 1 && p.s[p.t.pos] == '=') {
+        perr(&p, p.t.pos, "'==' to compare", "'=' is not an operator; write '==' to compare");
+        return NULL;
+    }
+    if (e && p.t.k == T_BAD && p.t.len == 1 && p.s[p.t.pos] == '?') {
+        perr(&p, p.t.pos, "if C then A else B", "'?' is not an operator; write if C then A else B");
+        return NULL;
+    }
     if (e && p.t.k != T_EOF) {
         perr(&p, p.t.pos, "an operator or the end of the expression", "unexpected %s after a complete expression",
              tok_text(&p));

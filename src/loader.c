@@ -343,10 +343,10 @@ static bool param_value(kg_loader *L, kg_def *d, const kg_ynode *n, kg_val *out)
         kigen_date dd;
         if (n->style == KG_YS_PLAIN && (strcmp(n->text, "true") == 0 || strcmp(n->text, "false") == 0))
             d->ty = kg_type_make(TK_BOOL);
-        else if (n->style == KG_YS_PLAIN && n->len && strspn(n->text, "-0123456789") == n->len)
-            d->ty = kg_type_make(TK_INT);
         else if (n->style == KG_YS_PLAIN && kigen_date_parse(n->text, n->len, &dd, NULL, 0) == KIGEN_OK)
             d->ty = kg_type_make(TK_DATE);
+        else if (n->style == KG_YS_PLAIN && n->len && strspn(n->text, "-0123456789") == n->len)
+            d->ty = kg_type_make(TK_INT);
         else {
             err_node(L, "E0103", n, "type: string (or enum with choices)", NULL,
                      "cannot tell the type of param '%s' from '%s': declare its 'type'", d->name, n->text);

@@ -93,6 +93,7 @@ struct kg_ctx_eval;
 typedef struct kg_expr {
     uint8_t op;
     uint8_t months; /* OP_DUR */
+    uint16_t depth; /* height of this subtree, bounded by the parser */
     kg_type ty;
     uint32_t pos; /* character offset in the expression text */
     const char *name; /* identifiers, for messages and explain */

@@ -20,29 +20,32 @@ bool kg_enum_has(const kg_enumset *s, const char *v, size_t len)
     return false;
 }
 
+/* Always writes into buf (and returns it), so callers may use either. */
 const char *kg_type_name(kg_type t, char *buf, size_t n)
 {
+    const char *s = "?";
     switch (t.k) {
-    case TK_UNKNOWN: return "unknown";
-    case TK_ANY: return "none";
-    case TK_BOOL: return "boolean";
-    case TK_INT: return "integer";
-    case TK_DATE: return "date";
-    case TK_STRING: return "string";
-    case TK_DUR_DAYS: return "duration in days";
-    case TK_DUR_MONTHS: return "duration in months";
-    case TK_LIST: return "list";
+    case TK_UNKNOWN: s = "unknown"; break;
+    case TK_ANY: s = "none"; break;
+    case TK_BOOL: s = "boolean"; break;
+    case TK_INT: s = "integer"; break;
+    case TK_DATE: s = "date"; break;
+    case TK_STRING: s = "string"; break;
+    case TK_DUR_DAYS: s = "duration in days"; break;
+    case TK_DUR_MONTHS: s = "duration in months"; break;
+    case TK_LIST: s = "list"; break;
     case TK_ENUM:
-        if (!t.set)
-            return "enum";
-        {
+        if (t.set) {
             size_t used = (size_t)snprintf(buf, n, "one of ");
             for (int i = 0; i < t.set->n && used < n; i++)
                 used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? "|" : "", t.set->names[i]);
             return buf;
         }
+        s = "enum";
+        break;
     }
-    return "?";
+    snprintf(buf, n, "%s", s);
+    return buf;
 }
 
 /* Can a value of type `have` be used where `want` is expected? Unknown

@@ -10,7 +10,31 @@ typedef struct builder {
     kigen_diags *d;
     size_t nodes;
     bool failed;
+    /* The last position converted: nodes come in file order, so the next
+     * one is found by walking on from here, not from the line's start
+     * (a 200,000-item flow list on one line stays linear). */
+    int cur_line, cur_col;
+    size_t cur_off;
 } builder;
+
+static size_t offset_of(builder *b, int line, int col)
+{
+    if (line != b->cur_line || col < b->cur_col || b->cur_line == 0) {
+        b->cur_line = line;
+        b->cur_col = 1;
+        b->cur_off = kg_srcfile_offset(b->f, line, 1);
+        if (b->cur_off == KG_NOPOS)
+            return KG_NOPOS;
+    }
+    const char *t = b->f->text;
+    while (b->cur_col < col && b->cur_off < b->f->len && t[b->cur_off] != '\n') {
+        b->cur_off++;
+        while (b->cur_off < b->f->len && ((unsigned char)t[b->cur_off] & 0xC0) == 0x80)
+            b->cur_off++;
+        b->cur_col++;
+    }
+    return b->cur_off;
+}
 
 static kg_ynode *new_node(builder *b, kg_ykind kind, yaml_mark_t m)
 {
@@ -29,7 +53,7 @@ static kg_ynode *new_node(builder *b, kg_ykind kind, yaml_mark_t m)
     n->kind = kind;
     n->line = (int)m.line + 1;
     n->col = (int)m.column + 1;
-    n->off = kg_srcfile_offset(b->f, n->line, n->col);
+    n->off = offset_of(b, n->line, n->col);
     n->file = b->f;
     return n;
 }
@@ -100,11 +124,57 @@ static bool refuse_tag_anchor(builder *b, yaml_mark_t m, const yaml_char_t *tag,
 
 static kg_ynode *build(builder *b, yaml_parser_t *p, yaml_event_t *e, int depth);
 
+/* Duplicate keys are found through a hash of the keys seen so far, so a
+ * mapping with very many keys costs linear time, not quadratic. */
+typedef struct keyset {
+    size_t *slot; /* index + 1 into the key list; 0 = empty */
+    size_t cap;
+} keyset;
+
+static size_t key_hash(const char *s)
+{
+    size_t h = 1469598103934665603u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+/* The earlier key equal to keys->v[i], or NULL; then adds i. */
+static kg_ynode *keyset_add(builder *b, keyset *ks, const nodelist *keys, size_t i)
+{
+    if ((i + 1) * 2 > ks->cap) {
+        size_t cap = ks->cap ? ks->cap * 2 : 64;
+        size_t *slot = kg_arena_alloc(b->a, cap * sizeof *slot);
+        if (!slot) {
+            b->failed = true;
+            return NULL;
+        }
+        for (size_t k = 0; k < i; k++) {
+            size_t h = key_hash(keys->v[k]->text) & (cap - 1);
+            while (slot[h])
+                h = (h + 1) & (cap - 1);
+            slot[h] = k + 1;
+        }
+        ks->slot = slot;
+        ks->cap = cap;
+    }
+    size_t h = key_hash(keys->v[i]->text) & (ks->cap - 1);
+    while (ks->slot[h]) {
+        kg_ynode *o = keys->v[ks->slot[h] - 1];
+        if (strcmp(o->text, keys->v[i]->text) == 0)
+            return o;
+        h = (h + 1) & (ks->cap - 1);
+    }
+    ks->slot[h] = i + 1;
+    return NULL;
+}
+
 static kg_ynode *build_collection(builder *b, yaml_parser_t *p, yaml_event_t *start, int depth,
                                   bool map)
 {
     kg_ynode *n = new_node(b, map ? KG_Y_MAP : KG_Y_SEQ, start->start_mark);
     nodelist keys = {0}, vals = {0};
+    keyset seen = {0};
     yaml_event_type_t end = map ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
     if (!n)
         return NULL;
@@ -127,14 +197,6 @@ static kg_ynode *build_collection(builder *b, yaml_parser_t *p, yaml_event_t *st
                 b->failed = true;
                 return NULL;
             }
-            for (size_t i = 0; i < keys.n; i++) {
-                if (strcmp(keys.v[i]->text, k->text) == 0) {
-                    kg_diag(b->d, KIGEN_SEV_ERROR, "E0104", b->f, k->off, "each key once", NULL,
-                            "duplicate key '%s' (first at line %d): YAML keeps only one of them",
-                            k->text, keys.v[i]->line);
-                    b->failed = true;
-                }
-            }
             yaml_event_t ve;
             if (!next_event(b, p, &ve))
                 return NULL;
@@ -144,6 +206,13 @@ static kg_ynode *build_collection(builder *b, yaml_parser_t *p, yaml_event_t *st
                 return NULL;
             if (!list_push(b, &keys, k) || !list_push(b, &vals, v))
                 return NULL;
+            kg_ynode *first = keyset_add(b, &seen, &keys, keys.n - 1);
+            if (first) {
+                kg_diag(b->d, KIGEN_SEV_ERROR, "E0104", b->f, k->off, "each key once", NULL,
+                        "duplicate key '%s' (first at line %d): YAML keeps only one of them", k->text,
+                        first->line);
+                b->failed = true;
+            }
         } else if (!list_push(b, &keys, k)) {
             return NULL;
         }
@@ -156,7 +225,9 @@ static kg_ynode *build_collection(builder *b, yaml_parser_t *p, yaml_event_t *st
 
 static kg_ynode *build(builder *b, yaml_parser_t *p, yaml_event_t *e, int depth)
 {
-    if (depth > KG_YAML_MAX_DEPTH) {
+    /* Only collections nest: a value inside the 64th level is fine. */
+    if (depth > KG_YAML_MAX_DEPTH &&
+        (e->type == YAML_SEQUENCE_START_EVENT || e->type == YAML_MAPPING_START_EVENT)) {
         yaml_error_at(b, e->start_mark, "E0107", "at most 64 levels",
                       "the YAML nesting is too deep");
         return NULL;
@@ -211,7 +282,7 @@ kg_ynode *kg_yaml_parse(const kg_srcfile *f, kg_arena *a, kigen_diags *d)
 {
     yaml_parser_t p;
     yaml_event_t e;
-    builder b = {f, a, d, 0, false};
+    builder b = {f, a, d, 0, false, 0, 0, 0};
     kg_ynode *root = NULL;
     if (!yaml_parser_initialize(&p))
         return NULL;
