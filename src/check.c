@@ -94,7 +94,8 @@ static void add_dep(chk *c, int slot)
     for (size_t i = 0; i < c->deps->n; i++)
         if ((int)(intptr_t)c->deps->v[i] == slot)
             return;
-    kg_vec_push(c->deps, &c->L->rs->mem, (void *)(intptr_t)slot);
+    if (!kg_vec_push(c->deps, &c->L->rs->mem, (void *)(intptr_t)slot))
+        c->L->a->failed = true;
 }
 
 /* Candidates for "did you mean", in the arena: error paths only, and kept
@@ -490,6 +491,20 @@ static kg_type check(chk *c, kg_expr *e, kg_type hint)
         return unknown();
     switch (e->op) {
     case OP_LIT:
+        /* 'mar1' quoted where an enum is expected: the value, checked. */
+        if (hint.k == TK_ENUM && hint.set && e->lit.t == VT_STR) {
+            if (!kg_enum_has(hint.set, e->lit.u.s, e->lit.len)) {
+                cerr(c, ERR, "E0209", e, tn(hint, t1, 300), NULL, "'%.*s' is not one of the allowed values",
+                     (int)e->lit.len, e->lit.u.s);
+                return unknown();
+            }
+            for (int i = 0; i < hint.set->n; i++)
+                if (strlen(hint.set->names[i]) == e->lit.len &&
+                    memcmp(hint.set->names[i], e->lit.u.s, e->lit.len) == 0)
+                    e->lit.u.s = hint.set->names[i];
+            e->ty = hint;
+            return hint;
+        }
         return e->ty;
     case OP_ENUMLIT:
         return resolve_name(c, e, hint);
@@ -554,11 +569,6 @@ static kg_type check(chk *c, kg_expr *e, kg_type hint)
         else if (ordered && (a.k == TK_STRING || a.k == TK_ENUM || a.k == TK_BOOL))
             cerr(c, ERR, "E0203", e, "numbers or dates", NULL, "'<', '>' order numbers and dates, not %s",
                  tn(a, t1, 300));
-        if (a.k == TK_ENUM && a.set && e->b->op == OP_LIT && e->b->lit.t == VT_STR &&
-            !kg_enum_has(a.set, e->b->lit.u.s, e->b->lit.len))
-            cerr(c, ERR, "E0209", e->b, tn(a, t1, 300), NULL,
-                 "'%.*s' is not one of the values this can have, so the comparison is constant",
-                 (int)e->b->lit.len, e->b->lit.u.s);
         return T(TK_BOOL);
     }
     case OP_IN: {
@@ -770,7 +780,8 @@ static void check_def(chk *c, kg_def *d)
                 d->deps[i] = (int)(intptr_t)deps.v[i];
         if (c->param_nodes > c->L->rs->max_trace)
             c->L->rs->max_trace = c->param_nodes;
-        kg_vec_push(&c->order, &c->L->rs->mem, (void *)(intptr_t)d->slot);
+        if (!kg_vec_push(&c->order, &c->L->rs->mem, (void *)(intptr_t)d->slot))
+            c->L->a->failed = true;
     }
     kg_vec_free(&deps, &c->L->rs->mem);
     c->cur = saved_cur;

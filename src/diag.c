@@ -69,8 +69,10 @@ __attribute__((format(printf, 9, 0))) static void add(kigen_diags *d, kigen_seve
                 va_list ap)
 {
     kigen_diag *g = kg_arena_alloc(&d->arena, sizeof *g);
-    if (!g)
+    if (!g) {
+        d->list_failed = true;
         return;
+    }
     if (sev == KIGEN_SEV_WARNING && d->strict)
         sev = KIGEN_SEV_ERROR;
     g->severity = sev;
@@ -87,8 +89,10 @@ __attribute__((format(printf, 9, 0))) static void add(kigen_diags *d, kigen_seve
             e++;
         g->source_line = kg_arena_strndup(&d->arena, file->text + s, e - s);
     }
-    if (!kg_vec_push(&d->list, &d->mem, g))
+    if (!kg_vec_push(&d->list, &d->mem, g)) {
+        d->list_failed = true;
         return;
+    }
     if (sev == KIGEN_SEV_ERROR)
         d->errors++;
 }

@@ -19,6 +19,7 @@ struct kigen_diags {
     kg_vec list; /* kigen_diag* */
     size_t errors;
     bool strict; /* warnings count as errors */
+    bool list_failed; /* a diagnostic could not be recorded */
 };
 
 #define KG_NOPOS ((size_t)-1)

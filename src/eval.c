@@ -82,6 +82,9 @@ int kigen_ctx_new(kigen_ruleset *rs, kigen_ctx **out)
     memset(c->vals, 0, sizeof(kg_val) * (size_t)(ns ? ns : 1));
     memset(c->given, 0, sizeof(bool) * (size_t)(rs->nfacts ? rs->nfacts : 1));
     memset(c->overridden, 0, sizeof(bool) * (size_t)(np ? np : 1));
+    memset(c->ntrace, 0, sizeof(int) * at_least_1((size_t)ns));
+    for (int i = 0; i < ns; i++)
+        c->case_taken[i] = -1;
     /* Warm the scratch arena so the first record does not allocate. */
     (void)kg_arena_alloc(&c->scratch, 1);
     kg_arena_reset(&c->scratch);
@@ -134,6 +137,7 @@ void kigen_ctx_reset(kigen_ctx *c)
         return;
     memset(c->given, 0, sizeof(bool) * (size_t)(c->rs->nfacts ? c->rs->nfacts : 1));
     kg_arena_reset(&c->keep);
+    c->evaluated = false;
 }
 
 static kg_def *fact_def(kigen_ctx *c, int i) { return i >= 0 && i < c->rs->nfacts ? c->rs->slots[i] : NULL; }
@@ -667,6 +671,7 @@ int kigen_eval(kigen_ctx *c)
     kigen_ruleset *rs = c->rs;
     kg_arena_reset(&c->scratch);
     c->notes.n = 0;
+    c->evaluated = true;
     c->err[0] = '\0';
     for (int i = 0; i < rs->nslots; i++)
         eval_slot(c, rs->order[i]);
@@ -758,13 +763,20 @@ const char *kigen_message(const kigen_ctx *c, int output, const char *lang)
     int slot = c->rs->outputs[output];
     const kg_val *v = &c->vals[slot];
     char buf[64];
+    const char *text = buf;
+    size_t n;
     if (v->t == VT_ERR || v->t == VT_NONE)
         return NULL;
-    size_t n = kg_val_format(v, buf, sizeof buf);
+    if (v->t == VT_STR) {
+        text = v->u.s; /* outcomes of any length */
+        n = v->len;
+    } else {
+        n = kg_val_format(v, buf, sizeof buf);
+    }
     for (int i = 0; i < c->rs->nmessages; i++) {
         const kg_message *m = &c->rs->messages[i];
         if (strcmp(m->rule, c->rs->slots[slot]->name) == 0 && strlen(m->outcome) == n &&
-            memcmp(m->outcome, buf, n) == 0)
+            memcmp(m->outcome, text, n) == 0)
             return strcmp(lang, "ja") == 0 ? m->ja : strcmp(lang, "en") == 0 ? m->en : NULL;
     }
     return NULL;

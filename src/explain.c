@@ -156,8 +156,10 @@ const char *kigen_explain_text(kigen_ctx *c, const char *name)
     unsigned char *seen = seen_buf(c);
     if (!seen)
         return NULL;
-    if (!c->explain) {
-        snprintf(c->err, sizeof c->err, "explain is off: call kigen_set_explain before kigen_eval");
+    if (!c->explain || !c->evaluated) {
+        snprintf(c->err, sizeof c->err, "%s",
+                 !c->explain ? "explain is off: call kigen_set_explain before kigen_eval"
+                             : "nothing to explain: call kigen_eval first");
         return NULL;
     }
     if (name) {
@@ -278,8 +280,10 @@ const char *kigen_explain_json(kigen_ctx *c, const char *name)
     if (!c)
         return NULL;
     kg_buf_clear(&c->out);
-    if (!c->explain) {
-        snprintf(c->err, sizeof c->err, "explain is off: call kigen_set_explain before kigen_eval");
+    if (!c->explain || !c->evaluated) {
+        snprintf(c->err, sizeof c->err, "%s",
+                 !c->explain ? "explain is off: call kigen_set_explain before kigen_eval"
+                             : "nothing to explain: call kigen_eval first");
         return NULL;
     }
     unsigned char *seen = seen_buf(c);

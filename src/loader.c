@@ -159,8 +159,10 @@ kg_def *kg_loader_add_hook_output(kg_loader *L, const char *name, kg_type ty, co
     d->hook_output = true;
     d->node = where;
     d->file = where ? where->file : NULL;
-    if (!kg_vec_push(&L->defs, &L->rs->mem, d))
+    if (!kg_vec_push(&L->defs, &L->rs->mem, d)) {
+        L->a->failed = true;
         return NULL;
+    }
     return d;
 }
 
@@ -598,7 +600,8 @@ static void load_outputs(kg_loader *L, const kg_ynode *outs)
             err_node(L, "E0104", outs->items[i], NULL, NULL, "output '%s' is listed twice", outs->items[i]->text);
             continue;
         }
-        kg_vec_push(&L->outputs, &L->rs->mem, (void *)outs->items[i]);
+        if (!kg_vec_push(&L->outputs, &L->rs->mem, (void *)outs->items[i]))
+            L->a->failed = true; /* reported as E0001 */
     }
 }
 
@@ -636,7 +639,8 @@ static void load_messages(kg_loader *L, const kg_ynode *msgs)
                 }
             }
             if (!replaced)
-                kg_vec_push(&L->messages, &L->rs->mem, m);
+                if (!kg_vec_push(&L->messages, &L->rs->mem, m))
+            L->a->failed = true; /* reported as E0001 */
         }
     }
 }
@@ -664,7 +668,8 @@ static void load_sources(kg_loader *L, const kg_ynode *srcs)
             if (!s->title)
                 err_node(L, "E0103", srcs->items[i], "title: ...", NULL, "source '%s' needs a title", s->id);
         }
-        kg_vec_push(&L->sources, &L->rs->mem, s);
+        if (!kg_vec_push(&L->sources, &L->rs->mem, s))
+            L->a->failed = true; /* reported as E0001 */
     }
 }
 
@@ -751,7 +756,8 @@ static void load_text(kg_loader *L, const char *name, const char *text, size_t l
     f->len = len;
     if (!kg_srcfile_index(f, L->a))
         return;
-    kg_vec_push(&L->files, &L->rs->mem, f);
+    if (!kg_vec_push(&L->files, &L->rs->mem, f))
+            L->a->failed = true; /* reported as E0001 */
     kg_ynode *root = kg_yaml_parse(f, L->a, L->d);
     if (!root)
         return;
@@ -807,7 +813,8 @@ static void load_text(kg_loader *L, const char *name, const char *text, size_t l
                         *copy = *p;
                         copy->text = path;
                         copy->len = strlen(path);
-                        kg_vec_push(&L->lua, &L->rs->mem, copy);
+                        if (!kg_vec_push(&L->lua, &L->rs->mem, copy))
+            L->a->failed = true; /* reported as E0001 */
                     }
                 }
             }
@@ -869,7 +876,7 @@ int kg_load(const char *name, const char *text, size_t len, const kigen_opts *op
             kg_lua_load_scripts(&L);
         kg_check(&L);
     }
-    if (L.a->failed) {
+    if (L.a->failed || d->arena.failed || d->list_failed) {
         kg_diag(d, ERR, "E0001", NULL, KG_NOPOS, NULL, NULL, "out of memory while loading");
         rc = KIGEN_ENOMEM;
     }

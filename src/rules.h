@@ -269,6 +269,7 @@ struct kigen_ctx {
     void *lua;            /* per-context Lua state (policy scripts) */
     kg_vec notes;         /* char*: notes policy hooks added to this record (in scratch) */
     long record;          /* record number for messages */
+    bool evaluated;       /* kigen_eval has run since the last reset */
 };
 
 struct kg_evalctx {

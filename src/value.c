@@ -29,7 +29,12 @@ int kg_val_parse(kg_arena *a, kg_type ty, const char *text, size_t len, kg_val *
         }
         memcpy(buf, text, len);
         buf[len] = '\0';
+        errno = 0;
         long long v = strtoll(buf, &end, 10);
+        if (errno == ERANGE) {
+            snprintf(err, errlen, "'%s' is out of range for a whole number", buf);
+            return KIGEN_ERANGE;
+        }
         if (*end || end == buf || buf[0] == ' ' || buf[0] == '+') {
             snprintf(err, errlen, "'%s' is not a whole number", buf);
             return KIGEN_EPARSE;

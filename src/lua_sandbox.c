@@ -1,0 +1,1249 @@
+/* The Lua sandbox for policy scripts: see lua_sandbox.h and docs/lua.md.
+ *
+ * A policy script is untrusted input. The environment it runs in is built
+ * from an allow-list (as Redis builds its scripting environment), never by
+ * deleting dangerous names from a full one:
+ *   - base: assert error ipairs next pairs pcall select tonumber tostring
+ *     type xpcall rawequal rawget rawlen _VERSION _G, and our own load
+ *     (text only, sandbox env), require (Lua files beside the scripts, at
+ *     load time only), setmetatable (tables only, no __gc), getmetatable
+ *     (tables only), collectgarbage ("count" only);
+ *   - string (no dump), table, math (no random/randomseed), utf8, os.time
+ *     os.date os.clock, and kigen (calendar).
+ * Library tables are read-only proxies over private tables the script
+ * cannot reach; the string metatable is protected (__metatable) and its
+ * __index is the private string table. Once the scripts have loaded the
+ * global environment is frozen too, so one record cannot change what the
+ * next one sees through globals.
+ *
+ * Limits: a counting allocator caps the state's memory; a count hook gives
+ * every call an instruction budget (allocations and the loops of a few C
+ * functions are charged against it too, and a wall-clock backstop catches
+ * single instructions that do a lot of work). When the budget runs out the
+ * hook fires at every instruction, so pcall inside the script cannot keep
+ * it going. */
+#include "lua_sandbox.h"
+
+#include <errno.h>
+#include <lauxlib.h>
+#include <lualib.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define LP_STEP 1000           /* instructions between hook calls */
+#define LP_ALLOC_UNIT 64       /* bytes allocated per instruction charged */
+#define LP_PATTERN_WORK 1e8    /* bound on subject^(quantifiers+1) */
+#define LP_TIME_MIN_NS 2000000000LL
+#define LP_TIME_PER_INSN_NS 200LL
+
+lp_state *lp_of(lua_State *L) { return *(lp_state **)lua_getextraspace(L); }
+
+static long long now_ns(void)
+{
+    struct timespec ts;
+#ifdef CLOCK_MONOTONIC_COARSE
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts); /* a few ms of resolution is plenty */
+#else
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+#endif
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static long long time_limit_ns(const lp_state *lp)
+{
+    long long t = (long long)lp->insn_limit * LP_TIME_PER_INSN_NS;
+    return t > LP_TIME_MIN_NS ? t : LP_TIME_MIN_NS;
+}
+
+/* ---- memory ---------------------------------------------------------- */
+
+static void count_hook(lua_State *L, lua_Debug *ar);
+
+static void *lp_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    lp_state *lp = ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        if (ptr) {
+            kg_mem_free(&lp->mem, ptr, osize);
+            lp->mem_used -= osize;
+        }
+        return NULL;
+    }
+    if (nsize > old) {
+        if (lp->mem_used - old + nsize > lp->mem_limit) {
+            lp->mem_hit = true;
+            return NULL;
+        }
+        /* Allocating is work: charge it, so that a loop of big string
+         * operations cannot run far beyond the instruction budget. The hook
+         * raises at the next instruction (lua_sethook is safe anywhere). */
+        if (lp->in_call && !lp->exhausted) {
+            lp->insn_left -= (long)((nsize - old) / LP_ALLOC_UNIT);
+            if (lp->insn_left <= 0 && lp->insn_step != 1) {
+                lp->insn_step = 1;
+                lua_sethook(lp->L, count_hook, LUA_MASKCOUNT, 1);
+            }
+        }
+    }
+    void *p = ptr ? kg_mem_realloc(&lp->mem, ptr, osize, nsize) : kg_mem_alloc(&lp->mem, nsize);
+    if (!p)
+        return NULL;
+    lp->mem_used = lp->mem_used - old + nsize;
+    return p;
+}
+
+/* ---- the instruction budget -------------------------------------------- */
+
+static void budget_raise(lua_State *L, const char *src, int line)
+{
+    lp_state *lp = lp_of(L);
+    lp->code = "E0406";
+    if (lp->why == 2)
+        lua_pushfstring(L, "%s:%d: time limit of %d ms exceeded in %s", src, line,
+                        (int)(time_limit_ns(lp) / 1000000), lp->what ? lp->what : "a policy script");
+    else
+        lua_pushfstring(L, "%s:%d: instruction limit of %I exceeded in %s", src, line,
+                        (lua_Integer)lp->insn_limit, lp->what ? lp->what : "a policy script");
+    lua_error(L);
+}
+
+static void exhaust(lp_state *lp, int why)
+{
+    lp->exhausted = true;
+    lp->why = why;
+    lp->insn_step = 1;
+    lua_sethook(lp->L, count_hook, LUA_MASKCOUNT, 1);
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+    lp_state *lp = lp_of(L);
+    if (!lp->exhausted) {
+        lp->insn_left -= lp->insn_step;
+        bool late = now_ns() - lp->t0_ns > time_limit_ns(lp);
+        if (lp->insn_left > 0 && !late) {
+            int step = lp->insn_left < LP_STEP ? (int)lp->insn_left : LP_STEP;
+            if (step != lp->insn_step) {
+                lp->insn_step = step;
+                lua_sethook(L, count_hook, LUA_MASKCOUNT, step);
+            }
+            return;
+        }
+        exhaust(lp, late ? 2 : 1);
+    }
+    lua_getinfo(L, "Sl", ar);
+    budget_raise(L, ar->short_src, ar->currentline);
+}
+
+void lp_charge(lua_State *L, double units)
+{
+    lp_state *lp = lp_of(L);
+    if (!lp->in_call)
+        return;
+    if (!lp->exhausted && units < (double)lp->insn_left) {
+        lp->insn_left -= (long)units;
+        return;
+    }
+    if (!lp->exhausted)
+        exhaust(lp, 1);
+    lua_Debug ar;
+    for (int lv = 1; lua_getstack(L, lv, &ar); lv++)
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
+            budget_raise(L, ar.short_src, ar.currentline);
+    budget_raise(L, "?", 0);
+}
+
+/* ---- messages ------------------------------------------------------------ */
+
+int lp_locate(const lp_state *lp, const char *msg, int *line, const char **rest)
+{
+    for (int i = 0; i < lp->nfiles; i++) {
+        const char *d = lp->files[i].display;
+        size_t n = strlen(d);
+        if (strncmp(msg, d, n) != 0 || msg[n] != ':' || msg[n + 1] < '0' || msg[n + 1] > '9')
+            continue;
+        const char *p = msg + n + 1;
+        long v = 0;
+        while (*p >= '0' && *p <= '9' && v < 100000000)
+            v = v * 10 + (*p++ - '0');
+        if (*p != ':')
+            continue;
+        p++;
+        while (*p == ' ')
+            p++;
+        *line = (int)v;
+        *rest = p;
+        return i;
+    }
+    return -1;
+}
+
+/* The message handler: make every error a string that starts with
+ * "script:line:", never calling the error object's metamethods. */
+static int sb_msgh(lua_State *L)
+{
+    lp_state *lp = lp_of(L);
+    const char *msg;
+    int t = lua_type(L, 1);
+    if (t == LUA_TSTRING || t == LUA_TNUMBER)
+        msg = lua_tostring(L, 1);
+    else
+        msg = lua_pushfstring(L, "(error object is a %s value)", lua_typename(L, t));
+    int line;
+    const char *rest;
+    if (lp_locate(lp, msg, &line, &rest) >= 0) {
+        lua_pushstring(L, msg);
+        return 1;
+    }
+    lua_Debug ar;
+    for (int lv = 1; lua_getstack(L, lv, &ar); lv++) {
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+            size_t sl = strlen(ar.short_src);
+            if (strncmp(msg, ar.short_src, sl) == 0 && msg[sl] == ':')
+                lua_pushstring(L, msg);
+            else
+                lua_pushfstring(L, "%s:%d: %s", ar.short_src, ar.currentline, msg);
+            return 1;
+        }
+    }
+    lua_pushstring(L, msg);
+    return 1;
+}
+
+int lp_call(lp_state *lp, lua_CFunction f, void *ud, int fnref, bool budget)
+{
+    lua_State *L = lp->L;
+    int base = lua_gettop(L);
+    /* Nothing pushed here allocates: the registry's array part holds the
+     * handler, C functions without upvalues and light userdata are
+     * immediate values. */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lp->errfn_ref);
+    lua_pushcfunction(L, f);
+    lua_pushlightuserdata(L, ud);
+    lp->code = NULL;
+    lp->mem_hit = false;
+    lp->exhausted = false;
+    lp->why = 0;
+    if (budget) {
+        lp->insn_left = lp->insn_limit;
+        lp->insn_step = lp->insn_left < LP_STEP ? (int)lp->insn_left : LP_STEP;
+        lp->t0_ns = now_ns();
+        lp->in_call = true;
+        lua_sethook(L, count_hook, LUA_MASKCOUNT, lp->insn_step);
+    }
+    int st = lua_pcall(L, 1, 0, base + 1);
+    if (budget) {
+        lp->in_call = false;
+        lua_sethook(L, NULL, 0, 0);
+    }
+    if (st == LUA_OK) {
+        lua_settop(L, base);
+        return 0;
+    }
+    if (st == LUA_ERRMEM) {
+        /* No message handler runs for memory errors: place it at the
+         * function being called. */
+        const char *src = "?";
+        int line = 0;
+        lua_Debug ar;
+        if (fnref != LUA_NOREF && fnref != LUA_REFNIL) {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, fnref);
+            if (lua_getinfo(L, ">S", &ar)) {
+                src = ar.short_src;
+                line = ar.linedefined;
+            }
+        } else if (lp->nrunning > 0) {
+            src = lp->files[lp->running[lp->nrunning - 1]].display;
+            line = 1;
+        }
+        if (lp->mem_hit) {
+            lp->code = "E0407";
+            snprintf(lp->err, sizeof lp->err, "%s:%d: memory limit of %zu bytes exceeded in %s", src,
+                     line, lp->mem_limit, lp->what ? lp->what : "a policy script");
+        } else {
+            lp->code = "E0409";
+            snprintf(lp->err, sizeof lp->err, "%s:%d: out of memory in %s", src, line,
+                     lp->what ? lp->what : "a policy script");
+        }
+    } else {
+        const char *m = lua_tostring(L, -1);
+        snprintf(lp->err, sizeof lp->err, "%s", m ? m : "error in a policy script");
+    }
+    lua_settop(L, base);
+    /* Start the next call clean: give back what the failed one held. */
+    lua_gc(L, LUA_GCCOLLECT, 0);
+    lp->exhausted = false;
+    lp->mem_hit = false;
+    return -1;
+}
+
+/* ---- dates --------------------------------------------------------------- */
+
+bool lp_iso_date(const char *s, size_t len, kigen_date *out)
+{
+    if (len != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return false;
+    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    int m = (s[5] - '0') * 10 + (s[6] - '0');
+    int d = (s[8] - '0') * 10 + (s[9] - '0');
+    return kigen_date_from_ymd(y, m, d, out) == KIGEN_OK;
+}
+
+static void push_date(lua_State *L, kigen_date d)
+{
+    /* by hand: this runs for every date a script reads */
+    int y, m, dd;
+    if (!kigen_date_valid(d))
+        luaL_error(L, "date outside 0001-01-01 .. 9999-12-31");
+    kigen_date_to_ymd(d, &y, &m, &dd);
+    char buf[10] = {(char)('0' + y / 1000), (char)('0' + y / 100 % 10), (char)('0' + y / 10 % 10),
+                    (char)('0' + y % 10),   '-',  (char)('0' + m / 10), (char)('0' + m % 10), '-',
+                    (char)('0' + dd / 10), (char)('0' + dd % 10)};
+    lua_pushlstring(L, buf, 10);
+}
+
+void lp_push_val(lua_State *L, const kg_val *v)
+{
+    char buf[64];
+    switch (v->t) {
+    case VT_BOOL: lua_pushboolean(L, v->u.i != 0); break;
+    case VT_INT: lua_pushinteger(L, (lua_Integer)v->u.i); break;
+    case VT_DATE: push_date(L, v->u.d); break;
+    case VT_STR: lua_pushlstring(L, v->u.s, v->len); break;
+    case VT_DUR: {
+        size_t n = kg_val_format(v, buf, sizeof buf);
+        lua_pushlstring(L, buf, n < sizeof buf ? n : sizeof buf - 1);
+        break;
+    }
+    default: lua_pushnil(L); break;
+    }
+}
+
+static kigen_date check_date(lua_State *L, int arg)
+{
+    size_t len;
+    kigen_date d;
+    if (lua_type(L, arg) != LUA_TSTRING)
+        luaL_typeerror(L, arg, "date 'YYYY-MM-DD'");
+    const char *s = lua_tolstring(L, arg, &len);
+    if (!lp_iso_date(s, len, &d))
+        luaL_argerror(L, arg, lua_pushfstring(L, "'%s' is not a date 'YYYY-MM-DD'", s));
+    return d;
+}
+
+static int check_eom(lua_State *L, int arg, const char *fn)
+{
+    const char *p = lua_tostring(L, arg);
+    if (lua_type(L, arg) == LUA_TSTRING && strcmp(p, "clamp") == 0)
+        return KIGEN_EOM_CLAMP;
+    if (lua_type(L, arg) == LUA_TSTRING && strcmp(p, "roll") == 0)
+        return KIGEN_EOM_ROLL;
+    return luaL_error(L,
+                      "%s needs an end-of-month policy: 'clamp' (the month's last day, 民法143条) "
+                      "or 'roll' (the 1st of the next month)",
+                      fn);
+}
+
+static int k_date(lua_State *L)
+{
+    lua_Integer y = luaL_checkinteger(L, 1), m = luaL_checkinteger(L, 2), d = luaL_checkinteger(L, 3);
+    kigen_date r;
+    if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31 ||
+        kigen_date_from_ymd((int)y, (int)m, (int)d, &r) != KIGEN_OK)
+        return luaL_error(L, "kigen.date: %I-%I-%I does not exist", y, m, d);
+    push_date(L, r);
+    return 1;
+}
+
+static int k_parse_date(lua_State *L)
+{
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    char err[200];
+    kigen_date d;
+    if (kigen_date_parse(s, len, &d, err, sizeof err) != KIGEN_OK) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    push_date(L, d);
+    return 1;
+}
+
+static int k_ymd(lua_State *L)
+{
+    int y, m, d;
+    kigen_date_to_ymd(check_date(L, 1), &y, &m, &d);
+    lua_pushinteger(L, y);
+    lua_pushinteger(L, m);
+    lua_pushinteger(L, d);
+    return 3;
+}
+
+static int k_add_days(lua_State *L)
+{
+    kigen_date d = check_date(L, 1), r;
+    lua_Integer n = luaL_checkinteger(L, 2);
+    if (kigen_date_add_days(d, (int64_t)n, &r) != KIGEN_OK)
+        return luaL_error(L, "kigen.add_days: the result is outside 0001-01-01 .. 9999-12-31");
+    push_date(L, r);
+    return 1;
+}
+
+static int k_add_months(lua_State *L)
+{
+    kigen_date d = check_date(L, 1), r;
+    lua_Integer n = luaL_checkinteger(L, 2);
+    int eom = check_eom(L, 3, "kigen.add_months");
+    if (kigen_date_add_months(d, (int64_t)n, (kigen_eom)eom, &r) != KIGEN_OK)
+        return luaL_error(L, "kigen.add_months: the result is outside 0001-01-01 .. 9999-12-31");
+    push_date(L, r);
+    return 1;
+}
+
+static int k_add_years(lua_State *L)
+{
+    kigen_date d = check_date(L, 1), r;
+    lua_Integer n = luaL_checkinteger(L, 2);
+    int eom = check_eom(L, 3, "kigen.add_years");
+    if (kigen_date_add_years(d, (int64_t)n, (kigen_eom)eom, &r) != KIGEN_OK)
+        return luaL_error(L, "kigen.add_years: the result is outside 0001-01-01 .. 9999-12-31");
+    push_date(L, r);
+    return 1;
+}
+
+static int k_days_between(lua_State *L)
+{
+    kigen_date a = check_date(L, 1), b = check_date(L, 2);
+    lua_pushinteger(L, (lua_Integer)kigen_days_between(a, b));
+    return 1;
+}
+
+static int k_weekday(lua_State *L)
+{
+    lua_pushinteger(L, kigen_date_weekday(check_date(L, 1)));
+    return 1;
+}
+
+static int k_end_of_month(lua_State *L)
+{
+    push_date(L, kigen_date_end_of_month(check_date(L, 1)));
+    return 1;
+}
+
+static int k_start_of_month(lua_State *L)
+{
+    int y, m, d;
+    kigen_date r;
+    kigen_date_to_ymd(check_date(L, 1), &y, &m, &d);
+    (void)kigen_date_from_ymd(y, m, 1, &r);
+    push_date(L, r);
+    return 1;
+}
+
+static int k_era(lua_State *L)
+{
+    kigen_date d = check_date(L, 1);
+    const char *style = luaL_optstring(L, 2, "kanji");
+    kigen_era_style st;
+    if (strcmp(style, "kanji") == 0)
+        st = KIGEN_ERA_KANJI;
+    else if (strcmp(style, "short") == 0)
+        st = KIGEN_ERA_SHORT;
+    else
+        return luaL_error(L, "kigen.era: style must be 'kanji' or 'short', not '%s'", style);
+    char buf[48];
+    if (kigen_date_format_era(d, st, buf, sizeof buf) != KIGEN_OK)
+        return luaL_error(L, "kigen.era: dates before 1873-01-01 have no Gregorian era form");
+    lua_pushstring(L, buf);
+    return 1;
+}
+
+static int k_is_leap_year(lua_State *L)
+{
+    lua_pushboolean(L, kigen_is_leap_year((int)luaL_checkinteger(L, 1)));
+    return 1;
+}
+
+static int k_days_in_month(lua_State *L)
+{
+    lua_Integer y = luaL_checkinteger(L, 1), m = luaL_checkinteger(L, 2);
+    if (y < 1 || y > 9999 || m < 1 || m > 12)
+        return luaL_error(L, "kigen.days_in_month: no month %I-%I", y, m);
+    lua_pushinteger(L, kigen_days_in_month((int)y, (int)m));
+    return 1;
+}
+
+static int k_today(lua_State *L)
+{
+    lp_state *lp = lp_of(L);
+    if (lp->c) {
+        push_date(L, kg_today(lp->c));
+        return 1;
+    }
+    /* At load time there is no context: Japan's date now. */
+    time_t now = time(NULL) + 9 * 3600;
+    struct tm tm;
+    kigen_date d = 0;
+    if (!gmtime_r(&now, &tm) || kigen_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, &d))
+        return luaL_error(L, "kigen.today: the system clock cannot be read");
+    push_date(L, d);
+    return 1;
+}
+
+static const luaL_Reg kigen_funcs[] = {
+    {"date", k_date},
+    {"parse_date", k_parse_date},
+    {"ymd", k_ymd},
+    {"add_days", k_add_days},
+    {"add_months", k_add_months},
+    {"add_years", k_add_years},
+    {"days_between", k_days_between},
+    {"weekday", k_weekday},
+    {"end_of_month", k_end_of_month},
+    {"start_of_month", k_start_of_month},
+    {"era", k_era},
+    {"is_leap_year", k_is_leap_year},
+    {"days_in_month", k_days_in_month},
+    {"today", k_today},
+    {"register_function", lp_register_function},
+    {"register_hook", lp_register_hook},
+    {NULL, NULL},
+};
+
+/* ---- read-only proxies --------------------------------------------------- */
+
+static int ro_newindex(lua_State *L)
+{
+    return luaL_error(L, "%s is read-only in policy scripts (cannot set '%s')",
+                      lua_tostring(L, lua_upvalueindex(1)), luaL_tolstring(L, 2, NULL));
+}
+
+static int proxy_next(lua_State *L)
+{
+    lua_settop(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, 2);
+    if (lua_next(L, -2))
+        return 2;
+    return 0;
+}
+
+static int proxy_pairs(lua_State *L)
+{
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushcclosure(L, proxy_next, 1);
+    lua_pushnil(L);
+    lua_pushnil(L);
+    return 3;
+}
+
+/* Replace the table on top of the stack by a read-only proxy of it. */
+static void make_proxy(lua_State *L, const char *name)
+{
+    int t = lua_gettop(L);
+    lua_newtable(L);           /* proxy */
+    lua_createtable(L, 0, 4);  /* its metatable */
+    lua_pushvalue(L, t);
+    lua_setfield(L, -2, "__index");
+    lua_pushstring(L, name);
+    lua_pushcclosure(L, ro_newindex, 1);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushvalue(L, t);
+    lua_pushcclosure(L, proxy_pairs, 1);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    lua_replace(L, t);
+}
+
+/* ---- base functions we provide ourselves ------------------------------- */
+
+static int sb_setmetatable(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    int t = lua_type(L, 2);
+    luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+    lua_pushliteral(L, "__gc");
+    if (t == LUA_TTABLE && lua_rawget(L, 2) != LUA_TNIL)
+        return luaL_error(L, "setmetatable: __gc metamethods are not available to policy scripts");
+    lua_settop(L, 2);
+    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
+        return luaL_error(L, "cannot change a protected metatable");
+    lua_settop(L, 2);
+    lua_setmetatable(L, 1);
+    return 1;
+}
+
+static int sb_getmetatable(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    if (lua_type(L, 1) != LUA_TTABLE || !lua_getmetatable(L, 1)) {
+        lua_pushnil(L);
+        return 1;
+    }
+    luaL_getmetafield(L, 1, "__metatable");
+    return 1;
+}
+
+static int sb_collectgarbage(lua_State *L)
+{
+    const char *opt = luaL_optstring(L, 1, "collect");
+    if (strcmp(opt, "count") != 0)
+        return luaL_error(L, "collectgarbage('%s') is not available to policy scripts (only 'count')", opt);
+    int k = lua_gc(L, LUA_GCCOUNT, 0), b = lua_gc(L, LUA_GCCOUNTB, 0);
+    lua_pushnumber(L, (lua_Number)k + ((lua_Number)b / 1024));
+    return 1;
+}
+
+static int sb_load(lua_State *L)
+{
+    lp_state *lp = lp_of(L);
+    size_t len;
+    if (lua_type(L, 1) != LUA_TSTRING)
+        return luaL_error(L, "load: policy scripts can load chunks given as strings only");
+    const char *s = lua_tolstring(L, 1, &len);
+    const char *name = luaL_optstring(L, 2, "=(load)");
+    const char *mode = luaL_optstring(L, 3, "t");
+    if (strcmp(mode, "t") != 0)
+        return luaL_error(L, "load: policy scripts can load text chunks only (mode 't'), not mode '%s'", mode);
+    int env = !lua_isnone(L, 4) ? 4 : 0;
+    if (luaL_loadbufferx(L, s, len, name, "t") != LUA_OK) {
+        lua_pushnil(L);
+        lua_insert(L, -2);
+        return 2;
+    }
+    if (env)
+        lua_pushvalue(L, env);
+    else
+        lua_rawgeti(L, LUA_REGISTRYINDEX, lp->env_ref);
+    if (!lua_setupvalue(L, -2, 1))
+        lua_pop(L, 1);
+    return 1;
+}
+
+static bool module_name_ok(const char *s)
+{
+    bool start = true;
+    if (!*s || strlen(s) > 100)
+        return false;
+    for (; *s; s++) {
+        char c = *s;
+        bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+        bool digit = c >= '0' && c <= '9';
+        if (c == '.') {
+            if (start)
+                return false;
+            start = true;
+        } else if (alpha || (digit && !start)) {
+            start = false;
+        } else {
+            return false;
+        }
+    }
+    return !start;
+}
+
+char *lp_read_script(kg_arena *a, const char *path, const char **text, size_t *len, char *why,
+                     size_t whylen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(why, whylen, "%s", strerror(errno));
+        return NULL;
+    }
+    kg_buf b;
+    kg_buf_init(&b, &a->mem);
+    kg_buf_put(&b, path, strlen(path) + 1);
+    size_t head = b.len;
+    char chunk[16384];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len - head <= LP_MAX_FILE)
+        kg_buf_put(&b, chunk, got);
+    bool bad = ferror(f) != 0;
+    fclose(f);
+    char *block = NULL;
+    size_t n = b.len - head;
+    if (bad || b.failed)
+        snprintf(why, whylen, "read error");
+    else if (n > LP_MAX_FILE)
+        snprintf(why, whylen, "larger than %u MiB", (unsigned)(LP_MAX_FILE >> 20));
+    else if (memchr(b.p + head, '\0', n))
+        snprintf(why, whylen, "it contains a NUL byte: a policy script is Lua text");
+    else if (n >= 4 && memcmp(b.p + head, "\x1bLua", 4) == 0)
+        snprintf(why, whylen, "it is precompiled Lua: policy scripts must be text");
+    else if ((block = kg_arena_strndup(a, b.p, b.len)) == NULL)
+        snprintf(why, whylen, "out of memory");
+    else {
+        *text = block + head;
+        *len = n;
+    }
+    kg_buf_free(&b);
+    return block;
+}
+
+static int sb_require(lua_State *L)
+{
+    lp_state *lp = lp_of(L);
+    const char *name = luaL_checkstring(L, 1);
+    lp->code = "E0408";
+    if (!lp->loading || lp->nrunning == 0)
+        return luaL_error(L, "require is available only while the scripts load (at their top level)");
+    if (!module_name_ok(name))
+        return luaL_error(L, "require: '%s' is not a module name (letters, digits, _ and dots)", name);
+    if (lp->nrunning >= LP_MAX_REQUIRE_DEPTH)
+        return luaL_error(L, "require: modules nest deeper than %d", LP_MAX_REQUIRE_DEPTH);
+    const char *from = lp->files[lp->running[lp->nrunning - 1]].path;
+    const char *slash = strrchr(from, '/');
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    if (slash) {
+        luaL_addlstring(&b, from, (size_t)(slash - from));
+        luaL_addchar(&b, '/');
+    }
+    for (const char *p = name; *p; p++)
+        luaL_addchar(&b, *p == '.' ? '/' : *p);
+    luaL_addstring(&b, ".lua");
+    luaL_pushresult(&b);
+    const char *path = lua_tostring(L, -1);
+    int idx = -1;
+    for (int i = 0; i < lp->nfiles && idx < 0; i++)
+        if (strcmp(lp->files[i].path, path) == 0)
+            idx = i;
+    if (idx < 0) {
+        if (lp->mode != LP_LOAD)
+            return luaL_error(L, "module '%s' (%s) was not loaded with the rule set", name, path);
+        char why[200];
+        size_t len = 0;
+        const char *text = NULL;
+        char *block = lp_read_script(lp->arena, path, &text, &len, why, sizeof why);
+        if (!block)
+            return luaL_error(L,
+                              "module '%s' not found: policy scripts can require only Lua files beside "
+                              "them (%s: %s)",
+                              name, path, why);
+        if ((idx = lp_add_file(lp, block, text, len, true)) < 0)
+            return luaL_error(L, "require: too many files or out of memory");
+    }
+    lp_file *f = &lp->files[idx];
+    if (f->state == 2) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, f->ref);
+        return 1;
+    }
+    if (f->state == 1)
+        return luaL_error(L, "require cycle: module '%s' is already being loaded", name);
+    char chunk[70];
+    snprintf(chunk, sizeof chunk, "@%s", f->display);
+    if (luaL_loadbufferx(L, f->text, f->len, chunk, "t") != LUA_OK) {
+        lp->code = lua_type(L, -1) == LUA_TSTRING ? "E0401" : "E0408";
+        return lua_error(L);
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lp->env_ref);
+    lua_setupvalue(L, -2, 1);
+    f->state = 1;
+    lp->running[lp->nrunning++] = idx;
+    lp->code = NULL;
+    lua_call(L, 0, 1);
+    lp->nrunning--;
+    f = &lp->files[idx]; /* the array may have moved */
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushboolean(L, 1);
+    }
+    lua_pushvalue(L, -1);
+    f->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    f->state = 2;
+    return 1;
+}
+
+/* ---- string and table functions with bounded work ----------------------- */
+
+enum { W_FIND, W_MATCH, W_GMATCH, W_GSUB, W_REP, W_MOVE, W_CONCAT, W_INSERT, W_REMOVE, W_SORT, W_UNPACK };
+
+/* Lua patterns backtrack: the work can grow as subject^(quantifiers+1). */
+static bool pattern_cheap(size_t n, const char *p, size_t pl, bool can_anchor, double *work)
+{
+    int q = 0;
+    bool anchored = can_anchor && pl > 0 && p[0] == '^';
+    for (size_t i = 0; i < pl; i++) {
+        char c = p[i];
+        if (c == '%') {
+            if (i + 1 < pl && p[i + 1] == 'b') {
+                q++;
+                i += 3;
+            } else {
+                i++;
+            }
+        } else if (c == '[') {
+            i++;
+            if (i < pl && p[i] == '^')
+                i++;
+            if (i < pl)
+                i++; /* a ']' first is literal */
+            while (i < pl && p[i] != ']') {
+                if (p[i] == '%')
+                    i++;
+                i++;
+            }
+        } else if (c == '*' || c == '+' || c == '-' || c == '?') {
+            q++;
+        }
+    }
+    double w = 1;
+    for (int k = 0; k < q + (anchored ? 0 : 1) && w <= LP_PATTERN_WORK; k++)
+        w *= (double)n + 1;
+    *work = w;
+    return q == 0 || w <= LP_PATTERN_WORK;
+}
+
+static lua_Integer opt_int(lua_State *L, int arg, lua_Integer def)
+{
+    return lua_isnoneornil(L, arg) ? def : luaL_checkinteger(L, arg);
+}
+
+static int sb_bounded(lua_State *L)
+{
+    int kind = (int)lua_tointeger(L, lua_upvalueindex(2));
+    const char *fname = lua_tostring(L, lua_upvalueindex(3));
+    double units = 0;
+    switch (kind) {
+    case W_FIND:
+    case W_MATCH:
+    case W_GMATCH:
+    case W_GSUB: {
+        size_t n, pl;
+        luaL_checklstring(L, 1, &n);
+        const char *p = luaL_checklstring(L, 2, &pl);
+        double work;
+        bool plain = kind == W_FIND && lua_toboolean(L, 4);
+        if (!plain && !pattern_cheap(n, p, pl, kind != W_GMATCH, &work))
+            return luaL_error(L,
+                              "%s: pattern '%s' is too costly on a subject of %d bytes (policy scripts "
+                              "bound the backtracking a pattern may do; use plain find or a shorter "
+                              "subject)",
+                              fname, p, (int)n);
+        units = (double)n / 16 + (double)pl;
+        break;
+    }
+    case W_REP: {
+        size_t l, ls = 0;
+        luaL_checklstring(L, 1, &l);
+        lua_Integer n = luaL_checkinteger(L, 2);
+        if (!lua_isnoneornil(L, 3))
+            luaL_checklstring(L, 3, &ls);
+        /* the copy is charged through the allocation; what is left is the
+         * loop, which runs n times even when nothing is copied */
+        units = n > 0 ? (double)n / LP_ALLOC_UNIT : 0;
+        break;
+    }
+    case W_MOVE: {
+        lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
+        units = e >= f ? (double)e - (double)f + 1 : 0;
+        break;
+    }
+    case W_CONCAT:
+    case W_UNPACK: {
+        if (kind == W_CONCAT)
+            luaL_checktype(L, 1, LUA_TTABLE);
+        lua_Integer i = opt_int(L, kind == W_CONCAT ? 3 : 2, 1);
+        lua_Integer j = lua_isnoneornil(L, kind == W_CONCAT ? 4 : 3) ? luaL_len(L, 1)
+                                                                     : luaL_checkinteger(L, kind == W_CONCAT ? 4 : 3);
+        units = j >= i ? (double)j - (double)i + 1 : 0;
+        break;
+    }
+    case W_INSERT:
+    case W_REMOVE:
+        luaL_checktype(L, 1, LUA_TTABLE);
+        units = (double)luaL_len(L, 1);
+        break;
+    case W_SORT: {
+        luaL_checktype(L, 1, LUA_TTABLE);
+        double n = (double)luaL_len(L, 1);
+        units = n > 1 ? n * log2(n) : 1;
+        break;
+    }
+    default: break;
+    }
+    lp_charge(L, units);
+    int nargs = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, nargs, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* Wrap field `name` of the table on top of the stack. */
+static void bound(lua_State *L, const char *lib, const char *name, int kind)
+{
+    lua_getfield(L, -1, name);
+    lua_pushinteger(L, kind);
+    lua_pushfstring(L, "%s.%s", lib, name);
+    lua_pushcclosure(L, sb_bounded, 3);
+    lua_setfield(L, -2, name);
+}
+
+/* ---- the environment ------------------------------------------------------- */
+
+static void copy_fields(lua_State *L, int from, int to, const char *const *names)
+{
+    for (; *names; names++) {
+        lua_getfield(L, from, *names);
+        lua_setfield(L, to, *names);
+    }
+}
+
+static int sb_setup(lua_State *L)
+{
+    lp_state *lp = lp_of(L);
+    static const char *const base_ok[] = {"assert", "error", "ipairs", "next", "pairs", "pcall",
+                                          "select", "tonumber", "tostring", "type", "xpcall",
+                                          "rawequal", "rawget", "rawlen", "_VERSION", NULL};
+    static const char *const math_ok[] = {"abs", "ceil", "floor", "fmod", "huge", "maxinteger",
+                                          "mininteger", "max", "min", "modf", "pi", "sqrt",
+                                          "tointeger", "type", "ult", "exp", "log", "sin", "cos",
+                                          "tan", "asin", "acos", "atan", NULL};
+    static const char *const os_ok[] = {"time", "date", "clock", NULL};
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS); /* 1: the real globals */
+    luaL_requiref(L, "_G", luaopen_base, 0);
+    lua_pop(L, 1);
+    luaL_requiref(L, "string", luaopen_string, 0);   /* 2 */
+    luaL_requiref(L, "table", luaopen_table, 0);     /* 3 */
+    luaL_requiref(L, "math", luaopen_math, 0);       /* 4 */
+    luaL_requiref(L, "utf8", luaopen_utf8, 0);       /* 5 */
+    luaL_requiref(L, "os", luaopen_os, 0);           /* 6 */
+    lua_newtable(L);                                 /* 7: env */
+    int env = 7;
+    copy_fields(L, 1, env, base_ok);
+    lua_pushcfunction(L, sb_setmetatable);
+    lua_setfield(L, env, "setmetatable");
+    lua_pushcfunction(L, sb_getmetatable);
+    lua_setfield(L, env, "getmetatable");
+    lua_pushcfunction(L, sb_collectgarbage);
+    lua_setfield(L, env, "collectgarbage");
+    lua_pushcfunction(L, sb_load);
+    lua_setfield(L, env, "load");
+    lua_pushcfunction(L, sb_require);
+    lua_setfield(L, env, "require");
+    lua_pushvalue(L, env);
+    lua_setfield(L, env, "_G");
+
+    /* string: the library table itself stays private (it is the string
+     * metatable's __index); scripts get a read-only proxy. */
+    lua_pushvalue(L, 2);
+    lua_pushnil(L);
+    lua_setfield(L, -2, "dump");
+    bound(L, "string", "find", W_FIND);
+    bound(L, "string", "match", W_MATCH);
+    bound(L, "string", "gmatch", W_GMATCH);
+    bound(L, "string", "gsub", W_GSUB);
+    bound(L, "string", "rep", W_REP);
+    make_proxy(L, "string");
+    lua_setfield(L, env, "string");
+    lua_pushliteral(L, "");
+    if (lua_getmetatable(L, -1)) {
+        lua_pushvalue(L, 2);
+        lua_setfield(L, -2, "__index");
+        lua_pushboolean(L, 0);
+        lua_setfield(L, -2, "__metatable");
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+
+    lua_pushvalue(L, 3);
+    bound(L, "table", "move", W_MOVE);
+    bound(L, "table", "concat", W_CONCAT);
+    bound(L, "table", "insert", W_INSERT);
+    bound(L, "table", "remove", W_REMOVE);
+    bound(L, "table", "sort", W_SORT);
+    bound(L, "table", "unpack", W_UNPACK);
+    make_proxy(L, "table");
+    lua_setfield(L, env, "table");
+
+    lua_newtable(L);
+    copy_fields(L, 4, lua_gettop(L), math_ok);
+    make_proxy(L, "math");
+    lua_setfield(L, env, "math");
+
+    lua_pushvalue(L, 5);
+    make_proxy(L, "utf8");
+    lua_setfield(L, env, "utf8");
+
+    lua_newtable(L);
+    copy_fields(L, 6, lua_gettop(L), os_ok);
+    make_proxy(L, "os");
+    lua_setfield(L, env, "os");
+
+    luaL_newlib(L, kigen_funcs);
+    lua_pushstring(L, kigen_version());
+    lua_setfield(L, -2, "version");
+    make_proxy(L, "kigen");
+    lua_setfield(L, env, "kigen");
+
+    /* Whatever still defaults to "the globals" gets the sandbox. */
+    lua_pushvalue(L, env);
+    lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    /* Clear the real global table, so that nothing reaches it by accident. */
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_pushnil(L);
+        lua_rawset(L, 1);
+    }
+    lua_pushvalue(L, env);
+    lp->env_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushcfunction(L, sb_msgh);
+    lp->errfn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
+static int frozen_newindex(lua_State *L)
+{
+    return luaL_error(L,
+                      "cannot set global '%s': globals are read-only once the scripts have loaded "
+                      "(use a local variable)",
+                      luaL_tolstring(L, 2, NULL));
+}
+
+static int sb_freeze(lua_State *L)
+{
+    lp_state *lp = lp_of(L);
+    lua_settop(L, 0);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lp->env_ref); /* 1: env */
+    lua_newtable(L);                                 /* 2: backing */
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, 2);
+    }
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_pushnil(L);
+        lua_rawset(L, 1);
+    }
+    lua_createtable(L, 0, 4);
+    lua_pushvalue(L, 2);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, frozen_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, proxy_pairs, 1);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, 1);
+    return 0;
+}
+
+void lp_freeze_env(lp_state *lp)
+{
+    if (lp_call(lp, sb_freeze, NULL, LUA_NOREF, false) != 0)
+        lp->code = "E0409";
+}
+
+/* ---- states and files ------------------------------------------------------ */
+
+lp_state *lp_new(lp_mode mode, const kg_mem *mem, const kigen_opts *opts, const char **why)
+{
+    lp_state *lp = kg_mem_alloc(mem, sizeof *lp);
+    *why = "out of memory";
+    if (!lp)
+        return NULL;
+    memset(lp, 0, sizeof *lp);
+    lp->mode = mode;
+    lp->mem = *mem;
+    lp->insn_limit = opts && opts->lua_instruction_limit > 0 ? opts->lua_instruction_limit : LP_DEFAULT_INSTRUCTIONS;
+    lp->mem_limit = opts && opts->lua_memory_limit > 0 ? opts->lua_memory_limit : LP_DEFAULT_MEMORY;
+    lp->cur_hook = -1;
+    lp->env_ref = lp->rec_ref = lp->pending_ref = lp->notes_ref = LUA_NOREF;
+    kg_buf_init(&lp->digest, mem);
+    kg_arena_init(&lp->tmp, mem);
+    lp->arena = &lp->tmp;
+    lp->L = lua_newstate(lp_alloc, lp);
+    if (!lp->L) {
+        *why = "cannot create a Lua state within the memory limit";
+        lp_free(lp);
+        return NULL;
+    }
+    *(lp_state **)lua_getextraspace(lp->L) = lp;
+    /* The handler does not exist yet: set up without lp_call. */
+    lua_pushcfunction(lp->L, sb_setup);
+    if (lua_pcall(lp->L, 0, 0, 0) != LUA_OK) {
+        *why = "cannot create the sandbox within the memory limit";
+        lp_free(lp);
+        return NULL;
+    }
+    return lp;
+}
+
+void lp_free(lp_state *lp)
+{
+    if (!lp)
+        return;
+    if (lp->L)
+        lua_close(lp->L);
+    for (int i = 0; i < lp->nhooks; i++) {
+        lp_hook *h = &lp->hooks[i];
+        kg_mem_free(&lp->mem, h->out_slots, sizeof(int) * (size_t)(h->nout ? h->nout : 1));
+    }
+    kg_mem_free(&lp->mem, lp->hooks, sizeof(lp_hook) * (size_t)lp->caphooks);
+    kg_mem_free(&lp->mem, lp->fnrefs, sizeof(int) * (size_t)lp->capfnrefs);
+    kg_mem_free(&lp->mem, lp->files, sizeof(lp_file) * (size_t)lp->capfiles);
+    kg_vec_free(&lp->fns, &lp->mem);
+    kg_buf_free(&lp->digest);
+    kg_arena_free(&lp->tmp);
+    kg_mem mem = lp->mem;
+    kg_mem_free(&mem, lp, sizeof *lp);
+}
+
+/* "a/b/../c/./d.lua" -> "a/c/d.lua" (for messages only). */
+char *lp_normalise(kg_arena *a, const char *path)
+{
+    size_t n = strlen(path);
+    char *out = kg_arena_alloc(a, n + 2);
+    if (!out)
+        return NULL;
+    size_t len = 0;
+    bool abs = path[0] == '/';
+    if (abs)
+        out[len++] = '/';
+    const char *p = path;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        const char *e = p;
+        while (*e && *e != '/')
+            e++;
+        size_t cl = (size_t)(e - p);
+        if (cl == 0)
+            break;
+        if (cl == 1 && p[0] == '.') {
+            /* skip */
+        } else if (cl == 2 && p[0] == '.' && p[1] == '.') {
+            /* drop the last component unless it is itself ".." or nothing */
+            size_t start = len;
+            while (start > (abs ? 1u : 0u) && out[start - 1] != '/')
+                start--;
+            bool last_dotdot = len - start == 2 && out[start] == '.' && out[start + 1] == '.';
+            if (len > (abs ? 1u : 0u) && !last_dotdot) {
+                len = start > (abs ? 1u : 0u) ? start - 1 : start;
+            } else if (!abs) {
+                if (len && out[len - 1] != '/')
+                    out[len++] = '/';
+                out[len++] = '.';
+                out[len++] = '.';
+            }
+        } else {
+            if (len && out[len - 1] != '/')
+                out[len++] = '/';
+            memcpy(out + len, p, cl);
+            len += cl;
+        }
+        p = e;
+    }
+    if (len == 0)
+        out[len++] = '.';
+    out[len] = '\0';
+    return out;
+}
+
+int lp_add_file(lp_state *lp, const char *path, const char *text, size_t len, bool module)
+{
+    if (lp->nfiles >= LP_MAX_FILES)
+        return -1;
+    if (lp->nfiles == lp->capfiles) {
+        int cap = lp->capfiles ? lp->capfiles * 2 : 8;
+        lp_file *f = kg_mem_realloc(&lp->mem, lp->files, sizeof(lp_file) * (size_t)lp->capfiles,
+                                    sizeof(lp_file) * (size_t)cap);
+        if (!f)
+            return -1;
+        lp->files = f;
+        lp->capfiles = cap;
+    }
+    lp_file *f = &lp->files[lp->nfiles];
+    memset(f, 0, sizeof *f);
+    f->path = path;
+    f->text = text;
+    f->len = len;
+    f->module = module;
+    f->ref = LUA_NOREF;
+    f->name = lp_normalise(lp->arena, path);
+    if (!f->name)
+        return -1;
+    /* Lua shows at most 59 bytes of a chunk name: keep it whole. */
+    const char *base = strrchr(f->name, '/');
+    const char *disp = strlen(f->name) <= 59 ? f->name : base ? base + 1 : f->name;
+    snprintf(f->display, sizeof f->display, "%.59s", disp);
+    if (lp->mode == LP_LOAD) {
+        kg_srcfile *s = kg_arena_alloc(lp->arena, sizeof *s);
+        if (!s)
+            return -1;
+        s->name = f->name;
+        s->text = text;
+        s->len = len;
+        if (!kg_srcfile_index(s, lp->arena))
+            return -1;
+        f->src = s;
+    }
+    return lp->nfiles++;
+}
+
+static int sb_run_file(lua_State *L)
+{
+    lp_state *lp = lp_of(L);
+    int idx = *(int *)lua_touserdata(L, 1);
+    lp_file *f = &lp->files[idx];
+    char chunk[70];
+    snprintf(chunk, sizeof chunk, "@%s", f->display);
+    int st = luaL_loadbufferx(L, f->text, f->len, chunk, "t");
+    if (st != LUA_OK) {
+        lp->code = st == LUA_ERRSYNTAX ? "E0401" : NULL;
+        return lua_error(L);
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lp->env_ref);
+    lua_setupvalue(L, -2, 1);
+    f->state = 1;
+    lp->running[lp->nrunning++] = idx;
+    lp->loading = true;
+    lua_call(L, 0, 1);
+    lp->nrunning--;
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushboolean(L, 1);
+    }
+    lp->files[idx].ref = luaL_ref(L, LUA_REGISTRYINDEX); /* require finds it too */
+    lp->files[idx].state = 2;
+    lp->loading = lp->nrunning > 0;
+    return 0;
+}
+
+int lp_run_file(lp_state *lp, int idx)
+{
+    int i = idx;
+    lp->what = "the script's top level";
+    lp->nrunning = 0;
+    int rc = lp_call(lp, sb_run_file, &i, LUA_NOREF, true);
+    if (rc != 0) {
+        if (!lp->code)
+            lp->code = "E0402";
+        for (int k = 0; k < lp->nfiles; k++)
+            if (lp->files[k].state == 1)
+                lp->files[k].state = 0;
+    }
+    lp->nrunning = 0;
+    lp->loading = false;
+    lp->what = NULL;
+    return rc;
+}
