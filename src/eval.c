@@ -318,6 +318,18 @@ int kigen_set_explain(kigen_ctx *c, int on)
 
 /* ---- the evaluator ---------------------------------------------------- */
 
+/* Leaves (literals, facts, rules) are half of all nodes: read them here
+ * without the cost of a call into the evaluator. */
+static inline void ev(kg_evalctx *ec, const kg_expr *e, kg_val *out)
+{
+    if (e->op == OP_FACT || e->op == OP_RULE)
+        *out = ec->c->vals[e->index];
+    else if (e->op == OP_LIT)
+        *out = e->lit;
+    else
+        kg_eval_expr(ec, e, out);
+}
+
 static void record_param(kg_evalctx *ec, int param, kigen_date at, int version)
 {
     kigen_ctx *c = ec->c;
@@ -340,7 +352,7 @@ static void eval_param(kg_evalctx *ec, const kg_expr *e, kg_val *out)
     kigen_date at = 0;
     if (e->a) {
         kg_val when;
-        kg_eval_expr(ec, e->a, &when);
+        ev(ec, e->a, &when);
         if (when.t != VT_DATE) {
             *out = when; /* absent or error */
             return;
@@ -390,16 +402,23 @@ static int cmp_vals(const kg_val *a, const kg_val *b)
 
 static void eval_call(kg_evalctx *ec, const kg_expr *e, kg_val *out)
 {
-    kg_val args[64 + KG_FN_MAXARGS];
+    /* Most calls take a few arguments: those stay on the stack (a small
+     * frame matters in this recursion); long variadic calls use scratch. */
+    kg_val small[8];
     const kg_fn *fn = e->fn;
     int n = e->nargs;
+    kg_val *args = small;
+    if (n > 8 && !(args = kg_arena_alloc(&ec->c->scratch, sizeof(kg_val) * (size_t)n))) {
+        kg_val_err(ec, out, "out of memory");
+        return;
+    }
     bool absent = false;
     for (int i = 0; i < n; i++) {
         if (!e->args[i]) {
             args[i].t = VT_NONE;
             continue;
         }
-        kg_eval_expr(ec, e->args[i], &args[i]);
+        ev(ec, e->args[i], &args[i]);
         if (fn->sees_absent)
             continue;
         /* An error argument is the result, even after an absent one. */
@@ -436,7 +455,7 @@ void kg_eval_expr(kg_evalctx *ec, const kg_expr *e, kg_val *out)
         eval_param(ec, e, out);
         return;
     case OP_DUR:
-        kg_eval_expr(ec, e->a, &a);
+        ev(ec, e->a, &a);
         if (a.t != VT_INT) {
             *out = a;
             return;
@@ -447,7 +466,7 @@ void kg_eval_expr(kg_evalctx *ec, const kg_expr *e, kg_val *out)
             kg_val_err(ec, out, "integer overflow in a duration");
         return;
     case OP_NEG:
-        kg_eval_expr(ec, e->a, &a);
+        ev(ec, e->a, &a);
         *out = a;
         if ((a.t == VT_INT || a.t == VT_DUR) && a.u.i == INT64_MIN)
             kg_val_err(ec, out, "integer overflow");
@@ -455,7 +474,7 @@ void kg_eval_expr(kg_evalctx *ec, const kg_expr *e, kg_val *out)
             out->u.i = -a.u.i;
         return;
     case OP_NOT:
-        kg_eval_expr(ec, e->a, &a);
+        ev(ec, e->a, &a);
         *out = a;
         if (a.t == VT_BOOL)
             out->u.i = !a.u.i;
@@ -465,7 +484,7 @@ void kg_eval_expr(kg_evalctx *ec, const kg_expr *e, kg_val *out)
         /* Kleene logic: false and X = false, true or X = true, whatever X
          * is; otherwise an absent side makes the result absent. */
         bool is_and = e->op == OP_AND;
-        kg_eval_expr(ec, e->a, &a);
+        ev(ec, e->a, &a);
         if (a.t == VT_ERR) {
             *out = a;
             return;
@@ -474,7 +493,7 @@ void kg_eval_expr(kg_evalctx *ec, const kg_expr *e, kg_val *out)
             *out = a;
             return;
         }
-        kg_eval_expr(ec, e->b, &b);
+        ev(ec, e->b, &b);
         if (b.t == VT_ERR || (b.t == VT_BOOL && b.u.i == !is_and)) {
             *out = b;
             return;
@@ -487,16 +506,16 @@ void kg_eval_expr(kg_evalctx *ec, const kg_expr *e, kg_val *out)
         return;
     }
     case OP_IF:
-        kg_eval_expr(ec, e->a, &a);
+        ev(ec, e->a, &a);
         if (a.t == VT_ERR) {
             *out = a;
             return;
         }
         /* An absent condition does not hold (as in SQL's CASE). */
-        kg_eval_expr(ec, (a.t == VT_BOOL && a.u.i) ? e->b : e->c, out);
+        ev(ec, (a.t == VT_BOOL && a.u.i) ? e->b : e->c, out);
         return;
     case OP_IN:
-        kg_eval_expr(ec, e->a, &a);
+        ev(ec, e->a, &a);
         if (a.t == VT_ERR || a.t == VT_NONE) {
             *out = a;
             return;
@@ -504,7 +523,7 @@ void kg_eval_expr(kg_evalctx *ec, const kg_expr *e, kg_val *out)
         out->t = VT_BOOL;
         out->u.i = 0;
         for (int i = 0; i < e->b->nargs; i++) {
-            kg_eval_expr(ec, e->b->args[i], &b);
+            ev(ec, e->b->args[i], &b);
             if (b.t == VT_ERR) {
                 *out = b;
                 return;
@@ -522,12 +541,12 @@ void kg_eval_expr(kg_evalctx *ec, const kg_expr *e, kg_val *out)
         break;
     }
     /* binary operators: errors first, then absence */
-    kg_eval_expr(ec, e->a, &a);
+    ev(ec, e->a, &a);
     if (a.t == VT_ERR) {
         *out = a;
         return;
     }
-    kg_eval_expr(ec, e->b, &b);
+    ev(ec, e->b, &b);
     if (b.t == VT_ERR) {
         *out = b;
         return;
@@ -634,7 +653,7 @@ static void eval_slot(kigen_ctx *c, int slot)
         if (c->given[slot])
             *out = c->input[slot];
         else if (d->deflt)
-            kg_eval_expr(&ec, d->deflt, out);
+            ev(&ec, d->deflt, out);
         else if (!d->optional)
             kg_val_err(&ec, out, "fact %s is required but not given", d->name);
         return;
@@ -642,14 +661,14 @@ static void eval_slot(kigen_ctx *c, int slot)
     if (d->hook_output)
         return; /* set by the policy hooks after evaluation */
     if (d->value) {
-        kg_eval_expr(&ec, d->value, out);
+        ev(&ec, d->value, out);
         return;
     }
     for (int i = 0; i < d->ncases; i++) {
         const kg_case *kc = &d->cases[i];
         if (kc->when) {
             kg_val w;
-            kg_eval_expr(&ec, kc->when, &w);
+            ev(&ec, kc->when, &w);
             if (w.t == VT_ERR) {
                 *out = w;
                 c->case_taken[slot] = i;
@@ -659,7 +678,7 @@ static void eval_slot(kigen_ctx *c, int slot)
                 continue;
         }
         c->case_taken[slot] = i;
-        kg_eval_expr(&ec, kc->then, out);
+        ev(&ec, kc->then, out);
         return;
     }
 }
