@@ -149,13 +149,13 @@ int main(int argc, char **argv)
 
     /* Timing: best of 3 for each. */
     double best_base = 1e9, best_eng = 1e9;
-    volatile kigen_date sink = 0;
+    volatile uint64_t sink = 0;
     for (int rep = 0; rep < 3; rep++) {
         double t0 = now();
         for (long i = 0; i < n; i++) {
             res b;
             baseline(&recs[i], on, &b);
-            sink += b.card + b.auth_status;
+            sink += (uint64_t)b.card + (uint64_t)b.auth_status;
         }
         double t1 = now();
         for (long i = 0; i < n; i++) {
@@ -165,7 +165,7 @@ int main(int argc, char **argv)
             kigen_eval(c);
             kigen_value v;
             kigen_get(c, o_card, &v);
-            sink += v.u.date;
+            sink += (uint64_t)v.u.date;
         }
         double t2 = now();
         if (t1 - t0 < best_base)

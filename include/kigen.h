@@ -276,7 +276,10 @@ KIGEN_API int kigen_output_index(const kigen_ruleset *rs, const char *name);
 /* A context evaluates records against one rule set. It takes a reference
  * to rs (so rs may be freed by its owner before the context). Allocates
  * all its scratch space here, none per record. Not thread-safe: one
- * context per thread. */
+ * context per thread. When the rule set's policy scripts cannot start in
+ * the new context, returns KIGEN_ELUA and still sets *out (as sqlite3_open
+ * does) so that kigen_errmsg can say why: such a context refuses to
+ * evaluate, and the caller frees it. */
 KIGEN_API int kigen_ctx_new(kigen_ruleset *rs, kigen_ctx **out);
 KIGEN_API void kigen_ctx_free(kigen_ctx *c);
 /* The rule set a context evaluates (owned by the context). */
@@ -325,6 +328,8 @@ KIGEN_API size_t kigen_value_format(const kigen_value *v, char *buf, size_t bufl
 /* The message for output i's current value in language "ja" or "en",
  * NULL when the rule file gives none. Owned by the rule set. */
 KIGEN_API const char *kigen_message(const kigen_ctx *c, int output, const char *lang);
+/* Does the rule file give messages for output i (for any outcome)? */
+KIGEN_API int kigen_output_has_messages(const kigen_ruleset *rs, int output);
 
 /* The explanation of the last evaluation (needs kigen_set_explain), as
  * readable text or as JSON. `name` selects one value (a rule or output);

@@ -55,7 +55,7 @@ static void fn_nth_birthday(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, in
 {
     kigen_date d;
     if (a[1].u.i < 1 || a[1].u.i > 9999) {
-        kg_val_err(ec, out, "nth_birthday: n must be 1 or more, not %lld", (long long)a[1].u.i);
+        kg_val_err(ec, out, "nth_birthday: n must be from 1 to 9999, not %lld", (long long)a[1].u.i);
         return;
     }
     int rc = kigen_nth_birthday_after(a[0].u.d, a[2].u.d, (int)a[1].u.i, feb29_of(&a[3]), &d);

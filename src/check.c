@@ -151,7 +151,7 @@ static kg_type resolve_name(chk *c, kg_expr *e, kg_type hint)
         if (d->kind == KIND_PARAM) {
             if (d->dated) {
                 char hintbuf[200];
-                snprintf(hintbuf, sizeof hintbuf, "write %s@DATE, e.g. %s@card_issue_date", e->name, e->name);
+                snprintf(hintbuf, sizeof hintbuf, "write %s@DATE: the date whose law applies (a fact or rule)", e->name);
                 cerr(c, ERR, "E0206", e, "param@date", hintbuf,
                      "param '%s' changes on effective dates: say at which date to look it up", e->name);
                 return unknown();
@@ -370,7 +370,10 @@ static kg_type check_call(chk *c, kg_expr *e)
             argt[j] = unknown();
             continue;
         }
-        argt[j] = check(c, slots[j], p->ty);
+        kg_type want = p->ty;
+        if (j == 1 && strcmp(fn->name, "default") == 0 && argt[0].k != TK_UNKNOWN)
+            want = argt[0]; /* default(status, japanese): the fallback is of the value's type */
+        argt[j] = check(c, slots[j], want);
         if (!kg_type_fits(argt[j], p->ty)) {
             char tb2[300];
             cerr(c, ERR, "E0203", slots[j], tn(p->ty, tb, sizeof tb), NULL,
@@ -555,7 +558,8 @@ static kg_type check(chk *c, kg_expr *e, kg_type hint)
     case OP_LE:
     case OP_GT:
     case OP_GE: {
-        if (e->a->op == OP_ENUMLIT && !kg_loader_find(c->L, e->a->name)) {
+        if ((e->a->op == OP_ENUMLIT && !kg_loader_find(c->L, e->a->name)) ||
+            (e->a->op == OP_LIT && e->a->lit.t == VT_STR)) {
             b = check(c, e->b, unknown());
             a = check(c, e->a, b);
         } else {

@@ -89,10 +89,10 @@ int kigen_ctx_new(kigen_ruleset *rs, kigen_ctx **out)
     (void)kg_arena_alloc(&c->scratch, 1);
     kg_arena_reset(&c->scratch);
     if (rs->nlua && kg_lua_ctx_init(c) != KIGEN_OK) {
-        char msg[sizeof c->err];
-        memcpy(msg, c->err, sizeof msg);
-        kigen_ctx_free(c);
-        (void)msg;
+        /* As sqlite3_open does: hand back the context so that kigen_errmsg
+         * can say why; it refuses to evaluate and must be freed. */
+        c->unusable = true;
+        *out = c;
         return KIGEN_ELUA;
     }
     *out = c;
@@ -687,6 +687,8 @@ int kigen_eval(kigen_ctx *c)
 {
     if (!c)
         return KIGEN_EINVAL;
+    if (c->unusable)
+        return KIGEN_ELUA; /* c->err still says why */
     kigen_ruleset *rs = c->rs;
     kg_arena_reset(&c->scratch);
     c->notes.n = 0;
@@ -773,6 +775,17 @@ int kigen_get_by_name(const kigen_ctx *c, const char *name, kigen_value *v)
         }
     }
     return KIGEN_ENOTFOUND;
+}
+
+int kigen_output_has_messages(const kigen_ruleset *rs, int output)
+{
+    if (!rs || output < 0 || output >= rs->noutputs)
+        return 0;
+    const char *name = rs->slots[rs->outputs[output]]->name;
+    for (int i = 0; i < rs->nmessages; i++)
+        if (strcmp(rs->messages[i].rule, name) == 0)
+            return 1;
+    return 0;
 }
 
 const char *kigen_message(const kigen_ctx *c, int output, const char *lang)

@@ -62,6 +62,7 @@ typedef struct parser {
     tok t;
     int depth;
     bool failed;
+    char tokbuf[64]; /* tok_text: per parser, as loads may run in parallel */
 } parser;
 
 static void perr(parser *p, size_t pos, const char *expected, const char *fmt, ...)
@@ -203,11 +204,10 @@ static bool is_kw(const parser *p, const char *kw)
 
 static const char *tok_text(parser *p)
 {
-    static char buf[64];
     if (p->t.k == T_EOF)
         return "the end of the expression";
-    snprintf(buf, sizeof buf, "'%.*s'", (int)(p->t.len > 40 ? 40 : p->t.len), p->s + p->t.pos);
-    return buf;
+    snprintf(p->tokbuf, sizeof p->tokbuf, "'%.*s'", (int)(p->t.len > 40 ? 40 : p->t.len), p->s + p->t.pos);
+    return p->tokbuf;
 }
 
 static kg_expr *node(parser *p, kg_op op, size_t pos)

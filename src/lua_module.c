@@ -161,8 +161,13 @@ static void ensure_ctx(lua_State *L, lm_rs *u)
     if (u->ctx)
         return;
     int rc = kigen_ctx_new(u->rs, &u->ctx);
-    if (rc != KIGEN_OK)
-        luaL_error(L, "kigen: cannot create a context: %s", kigen_status_str(rc));
+    if (rc != KIGEN_OK) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s", u->ctx ? kigen_errmsg(u->ctx) : kigen_status_str(rc));
+        kigen_ctx_free(u->ctx);
+        u->ctx = NULL;
+        luaL_error(L, "kigen: cannot create a context: %s", msg);
+    }
 }
 
 /* Text for a fact or param value. */

@@ -901,10 +901,13 @@ static void lp_fn_impl(kg_evalctx *ec, const kg_fn *fn, const kg_val *args, int 
     lp->what = lp->fn_what[fn->ud_index];
     int rc = lp_call(lp, sb_fn, &fc, lp->fnrefs[fn->ud_index], true);
     lp->cur_hook = saved;
+    char rec[40] = "";
+    if ((rc != 0 || fc.bad) && ec->c->record > 0)
+        snprintf(rec, sizeof rec, " (record %ld)", ec->c->record);
     if (rc != 0)
-        kg_val_err(ec, out, "%s (in function %s)", lp->err, fn->name);
+        kg_val_err(ec, out, "%s (in function %s)%s", lp->err, fn->name, rec);
     else if (fc.bad)
-        kg_val_err(ec, out, "%s", fc.why);
+        kg_val_err(ec, out, "%s%s", fc.why, rec);
 }
 
 /* ---- load time ----------------------------------------------------------------------- */
@@ -1015,7 +1018,6 @@ static int ctx_fail(kigen_ctx *c, lp_state *lp, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(c->err, sizeof c->err, fmt, ap);
     va_end(ap);
-    if (getenv("KG_LUA_DEBUG")) fprintf(stderr, "DEBUG ctx: %s\n", c->err);
     lp_free(lp);
     return KIGEN_ELUA;
 }

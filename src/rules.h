@@ -270,6 +270,7 @@ struct kigen_ctx {
     kg_vec notes;         /* char*: notes policy hooks added to this record (in scratch) */
     long record;          /* record number for messages */
     bool evaluated;       /* kigen_eval has run since the last reset */
+    bool unusable;        /* its policy scripts failed to start (see err) */
 };
 
 struct kg_evalctx {

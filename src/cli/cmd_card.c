@@ -810,7 +810,8 @@ static int renewal(const card_opts *o, const read_set *rs, json_t **out)
     kigen_ctx *c = NULL;
     rc = kigen_ctx_new(rules, &c);
     if (rc != KIGEN_OK) {
-        fprintf(stderr, "kigen card: %s\n", kigen_status_str(rc));
+        fprintf(stderr, "kigen card: %s\n", c ? kigen_errmsg(c) : kigen_status_str(rc));
+        kigen_ctx_free(c);
         kigen_ruleset_free(rules);
         return CLI_FAIL;
     }

@@ -204,7 +204,7 @@ static int build_columns(kigen_ruleset *rs, kigen_ctx *c, const eval_opts *o, ou
     if (o->lang) {
         int base = n;
         for (int i = 0; i < base && n < 1024; i++) {
-            if (cols[i].output < 0)
+            if (cols[i].output < 0 || !kigen_output_has_messages(rs, cols[i].output))
                 continue;
             char name[300];
             snprintf(name, sizeof name, "%s_message", cols[i].name);
@@ -302,7 +302,7 @@ int cmd_eval(int argc, char **argv)
         goto out;
     }
     if (kigen_ctx_new(rs, &c) != KIGEN_OK) {
-        fprintf(stderr, "kigen eval: cannot create a context\n");
+        fprintf(stderr, "kigen eval: %s\n", c ? kigen_errmsg(c) : "cannot create a context");
         status = CLI_USAGE;
         goto out;
     }
@@ -353,7 +353,7 @@ int cmd_eval(int argc, char **argv)
             memset(&rec, 0, sizeof rec);
             rec.number = 1;
         }
-        if (r == 0)
+        if (r == 0 && header_done)
             break;
         if (r == -2) {
             fprintf(stderr, "kigen eval: %s: %s\n", o.input, kg_reader_error(rd));
@@ -411,6 +411,8 @@ int cmd_eval(int argc, char **argv)
                 }
             }
             header_done = true;
+            if (r == 0)
+                break; /* a header and no records: the header alone */
         }
         total++;
         char errbuf[700] = "";

@@ -80,7 +80,12 @@ int cmd_explain(int argc, char **argv)
         status = cli_usage_error("explain", "--rules FILE is required");
         goto out;
     }
-    if (cli_load_rules("explain", rules, false, &rs) != KIGEN_OK || kigen_ctx_new(rs, &c) != KIGEN_OK) {
+    if (cli_load_rules("explain", rules, false, &rs) != KIGEN_OK) {
+        status = CLI_USAGE;
+        goto out;
+    }
+    if (kigen_ctx_new(rs, &c) != KIGEN_OK) {
+        fprintf(stderr, "kigen explain: %s\n", c ? kigen_errmsg(c) : "cannot create a context");
         status = CLI_USAGE;
         goto out;
     }

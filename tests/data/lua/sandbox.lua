@@ -1,0 +1,190 @@
+-- Escape attempts, one per entry. Each returns a string (what it saw) or
+-- raises; the hook stores the string in the output `result`.
+local attempts = {}
+
+attempts.ok = function() return "ok" end
+
+attempts.io_open = function()
+  local f = io.open("/etc/passwd")         -- @io_open
+  return f and "opened" or "no"
+end
+
+attempts.os_execute = function()
+  return tostring(os.execute("true"))      -- @os_execute
+end
+
+attempts.os_other = function()
+  local seen = {}
+  for _, k in ipairs{"execute", "exit", "getenv", "remove", "rename", "tmpname", "setlocale"} do
+    if os[k] ~= nil then seen[#seen + 1] = k end
+  end
+  return "os:" .. table.concat(seen, ",") .. ";time=" .. type(os.time) .. ";date=" .. type(os.date)
+end
+
+-- A precompiled chunk ("\27Lua" + version 5.4 + format + LUAC_DATA ...):
+-- text-only load must refuse it before looking further.
+attempts.load_binary = function()
+  local chunk = "\27Lua\x54\x00\x19\x93\r\n\x1a\n\x04\x08\x08\x78\x56\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x28\x77\x40"
+  local f, err = load(chunk, "=bin", "b")   -- @load_binary
+  return "unreachable"
+end
+
+attempts.load_binary_default = function()
+  local chunk = "\27Lua\x54\x00\x19\x93\r\n\x1a\n"
+  local f, err = load(chunk)
+  if f then return "loaded" end
+  error(err, 0)                           -- @load_binary_default
+end
+
+attempts.load_text_env = function()
+  -- text chunks load with the sandbox environment: still no io
+  local f = assert(load("return io, kigen ~= nil, string.dump"))
+  local a, b, c = f()
+  return tostring(a) .. "," .. tostring(b) .. "," .. tostring(c)
+end
+
+attempts.string_dump = function()
+  return string.dump(attempts.ok)          -- @string_dump
+end
+
+attempts.string_dump_method = function()
+  return ("x").dump   -- nil: the string metatable's __index has no dump
+    and "found" or "no dump"
+end
+
+attempts.debug_registry = function()
+  return tostring(debug.getregistry())     -- @debug_registry
+end
+
+attempts.package_loadlib = function()
+  return tostring(package.loadlib("libc.so.6", "system"))  -- @package_loadlib
+end
+
+attempts.require_ffi = function()
+  return tostring(require "ffi")           -- @require_ffi
+end
+
+attempts.package_preload = function()
+  package.preload.ffi = function() return {} end   -- @package_preload
+end
+
+attempts.string_metatable = function()
+  local mt = getmetatable("")
+  return tostring(mt.__index)              -- @string_metatable
+end
+
+attempts.string_lib_write = function()
+  string.upper = function() return "pwned" end   -- @string_lib_write
+end
+
+attempts.string_lib_after = function()
+  return ("abc"):upper() .. string.upper("d")
+end
+
+attempts.rawset_lib = function()
+  rawset(string, "upper", function() return "pwned" end)  -- @rawset_lib
+end
+
+attempts.setmetatable_proxy = function()
+  setmetatable(string, {})                 -- @setmetatable_proxy
+end
+
+attempts.global_write = function()
+  leaked = 1                               -- @global_write
+end
+
+attempts.gc_metamethod = function()
+  setmetatable({}, {__gc = function() end})   -- @gc_metamethod
+end
+
+attempts.collectgarbage = function()
+  collectgarbage("stop")                   -- @collectgarbage
+end
+
+attempts.collect_count = function()
+  return math.type(collectgarbage("count")) or "none"
+end
+
+attempts.infinite_loop = function()
+  while true do end                        -- @infinite_loop
+end
+
+attempts.pcall_loop = function()
+  -- catching the budget error does not buy more time
+  while true do pcall(function() while true do end end) end   -- @pcall_loop
+end
+
+attempts.memory_bomb = function()
+  local t = {}
+  for i = 1, 1e9 do t[i] = ("x"):rep(64) .. i end   -- @memory_bomb
+end
+
+attempts.string_bomb = function()
+  local s = ("x"):rep(1024 * 1024)
+  while true do s = s .. s end            -- @string_bomb
+end
+
+attempts.rep_empty = function()
+  return string.rep("", math.maxinteger)  -- @rep_empty (empty result, 2^63 iterations in C)
+end
+
+attempts.deep_recursion = function()
+  local function f(n) return 1 + f(n + 1) end   -- @deep_recursion
+  return f(1)
+end
+
+attempts.c_recursion = function()
+  -- recursion through C (gsub calling back into Lua)
+  local function f(s) return (s:gsub(".", f)) end
+  return f("ab")
+end
+
+attempts.pattern_bomb = function()
+  local s = ("a"):rep(20000)
+  return tostring(s:find(".-.-.-b"))     -- @pattern_bomb
+end
+
+attempts.table_move_bomb = function()
+  table.move({}, 1, math.maxinteger - 1, 2, {})   -- @table_move_bomb
+end
+
+attempts.error_table = function()
+  error(setmetatable({}, {__tostring = function() while true do end end}))
+end
+
+attempts.time_bomb = function()
+  -- few instructions, each comparing two distinct 4 MiB strings
+  local a = ("x"):rep(4 * 1024 * 1024)
+  local b = ("x"):rep(4 * 1024 * 1024 - 1) .. "x"
+  local n = 0
+  while a == b do n = n + 1 end            -- @time_bomb
+  return n
+end
+
+attempts.coroutine = function()
+  return tostring(coroutine)
+end
+
+attempts.print = function()
+  return tostring(print) .. "," .. tostring(dofile) .. "," .. tostring(loadfile)
+end
+
+attempts.next_record_state = function()
+  -- no global survives from another record
+  return tostring(rawget(_G, "leaked"))
+end
+
+attempts.random = function()
+  return tostring(math.random)
+end
+
+kigen.register_hook{
+  name = "probe",
+  outputs = { result = "string" },
+  fn = function(rec)
+    local f = attempts[rec.facts.attempt]
+    if not f then error("no attempt named " .. rec.facts.attempt) end
+    local r = f()
+    rec.set("result", r ~= nil and tostring(r) or "nil")
+  end,
+}

@@ -1,0 +1,365 @@
+/* The policy-script sandbox: one escape attempt per test (the attempts
+ * live in tests/data/lua/sandbox.lua, one hook runs the one named by the
+ * fact `attempt`). Each test asserts the specific error, at the script's
+ * line (found by its "-- @name" marker), and then that the same context
+ * still evaluates the next record. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "kigen.h"
+#include "lua_sandbox.h"
+#include "rules.h"
+
+typedef struct fx {
+    kigen_ruleset *rs;
+    kigen_ctx *c;
+    char result[256];
+} fx;
+
+static const char *src_dir(void)
+{
+    const char *s = getenv("KIGEN_SOURCE_DIR");
+    return s && *s ? s : KIGEN_SOURCE_DIR;
+}
+
+static void data_path(char *buf, size_t n, const char *name)
+{
+    snprintf(buf, n, "%s/tests/data/lua/%s", src_dir(), name);
+}
+
+/* The line of "-- @marker" in a data file. */
+static int line_of(const char *file, const char *marker)
+{
+    char path[1024], line[1024], tag[128];
+    data_path(path, sizeof path, file);
+    snprintf(tag, sizeof tag, "-- @%s", marker);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    int n = 0, found = 0;
+    while (!found && fgets(line, sizeof line, f)) {
+        n++;
+        char *p = strstr(line, tag);
+        if (p && (p[strlen(tag)] == ' ' || p[strlen(tag)] == '\n' || p[strlen(tag)] == '\0'))
+            found = n;
+    }
+    fclose(f);
+    if (!found)
+        fail_msg("no marker %s in %s", tag, file);
+    return found;
+}
+
+static int open_fx(void **state, long insn, size_t mem)
+{
+    fx *f = calloc(1, sizeof *f);
+    char path[1024];
+    kigen_opts o = {0};
+    kigen_diags *d = NULL;
+    o.lua_instruction_limit = insn;
+    o.lua_memory_limit = mem;
+    data_path(path, sizeof path, "sandbox.yaml");
+    int rc = kigen_load_file(path, &o, &f->rs, &d);
+    if (rc != KIGEN_OK) {
+        kigen_diags_print(d, stderr, 0);
+        kigen_diags_free(d);
+        free(f);
+        return -1;
+    }
+    kigen_diags_free(d);
+    if (kigen_ctx_new(f->rs, &f->c) != KIGEN_OK) {
+        kigen_ruleset_free(f->rs);
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int setup(void **state) { return open_fx(state, 0, 0); }
+/* Small budgets make the limit tests quick and show the configured value. */
+static int setup_small(void **state) { return open_fx(state, 200000, (size_t)4 << 20); }
+static int setup_roomy(void **state) { return open_fx(state, 100000000, (size_t)512 << 20); }
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    kigen_ctx_free(f->c);
+    kigen_ruleset_free(f->rs);
+    free(f);
+    return 0;
+}
+
+static int run(fx *f, const char *attempt)
+{
+    kigen_ctx_reset(f->c);
+    assert_int_equal(kigen_set(f->c, "attempt", attempt), KIGEN_OK);
+    int rc = kigen_eval(f->c);
+    f->result[0] = '\0';
+    kigen_value v;
+    if (rc == KIGEN_OK && kigen_get_by_name(f->c, "result", &v) == KIGEN_OK && v.type == KIGEN_T_STRING)
+        snprintf(f->result, sizeof f->result, "%.*s", (int)v.u.str.len, v.u.str.ptr);
+    return rc;
+}
+
+static void expect_ok(fx *f, const char *attempt, const char *result)
+{
+    int rc = run(f, attempt);
+    if (rc != KIGEN_OK)
+        fail_msg("attempt %s: rc %d: %s", attempt, rc, kigen_errmsg(f->c));
+    assert_string_equal(f->result, result);
+}
+
+/* The attempt fails with `text`, at the line marked @marker (NULL: any
+ * position in sandbox.lua), and the next record still works. */
+static void expect_error(fx *f, const char *attempt, const char *marker, const char *text)
+{
+    int rc = run(f, attempt);
+    const char *msg = kigen_errmsg(f->c);
+    if (rc != KIGEN_ELUA)
+        fail_msg("attempt %s: expected KIGEN_ELUA, got %d (%s; result '%s')", attempt, rc, msg, f->result);
+    char prefix[64];
+    if (marker)
+        snprintf(prefix, sizeof prefix, "sandbox.lua:%d: ", line_of("sandbox.lua", marker));
+    else
+        snprintf(prefix, sizeof prefix, "sandbox.lua:");
+    /* "<dir>/sandbox.lua:LINE: ..." */
+    const char *at = strstr(msg, prefix);
+    if (!at || memchr(msg, ' ', (size_t)(at - msg)) || (at > msg && at[-1] != '/'))
+        fail_msg("attempt %s: error '%s' does not start with '%s'", attempt, msg, prefix);
+    if (!strstr(msg, text))
+        fail_msg("attempt %s: error '%s' does not say '%s'", attempt, msg, text);
+    /* The state is still usable. */
+    expect_ok(f, "ok", "ok");
+    expect_ok(f, "ok", "ok");
+}
+
+static void test_baseline(void **state)
+{
+    fx *f = *state;
+    expect_ok(f, "ok", "ok");
+}
+
+static void test_io_open(void **state)
+{
+    expect_error(*state, "io_open", "io_open", "attempt to index a nil value (global 'io')");
+}
+
+static void test_os_execute(void **state)
+{
+    fx *f = *state;
+    expect_error(f, "os_execute", "os_execute", "attempt to call a nil value (field 'execute')");
+    /* os keeps time, date and clock only */
+    expect_ok(f, "os_other", "os:;time=function;date=function");
+}
+
+static void test_load_binary_mode(void **state)
+{
+    expect_error(*state, "load_binary", "load_binary", "policy scripts can load text chunks only (mode 't')");
+}
+
+static void test_load_binary_chunk(void **state)
+{
+    expect_error(*state, "load_binary_default", "load_binary_default",
+                 "attempt to load a binary chunk (mode is 't')");
+}
+
+static void test_load_text_gets_sandbox(void **state)
+{
+    /* a text chunk runs in the sandbox: no io, kigen there, no string.dump */
+    expect_ok(*state, "load_text_env", "nil,true,nil");
+}
+
+static void test_string_dump(void **state)
+{
+    fx *f = *state;
+    expect_error(f, "string_dump", "string_dump", "attempt to call a nil value (field 'dump')");
+    expect_ok(f, "string_dump_method", "no dump");
+}
+
+static void test_debug_getregistry(void **state)
+{
+    expect_error(*state, "debug_registry", "debug_registry", "attempt to index a nil value (global 'debug')");
+}
+
+static void test_package_loadlib(void **state)
+{
+    expect_error(*state, "package_loadlib", "package_loadlib", "attempt to index a nil value (global 'package')");
+}
+
+static void test_require_at_run_time(void **state)
+{
+    expect_error(*state, "require_ffi", "require_ffi", "require is available only while the scripts load");
+}
+
+static void test_package_preload(void **state)
+{
+    expect_error(*state, "package_preload", "package_preload", "attempt to index a nil value (global 'package')");
+}
+
+static void test_string_metatable(void **state)
+{
+    fx *f = *state;
+    /* getmetatable("") gives nothing to index */
+    expect_error(f, "string_metatable", "string_metatable", "attempt to index a nil value (local 'mt')");
+    /* the string library cannot be changed, neither directly ... */
+    expect_error(f, "string_lib_write", "string_lib_write", "string is read-only in policy scripts");
+    /* ... nor with rawset (not provided) or a new metatable */
+    expect_error(f, "rawset_lib", "rawset_lib", "attempt to call a nil value (global 'rawset')");
+    expect_error(f, "setmetatable_proxy", "setmetatable_proxy", "cannot change a protected metatable");
+    /* and methods on strings still work as before */
+    expect_ok(f, "string_lib_after", "ABCD");
+}
+
+static void test_globals_frozen(void **state)
+{
+    fx *f = *state;
+    expect_error(f, "global_write", "global_write", "cannot set global 'leaked'");
+    expect_ok(f, "next_record_state", "nil");
+}
+
+static void test_no_gc_control(void **state)
+{
+    fx *f = *state;
+    expect_error(f, "gc_metamethod", "gc_metamethod", "__gc metamethods are not available");
+    expect_error(f, "collectgarbage", "collectgarbage", "collectgarbage('stop') is not available");
+    expect_ok(f, "collect_count", "float");
+}
+
+static void test_absent_names(void **state)
+{
+    fx *f = *state;
+    expect_ok(f, "coroutine", "nil");
+    expect_ok(f, "print", "nil,nil,nil");
+    expect_ok(f, "random", "nil");
+}
+
+static void test_infinite_loop(void **state)
+{
+    fx *f = *state;
+    expect_error(f, "infinite_loop", "infinite_loop", "instruction limit of 200000 exceeded in hook 'probe'");
+    /* catching the budget error with pcall does not buy more instructions */
+    expect_error(f, "pcall_loop", "pcall_loop", "instruction limit of 200000 exceeded");
+}
+
+static void test_c_loops_are_charged(void **state)
+{
+    fx *f = *state;
+    /* string.rep("", maxinteger) and table.move over 2^63 nils copy
+     * nothing, but loop in C: their work is charged to the budget */
+    expect_error(f, "rep_empty", "rep_empty", "instruction limit of 200000 exceeded");
+    expect_error(f, "table_move_bomb", "table_move_bomb", "instruction limit of 200000 exceeded");
+}
+
+static void test_memory_bomb(void **state)
+{
+    fx *f = *state;
+    expect_error(f, "memory_bomb", NULL, "memory limit of 33554432 bytes exceeded in hook 'probe'");
+    lp_state *lp = f->c->lua;
+    /* what the failed call held was given back */
+    assert_true(lp->mem_used < ((size_t)2 << 20));
+    expect_error(f, "string_bomb", NULL, "memory limit of 33554432 bytes exceeded");
+    assert_true(lp->mem_used < ((size_t)2 << 20));
+}
+
+static int setup_memory(void **state) { return open_fx(state, 1000000000, (size_t)32 << 20); }
+
+static void test_deep_recursion_default(void **state)
+{
+    /* with the default limits the memory cap ends it first: an error */
+    expect_error(*state, "deep_recursion", NULL, "memory limit of 16777216 bytes exceeded");
+}
+
+static void test_deep_recursion_stack_overflow(void **state)
+{
+    expect_error(*state, "deep_recursion", "deep_recursion", "stack overflow");
+}
+
+static void test_c_stack_overflow(void **state)
+{
+    expect_error(*state, "c_recursion", NULL, "stack overflow");
+}
+
+static void test_pattern_bomb(void **state)
+{
+    expect_error(*state, "pattern_bomb", "pattern_bomb", "pattern '.-.-.-b' is too costly on a subject of 20000 bytes");
+}
+
+static void test_error_object_tostring_not_called(void **state)
+{
+    /* the error's __tostring loops forever; the engine never calls it */
+    expect_error(*state, "error_table", NULL, "(error object is a table value)");
+}
+
+static void test_time_limit(void **state)
+{
+    fx *f = *state;
+    /* long-string comparisons: few instructions, much work each */
+    time_t t0 = time(NULL);
+    expect_error(f, "time_bomb", "time_bomb", "time limit of 2000 ms exceeded");
+    assert_true(time(NULL) - t0 < 30);
+}
+
+static void test_record_number_in_message(void **state)
+{
+    fx *f = *state;
+    f->c->record = 42;
+    int rc = run(f, "io_open");
+    assert_int_equal(rc, KIGEN_ELUA);
+    const char *msg = kigen_errmsg(f->c);
+    size_t n = strlen(msg);
+    assert_true(n > 11);
+    assert_string_equal(msg + n - 11, "(record 42)");
+    f->c->record = 0;
+    expect_ok(f, "ok", "ok");
+}
+
+static void test_many_failures_then_ok(void **state)
+{
+    fx *f = *state;
+    static const char *const bad[] = {"io_open", "infinite_loop", "string_dump", "global_write", "memory_bomb"};
+    for (int round = 0; round < 20; round++) {
+        assert_int_equal(run(f, bad[round % 5]), KIGEN_ELUA);
+        expect_ok(f, "ok", "ok");
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_baseline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_io_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_os_execute, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_load_binary_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_load_binary_chunk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_load_text_gets_sandbox, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_string_dump, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_debug_getregistry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_package_loadlib, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_require_at_run_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_package_preload, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_string_metatable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_globals_frozen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_gc_control, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_absent_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_infinite_loop, setup_small, teardown),
+        cmocka_unit_test_setup_teardown(test_c_loops_are_charged, setup_small, teardown),
+        cmocka_unit_test_setup_teardown(test_memory_bomb, setup_memory, teardown),
+        cmocka_unit_test_setup_teardown(test_deep_recursion_default, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deep_recursion_stack_overflow, setup_roomy, teardown),
+        cmocka_unit_test_setup_teardown(test_c_stack_overflow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pattern_bomb, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_object_tostring_not_called, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_time_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_record_number_in_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_failures_then_ok, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

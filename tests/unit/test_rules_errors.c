@@ -1,0 +1,1517 @@
+/* Every diagnostic the loader and checker can emit, one test per kind:
+ * the code, the line and column (worked out by hand from the text written
+ * here: lines and columns are 1-based, columns count characters) and a key
+ * phrase of the message, read through kigen_diags_get. Then: several errors
+ * in one file, hostile YAML (alias bombs, deep nesting, huge expressions)
+ * refused quickly, and include/override layering through files in a
+ * temporary directory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "kigen.h"
+
+/* ------------------------------------------------------------------ */
+/* Harness                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct loaded {
+    int rc;
+    kigen_ruleset *rs;
+    kigen_diags *d;
+} loaded;
+
+static loaded load_opts(const char *name, const char *text, int strict)
+{
+    loaded l = {0, NULL, NULL};
+    kigen_opts o;
+    memset(&o, 0, sizeof o);
+    o.strict = strict;
+    l.rc = kigen_load_string(name, text, strlen(text), &o, &l.rs, &l.d);
+    return l;
+}
+
+static loaded load(const char *text) { return load_opts("t.yaml", text, 0); }
+
+static void unload(loaded *l)
+{
+    kigen_ruleset_free(l->rs);
+    kigen_diags_free(l->d);
+    l->rs = NULL;
+    l->d = NULL;
+}
+
+static void dump(const kigen_diags *d)
+{
+    for (size_t i = 0; i < kigen_diags_count(d); i++) {
+        const kigen_diag *g = kigen_diags_get(d, i);
+        print_message("  %s:%d:%d: %s[%s]: %s\n", g->file ? g->file : "?", g->line, g->column,
+                      g->severity == KIGEN_SEV_ERROR ? "error" : "warning", g->code, g->message);
+    }
+}
+
+/* The first diagnostic with `code` whose message contains `phrase`. */
+static const kigen_diag *find(const kigen_diags *d, const char *code, const char *phrase)
+{
+    for (size_t i = 0; i < kigen_diags_count(d); i++) {
+        const kigen_diag *g = kigen_diags_get(d, i);
+        if (strcmp(g->code, code) == 0 && (!phrase || strstr(g->message, phrase)))
+            return g;
+    }
+    return NULL;
+}
+
+/* Assert a diagnostic `code` at line:col whose message says `phrase`. */
+static const kigen_diag *expect_diag(const kigen_diags *d, const char *code, int line, int col,
+                                     const char *phrase)
+{
+    const kigen_diag *first = NULL;
+    for (size_t i = 0; i < kigen_diags_count(d); i++) {
+        const kigen_diag *g = kigen_diags_get(d, i);
+        if (strcmp(g->code, code) != 0 || (phrase && !strstr(g->message, phrase)))
+            continue;
+        if (g->line == line && g->column == col)
+            return g;
+        if (!first)
+            first = g;
+    }
+    dump(d);
+    if (!first)
+        fail_msg("no %s saying '%s'", code, phrase);
+    fail_msg("%s '%s' is at %d:%d, expected %d:%d", code, first->message, first->line,
+             first->column, line, col);
+    return NULL;
+}
+
+/* An error at line:col, in a file that fails to load. */
+static const kigen_diag *expect_error(const loaded *l, const char *code, int line, int col,
+                                      const char *phrase)
+{
+    const kigen_diag *g = expect_diag(l->d, code, line, col, phrase);
+    assert_int_equal(g->severity, KIGEN_SEV_ERROR);
+    assert_int_equal(l->rc, KIGEN_ELOAD);
+    assert_null(l->rs);
+    assert_true(kigen_diags_errors(l->d) >= 1);
+    assert_non_null(g->file);
+    return g;
+}
+
+static int count_code(const kigen_diags *d, const char *code)
+{
+    int n = 0;
+    for (size_t i = 0; i < kigen_diags_count(d); i++)
+        n += strcmp(kigen_diags_get(d, i)->code, code) == 0;
+    return n;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ------------------------------------------------------------------ */
+/* YAML level                                                          */
+/* ------------------------------------------------------------------ */
+
+static void test_e0100_yaml_syntax(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "\tfacts: {}\n"); /* a tab cannot indent YAML */
+    const kigen_diag *g = expect_error(&l, "E0100", 3, 1, "YAML syntax error");
+    assert_string_equal(g->file, "t.yaml");
+    assert_non_null(g->source_line);
+    assert_string_equal(g->source_line, "\tfacts: {}");
+    unload(&l);
+
+    l = load("kigen: 1\n"
+             "name: t\n"
+             "---\n"
+             "kigen: 1\n");
+    expect_error(&l, "E0100", 3, 1, "second one");
+    unload(&l);
+
+    l = load("kigen: 1\n"
+             "name: \"t\n");
+    assert_int_equal(l.rc, KIGEN_ELOAD);
+    assert_non_null(find(l.d, "E0100", "YAML syntax error"));
+    unload(&l);
+}
+
+static void test_e0101_not_a_mapping(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts: [birth_date, issue]\n");
+    expect_error(&l, "E0101", 3, 8, "facts must be a mapping, not a list");
+    unload(&l);
+
+    l = load("- kigen: 1\n"
+             "- name: t\n");
+    expect_error(&l, "E0101", 1, 1, "a rule file must be a mapping, not a list");
+    unload(&l);
+
+    l = load("# nothing but a comment\n");
+    expect_error(&l, "E0101", 1, 1, "the file is empty");
+    unload(&l);
+
+    l = load("kigen: 1\n"
+             "name: t\n"
+             "rules:\n"
+             "  r:\n"
+             "    source: S\n"
+             "    cases: {when: true, then: 1}\n");
+    expect_error(&l, "E0101", 6, 12, "cases must be a list");
+    unload(&l);
+}
+
+static void test_e0102_unknown_key(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  birth_date: date\n"
+                    "rules:\n"
+                    "  expiry:\n"
+                    "    source: S\n"
+                    "    valeu: birth_date\n");
+    const kigen_diag *g = expect_error(&l, "E0102", 8, 5, "unknown key 'valeu' in rule 'expiry'");
+    assert_non_null(g->hint);
+    assert_string_equal(g->hint, "did you mean 'value'?");
+    assert_non_null(g->expected);
+    assert_non_null(strstr(g->expected, "value"));
+    assert_non_null(strstr(g->expected, "cases"));
+    unload(&l);
+
+    /* at the top level, and in a fact */
+    l = load("kigen: 1\n"
+             "name: t\n"
+             "fatcs: {}\n"
+             "facts:\n"
+             "  a: {type: date, optinal: true}\n"
+             "rules: {r: {source: S, value: a}}\n");
+    g = expect_error(&l, "E0102", 3, 1, "unknown key 'fatcs' in a rule file");
+    assert_string_equal(g->hint, "did you mean 'facts'?");
+    g = expect_error(&l, "E0102", 5, 19, "unknown key 'optinal' in fact 'a'");
+    assert_string_equal(g->hint, "did you mean 'optional'?");
+    unload(&l);
+}
+
+static void test_e0103_missing_key(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  birth_date: {doc: the birth}\n");
+    expect_error(&l, "E0103", 4, 3, "fact 'birth_date' needs a 'type'");
+    unload(&l);
+
+    l = load("kigen: 1\n"
+             "facts: {a: date}\n"
+             "rules: {r: {source: S, value: a}}\n");
+    expect_error(&l, "E0103", 1, 1, "no 'name'");
+    unload(&l);
+
+    l = load("kigen: 1\n"
+             "name: t\n"
+             "facts: {a: date}\n"
+             "rules:\n"
+             "  r:\n"
+             "    source: S\n"
+             "    cases:\n"
+             "      - when: a > 2020-01-01\n"
+             "        then: 1\n");
+    expect_error(&l, "E0103", 8, 7, "need an 'otherwise'");
+    unload(&l);
+
+    l = load("kigen: 1\n"
+             "name: t\n"
+             "params:\n"
+             "  p: {source: S}\n"
+             "rules:\n"
+             "  r: {source: S}\n");
+    expect_error(&l, "E0103", 4, 3, "param 'p' has no value");
+    expect_error(&l, "E0103", 6, 3, "rule 'r' has no 'value' or 'cases'");
+    unload(&l);
+
+    l = load("kigen: 1\n"
+             "name: t\n"
+             "facts:\n"
+             "  st: {type: enum}\n");
+    expect_error(&l, "E0103", 4, 14, "needs its 'choices'");
+    unload(&l);
+}
+
+static void test_e0104_duplicate_key(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  a: date\n"
+                    "  a: integer\n");
+    expect_error(&l, "E0104", 5, 3, "duplicate key 'a' (first at line 4)");
+    unload(&l);
+
+    l = load("kigen: 1\n"
+             "name: t\n"
+             "facts:\n"
+             "  st: {type: enum, choices: [a, b, a]}\n"
+             "rules: {r: {source: S, value: st}}\n"
+             "outputs: [r, r]\n");
+    expect_error(&l, "E0104", 4, 36, "choice 'a' is listed twice");
+    expect_error(&l, "E0104", 6, 14, "output 'r' is listed twice");
+    unload(&l);
+}
+
+static void test_e0105_language_version(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 2\n"
+                    "name: t\n");
+    expect_error(&l, "E0105", 1, 8, "rule language version '2' is not supported");
+    unload(&l);
+
+    l = load("name: t\n"
+             "facts: {}\n");
+    expect_error(&l, "E0105", 1, 1, "does not say which rule language");
+    unload(&l);
+}
+
+static void test_e0106_alias_anchor_tag(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  a: &d date\n"
+                    "  b: *d\n");
+    expect_error(&l, "E0106", 4, 6, "anchors and aliases are not allowed");
+    unload(&l);
+
+    l = load("kigen: 1\n"
+             "name: t\n"
+             "facts:\n"
+             "  b: !!str date\n");
+    expect_error(&l, "E0106", 4, 6, "tags are not allowed");
+    unload(&l);
+}
+
+static char *nested(const char *prefix, int depth, const char *open, const char *inner,
+                    const char *close)
+{
+    size_t n = strlen(prefix) + (size_t)depth * (strlen(open) + strlen(close)) + strlen(inner) + 2;
+    char *s = malloc(n), *p = s;
+    assert_non_null(s);
+    p += sprintf(p, "%s", prefix);
+    for (int i = 0; i < depth; i++)
+        p += sprintf(p, "%s", open);
+    p += sprintf(p, "%s", inner);
+    for (int i = 0; i < depth; i++)
+        p += sprintf(p, "%s", close);
+    sprintf(p, "\n");
+    return s;
+}
+
+static void test_e0107_too_deep(void **state)
+{
+    (void)state;
+    /* The value of doc is depth 1, so the 65th '[' is too deep: "doc: "
+     * is five characters, the kth '[' is at column 5 + k. */
+    char *text = nested("kigen: 1\nname: t\ndoc: ", 70, "[", "x", "]");
+    loaded l = load(text);
+    expect_error(&l, "E0107", 3, 70, "nesting is too deep");
+    unload(&l);
+    free(text);
+    /* 63 lists around a value put it at depth 64: fine for YAML (the doc
+     * is then not text: E0101). */
+    text = nested("kigen: 1\nname: t\ndoc: ", 63, "[", "x", "]");
+    l = load(text);
+    assert_int_equal(count_code(l.d, "E0107"), 0);
+    unload(&l);
+    free(text);
+}
+
+static char *long_list(size_t items, bool one_line)
+{
+    size_t n = 32 + items * 3;
+    char *text = malloc(n), *p = text;
+    assert_non_null(text);
+    p += sprintf(p, "kigen: 1\nname: t\ndoc: [%s", one_line ? "" : "\n");
+    for (size_t i = 0; i < items; i++) {
+        *p++ = '0';
+        *p++ = i + 1 < items ? ',' : ']';
+        if (!one_line)
+            *p++ = '\n';
+    }
+    sprintf(p, "\n");
+    return text;
+}
+
+static void test_e0108_too_many_nodes(void **state)
+{
+    (void)state;
+    /* Nodes in order: the root mapping, kigen, 1, name, t, doc, the list,
+     * then the items: item k is node 7 + k, so item 199994 is node
+     * 200001, the first one too many. "doc: [" ends line 3 and item k is
+     * alone on line 3 + k. */
+    char *text = long_list(200100, false);
+    double t0 = now_seconds();
+    loaded l = load(text);
+    expect_error(&l, "E0108", 3 + 199994, 1, "more than 200000 YAML nodes");
+    assert_true(now_seconds() - t0 < 2.0);
+    unload(&l);
+    free(text);
+}
+
+/* The same YAML on one line (flow style, as generators write it) must not
+ * be slower than on many lines: positions must not cost the length of the
+ * line for every node. */
+static void test_long_line_loads_in_linear_time(void **state)
+{
+    (void)state;
+    char *many = long_list(25000, false), *one = long_list(25000, true);
+    double t0 = now_seconds();
+    loaded l = load(many);
+    double t_many = now_seconds() - t0;
+    assert_int_equal(count_code(l.d, "E0100"), 0);
+    unload(&l);
+    t0 = now_seconds();
+    l = load(one);
+    double t_one = now_seconds() - t0;
+    assert_int_equal(count_code(l.d, "E0100"), 0);
+    unload(&l);
+    free(many);
+    free(one);
+    /* Linear: about the same time either way (quadratic was 200 times
+     * slower); relative, so that sanitizer builds pass too. */
+    if (t_one > 5 * t_many + 0.05)
+        fail_msg("25,000 items on one line take %.3f s (%.3f s on separate lines)", t_one, t_many);
+}
+
+/* ------------------------------------------------------------------ */
+/* Definitions                                                         */
+/* ------------------------------------------------------------------ */
+
+static void test_e0110_invalid_name(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  birth-date: date\n"
+                    "rules:\n"
+                    "  2nd: {source: S, value: \"1\"}\n");
+    expect_error(&l, "E0110", 4, 3, "'birth-date' is not a valid name");
+    expect_error(&l, "E0110", 6, 3, "'2nd' is not a valid name");
+    unload(&l);
+
+    l = load("kigen: 1\n"
+             "name: t\n"
+             "facts:\n"
+             "  st: {type: enum, choices: [ok, not-ok]}\n");
+    expect_error(&l, "E0110", 4, 34, "'not-ok' is not a valid choice name");
+    unload(&l);
+}
+
+static void test_e0111_redefinition(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  x: date\n"
+                    "rules:\n"
+                    "  x: {source: S, value: \"1\"}\n");
+    const kigen_diag *g = expect_error(&l, "E0111", 6, 3, "'x' is already defined as a fact at t.yaml:4");
+    assert_non_null(g->hint);
+    assert_non_null(strstr(g->hint, "override: true"));
+    unload(&l);
+}
+
+static void test_e0112_override_of_nothing(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  x: {type: date, override: true}\n"
+                    "rules:\n"
+                    "  r: {source: S, value: x}\n");
+    expect_error(&l, "E0112", 4, 3, "'x' is marked override, but no included file defines it");
+    unload(&l);
+}
+
+static void test_e0120_bad_type(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  a: dat\n"
+                    "  b: {type: duration}\n"
+                    "  c: {type: [date]}\n"
+                    "  e: {type: enum, choices: []}\n");
+    const kigen_diag *g = expect_error(&l, "E0120", 4, 6, "unknown type 'dat'");
+    assert_string_equal(g->hint, "did you mean 'date'?");
+    expect_error(&l, "E0120", 5, 13, "cannot be durations");
+    expect_error(&l, "E0101", 6, 13, "type must be a single value");
+    expect_error(&l, "E0120", 7, 28, "the list of choices is empty");
+    unload(&l);
+}
+
+static void test_e0121_contradictions_and_bad_booleans(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  a: {type: date, optional: yes}\n"
+                    "  b: {type: date, optional: true, default: a}\n"
+                    "params:\n"
+                    "  p: {source: S, value: 1, values: {2020-01-01: 2}}\n"
+                    "rules:\n"
+                    "  r: {source: S, value: b, cases: []}\n"
+                    "  q:\n"
+                    "    source: S\n"
+                    "    cases:\n"
+                    "      - otherwise: 1\n"
+                    "      - when: true\n"
+                    "        then: 2\n");
+    expect_error(&l, "E0121", 4, 29, "optional must be true or false, not 'yes'");
+    expect_error(&l, "E0121", 5, 44, "optional and has a default");
+    expect_error(&l, "E0121", 7, 36, "both 'value' (one value) and 'values'");
+    expect_error(&l, "E0121", 9, 35, "both 'value' and 'cases'");
+    expect_error(&l, "E0121", 14, 9, "after 'otherwise' can never be reached");
+    unload(&l);
+}
+
+/* ------------------------------------------------------------------ */
+/* Params                                                              */
+/* ------------------------------------------------------------------ */
+
+static void test_e0130_effective_dates_order(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "params:\n"
+                    "  p:\n"
+                    "    source: S\n"
+                    "    values:\n"
+                    "      2022-04-01: 18\n"
+                    "      2016-01-01: 20\n"
+                    "rules: {r: {source: S, value: \"p@2023-01-01\"}}\n");
+    expect_error(&l, "E0130", 8, 7,
+                 "effective date 2016-01-01 of param 'p' comes after the later date 2022-04-01");
+    unload(&l);
+
+    /* The same day twice, once as an era date (distinct YAML keys). */
+    l = load("kigen: 1\n"
+             "name: t\n"
+             "params:\n"
+             "  p:\n"
+             "    source: S\n"
+             "    values:\n"
+             "      2016-01-01: 20\n"
+             "      H28.1.1: 21\n"
+             "rules: {r: {source: S, value: \"p@2023-01-01\"}}\n");
+    expect_error(&l, "E0130", 8, 7, "repeats");
+    unload(&l);
+}
+
+static void test_e0131_bad_effective_date(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "params:\n"
+                    "  p:\n"
+                    "    source: S\n"
+                    "    values:\n"
+                    "      2023-02-30: 20\n"
+                    "      someday: 21\n"
+                    "rules: {r: {source: S, value: \"p@2023-01-01\"}}\n");
+    expect_error(&l, "E0131", 7, 7, "'2023-02-30' is not an effective date");
+    expect_error(&l, "E0131", 8, 7, "'someday' is not an effective date");
+    unload(&l);
+}
+
+static void test_e0132_param_value_type(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "params:\n"
+                    "  p: {source: S, type: integer, value: ten}\n"
+                    "  q: {source: S, values: {2016-01-01: 20, 2022-04-01: eighteen}}\n"
+                    "  e: {source: S, type: enum, choices: [a, b], value: c}\n"
+                    "rules: {r: {source: S, value: \"p + q@2023-01-01\"}, s: {source: S, value: e}}\n");
+    expect_error(&l, "E0132", 4, 40, "value 'ten' of param 'p' does not fit its type");
+    expect_error(&l, "E0132", 5, 55, "value 'eighteen' of param 'q'");
+    expect_error(&l, "E0132", 6, 54, "value 'c' of param 'e'");
+    unload(&l);
+}
+
+/* docs/rules.md: "when omitted [the type] is inferred from the first value
+ * (integer, boolean or date)". A date looks like digits and dashes, which
+ * must not make it an integer. */
+static void test_param_type_inferred_as_date(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "params:\n"
+                    "  start: {source: S, values: {2016-01-01: 2020-05-01}}\n"
+                    "  flag: {source: S, value: true}\n"
+                    "rules:\n"
+                    "  r: {source: S, value: \"day_after(start@2023-01-01)\"}\n"
+                    "  f: {source: S, value: \"flag and true\"}\n");
+    if (l.rc != KIGEN_OK) {
+        dump(l.d);
+        fail_msg("a param whose values are dates is not inferred to be a date");
+    }
+    unload(&l);
+}
+
+/* ------------------------------------------------------------------ */
+/* Expressions                                                         */
+/* ------------------------------------------------------------------ */
+
+static void test_e0200_expression_syntax(void **state)
+{
+    (void)state;
+    /* `  r: {source: S, value: "` is 24 characters: the expression starts
+     * at column 26, so '*' of "a + * 2" is at column 30. */
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  a: integer\n"
+                    "rules:\n"
+                    "  r: {source: S, value: \"a + * 2\"}\n"
+                    "  q: {source: S, value: \"\"}\n"
+                    "  z: {source: S, value: \"((((a)))\"}\n");
+    const kigen_diag *g = expect_error(&l, "E0200", 6, 30, "expected a value, found '*'");
+    assert_string_equal(g->source_line, "  r: {source: S, value: \"a + * 2\"}");
+    expect_error(&l, "E0200", 7, 26, "the expression is empty");
+    expect_error(&l, "E0200", 8, 34, "expected ')'");
+    unload(&l);
+}
+
+static void test_e0201_unknown_name(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  birth_date: date\n"
+                    "rules:\n"
+                    "  r: {source: S, value: \"day_after(birth_dat)\"}\n"
+                    "outputs: [r, expiry]\n");
+    const kigen_diag *g = expect_error(&l, "E0201", 6, 36, "unknown name 'birth_dat'");
+    assert_non_null(g->hint);
+    assert_string_equal(g->hint, "did you mean 'birth_date'?");
+    expect_error(&l, "E0201", 7, 14, "unknown output 'expiry'");
+    unload(&l);
+
+    /* The column is right in every scalar style: plain, single-quoted with
+     * a doubled quote, double-quoted with an escape, literal and folded
+     * blocks, and a plain scalar over two lines. */
+    l = load("kigen: 1\n"
+             "name: t\n"
+             "facts:\n"
+             "  birth_date: date\n"
+             "rules:\n"
+             "  p: day_after(birth_dat)\n"
+             "  s: 'join(''-'', birth_dat)'\n"
+             "  d: \"join(\\\"-\\\", birth_dat)\"\n"
+             "  l: |\n"
+             "    day_after(\n"
+             "      birth_dat)\n"
+             "  f: >-\n"
+             "    day_after(\n"
+             "    birth_dat)\n"
+             "  m: day_after(\n"
+             "    birth_dat)\n"
+             "  j: day_after(誕生日, birth_dat)\n");
+    expect_error(&l, "E0201", 6, 16, "birth_dat");
+    assert_int_equal(count_code(l.d, "E0201"), 6);
+    const kigen_diag *all[8];
+    int n = 0;
+    for (size_t i = 0; i < kigen_diags_count(l.d) && n < 8; i++)
+        if (strcmp(kigen_diags_get(l.d, i)->code, "E0201") == 0)
+            all[n++] = kigen_diags_get(l.d, i);
+    static const int want[][2] = {{6, 16}, {7, 19}, {8, 19}, {11, 7}, {14, 5}, {16, 5}};
+    for (int i = 0; i < 6; i++)
+        if (all[i]->line != want[i][0] || all[i]->column != want[i][1]) {
+            dump(l.d);
+            fail_msg("E0201 #%d at %d:%d, expected %d:%d", i + 1, all[i]->line, all[i]->column,
+                     want[i][0], want[i][1]);
+        }
+    /* A Japanese character is one column. */
+    expect_error(&l, "E0200", 17, 16, "unexpected character '誕'");
+    unload(&l);
+}
+
+static void test_e0202_unknown_function(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  birth_date: date\n"
+                    "rules:\n"
+                    "  r: {source: S, value: \"nth_brithday(birth_date, 5, birth_date, feb28)\"}\n");
+    const kigen_diag *g = expect_error(&l, "E0202", 6, 26, "unknown function 'nth_brithday'");
+    assert_string_equal(g->hint, "did you mean 'nth_birthday'?");
+    unload(&l);
+}
+
+static void test_e0203_type_mismatch(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  birth_date: date\n"
+                    "rules:\n"
+                    "  r: {source: S, value: \"birth_date + 1\"}\n"
+                    "  w:\n"
+                    "    source: S\n"
+                    "    cases:\n"
+                    "      - when: birth_date\n"
+                    "        then: 1\n"
+                    "      - otherwise: 2\n"
+                    "  x: {source: S, value: \"day_after(1)\"}\n");
+    expect_error(&l, "E0203", 6, 37, "'+' cannot combine date and integer");
+    expect_error(&l, "E0203", 10, 15, "'when' must be a boolean, not date");
+    expect_error(&l, "E0203", 13, 36, "argument 'date' of day_after must be date, not integer");
+    unload(&l);
+}
+
+/* The messages that compare with a declared type must name that type (it
+ * is the text of the `expected` line too). */
+static void test_e0203_declared_type_named(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  birth_date: date\n"
+                    "  note: {type: string, default: 3}\n"
+                    "rules:\n"
+                    "  q: {source: S, type: integer, value: birth_date}\n"
+                    "  c:\n"
+                    "    source: S\n"
+                    "    type: date\n"
+                    "    cases:\n"
+                    "      - when: true\n"
+                    "        then: 1\n"
+                    "      - otherwise: birth_date\n"
+                    "  u:\n"
+                    "    source: S\n"
+                    "    cases:\n"
+                    "      - when: given(birth_date)\n"
+                    "        then: 1\n"
+                    "      - otherwise: birth_date\n");
+    const kigen_diag *g = expect_error(&l, "E0203", 7, 40, "rule 'q' is declared");
+    assert_string_equal(g->expected, "integer");
+    assert_string_equal(g->message, "rule 'q' is declared integer, but its value is date");
+    g = expect_error(&l, "E0203", 13, 15, "rule 'c' is declared");
+    assert_string_equal(g->message, "rule 'c' is declared date, but this case gives integer");
+    g = expect_error(&l, "E0203", 20, 20, "the cases of rule 'u'");
+    assert_string_equal(g->message, "the cases of rule 'u' give different types: integer and date");
+    g = expect_error(&l, "E0203", 5, 33, "the default of fact 'note'");
+    assert_string_equal(g->message, "the default of fact 'note' must be string, not integer");
+    unload(&l);
+}
+
+static void test_e0204_argument_errors(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  b: date\n"
+                    "rules:\n"
+                    "  r: {source: S, value: \"day_after(b, 1)\"}\n"
+                    "  q: {source: S, value: \"nth_birthday(b, 1, b)\"}\n"
+                    "  w: {source: S, value: \"day_after(dat: b)\"}\n"
+                    "  x: {source: S, value: \"add_days(b, n: 1, n: 2)\"}\n");
+    expect_error(&l, "E0204", 6, 39, "day_after takes at most 1 argument");
+    const kigen_diag *g = expect_error(&l, "E0204", 7, 26, "nth_birthday needs the argument 'feb29'");
+    assert_non_null(strstr(g->expected, "nth_birthday(birth, n, after, feb29)"));
+    g = expect_error(&l, "E0204", 8, 36, "day_after has no argument named 'dat'");
+    assert_string_equal(g->hint, "did you mean 'date'?");
+    expect_error(&l, "E0204", 9, 44, "argument 'n' of add_days is given twice");
+    unload(&l);
+}
+
+static void test_e0205_months_without_policy(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  birth_date: date\n"
+                    "rules:\n"
+                    "  r: {source: S, value: \"birth_date + 3 months\"}\n"
+                    "  q: {source: S, value: \"add(birth_date, 1 year)\"}\n");
+    const kigen_diag *g = expect_error(&l, "E0205", 6, 37, "needs an end-of-month policy");
+    assert_non_null(g->hint);
+    assert_non_null(strstr(g->hint, "clamp"));
+    assert_non_null(strstr(g->hint, "roll"));
+    expect_error(&l, "E0205", 7, 26, "needs an end-of-month policy");
+    unload(&l);
+}
+
+static void test_e0206_param_at_or_not(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  birth_date: date\n"
+                    "params:\n"
+                    "  line: {source: S, values: {2016-01-01: 20}}\n"
+                    "  one: {source: S, value: 5}\n"
+                    "rules:\n"
+                    "  r: {source: S, value: \"line + 1\"}\n"
+                    "  q: {source: S, value: \"one@birth_date\"}\n");
+    const kigen_diag *g = expect_error(&l, "E0206", 9, 26, "param 'line' changes on effective dates");
+    assert_non_null(strstr(g->hint, "line@"));
+    expect_error(&l, "E0206", 10, 26, "param 'one' has one value, not values by date");
+    unload(&l);
+}
+
+static void test_e0207_static_lookup_before_first_date(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "params:\n"
+                    "  line: {source: S, values: {2016-01-01: 20}}\n"
+                    "rules:\n"
+                    "  r: {source: S, value: \"line@2015-12-31\"}\n"
+                    "  ok: {source: S, value: \"line@2016-01-01\"}\n");
+    expect_error(&l, "E0207", 6, 26,
+                 "param 'line' is looked up at 2015-12-31, before its first effective date 2016-01-01");
+    assert_int_equal(count_code(l.d, "E0207"), 1);
+    unload(&l);
+}
+
+static void test_e0208_dependency_cycle(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "rules:\n"
+                    "  a: {source: S, value: \"b + 1\"}\n"
+                    "  b: {source: S, value: \"a + 1\"}\n"
+                    "  c: {source: S, value: \"c\"}\n"
+                    "  d: {source: S, value: \"e\"}\n"
+                    "  e: {source: S, value: \"f\"}\n"
+                    "  f: {source: S, value: \"d and true\"}\n");
+    /* Each cycle is reported once, at the reference that closes it. */
+    const kigen_diag *g = expect_error(&l, "E0208", 5, 26, "dependency cycle");
+    assert_string_equal(g->message, "dependency cycle: a -> b -> a");
+    g = expect_error(&l, "E0208", 6, 26, "dependency cycle");
+    assert_string_equal(g->message, "dependency cycle: c -> c");
+    g = expect_error(&l, "E0208", 9, 26, "dependency cycle");
+    assert_string_equal(g->message, "dependency cycle: d -> e -> f -> d");
+    assert_int_equal(count_code(l.d, "E0208"), 3);
+    unload(&l);
+
+    /* Facts' defaults can form a cycle too. */
+    l = load("kigen: 1\n"
+             "name: t\n"
+             "facts:\n"
+             "  x: {type: date, default: y}\n"
+             "  y: {type: date, default: x}\n"
+             "rules: {r: {source: S, value: x}}\n");
+    g = expect_error(&l, "E0208", 5, 28, "dependency cycle");
+    assert_string_equal(g->message, "dependency cycle: x -> y -> x");
+    unload(&l);
+}
+
+static void test_e0209_not_an_allowed_value(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  st: {type: enum, choices: [japanese, permanent]}\n"
+                    "rules:\n"
+                    "  r: {source: S, value: \"st == alien\"}\n"
+                    "  q: {source: S, type: enum, choices: [on, off], value: \"of\"}\n"
+                    "messages:\n"
+                    "  q:\n"
+                    "    maybe: {ja: たぶん, en: maybe}\n");
+    const kigen_diag *g = expect_error(&l, "E0209", 6, 32, "'alien' is neither a defined name nor one of the allowed values");
+    assert_non_null(strstr(g->expected, "japanese|permanent"));
+    g = expect_error(&l, "E0209", 7, 58, "'of'");
+    assert_string_equal(g->hint, "did you mean 'on'?");
+    expect_error(&l, "E0209", 10, 5, "rule 'q' never has the value 'maybe'");
+    unload(&l);
+}
+
+static void test_e0210_ambiguous_name(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  birth_date: date\n"
+                    "  mar1: {type: date, optional: true}\n"
+                    "rules:\n"
+                    "  r: {source: S, value: \"nth_birthday(birth_date, 1, birth_date, mar1)\"}\n");
+    const kigen_diag *g = expect_error(&l, "E0210", 7, 66,
+                                       "'mar1' is ambiguous here: it names a fact and is also one of the allowed values");
+    assert_non_null(strstr(g->hint, "rename the fact"));
+    unload(&l);
+}
+
+static void test_e0213_fact_default_uses_rule(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  issue: date\n"
+                    "  app: {type: date, default: expiry}\n"
+                    "rules:\n"
+                    "  expiry: {source: S, value: \"issue + 10 days\"}\n");
+    expect_error(&l, "E0213", 5, 30, "the default of fact 'app' uses rule 'expiry'");
+    unload(&l);
+}
+
+/* ------------------------------------------------------------------ */
+/* Includes                                                            */
+/* ------------------------------------------------------------------ */
+
+static char tmpdir[256];
+
+static int setup_dir(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/kigen_rules_errors_XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown_dir(void **state)
+{
+    (void)state;
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static char *path_in(const char *name)
+{
+    static char p[4][512];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(p[k], sizeof p[k], "%s/%s", tmpdir, name);
+    return p[k];
+}
+
+static void write_file(const char *name, const char *text)
+{
+    FILE *f = fopen(path_in(name), "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+static loaded load_path(const char *name, int strict)
+{
+    loaded l = {0, NULL, NULL};
+    kigen_opts o;
+    memset(&o, 0, sizeof o);
+    o.strict = strict;
+    l.rc = kigen_load_file(path_in(name), &o, &l.rs, &l.d);
+    return l;
+}
+
+static void test_e0300_include_not_found(void **state)
+{
+    (void)state;
+    write_file("inc_missing.yaml", "kigen: 1\n"
+                                   "name: t\n"
+                                   "include: [missing.yaml]\n");
+    loaded l = load_path("inc_missing.yaml", 0);
+    const kigen_diag *g = expect_error(&l, "E0300", 3, 11, "cannot read");
+    assert_non_null(strstr(g->message, path_in("missing.yaml")));
+    assert_string_equal(g->file, path_in("inc_missing.yaml"));
+    unload(&l);
+
+    /* The top file itself: KIGEN_EIO, with an E0300 and no position. */
+    l = load_path("no_such_file.yaml", 0);
+    assert_int_equal(l.rc, KIGEN_EIO);
+    assert_null(l.rs);
+    const kigen_diag *t = find(l.d, "E0300", "cannot read");
+    assert_non_null(t);
+    assert_int_equal(t->line, 0);
+    unload(&l);
+}
+
+static void test_e0301_include_cycle(void **state)
+{
+    (void)state;
+    write_file("cyc_a.yaml", "kigen: 1\n"
+                             "name: a\n"
+                             "include: [cyc_b.yaml]\n");
+    write_file("cyc_b.yaml", "kigen: 1\n"
+                             "name: b\n"
+                             "include: [cyc_a.yaml]\n");
+    loaded l = load_path("cyc_a.yaml", 0);
+    const kigen_diag *g = expect_error(&l, "E0301", 3, 11, "include cycle");
+    assert_string_equal(g->file, path_in("cyc_b.yaml"));
+    assert_non_null(strstr(g->message, path_in("cyc_a.yaml")));
+    unload(&l);
+
+    /* A file including itself. */
+    write_file("cyc_self.yaml", "kigen: 1\n"
+                                "name: s\n"
+                                "extends: cyc_self.yaml\n");
+    l = load_path("cyc_self.yaml", 0);
+    expect_error(&l, "E0301", 3, 10, "include cycle");
+    unload(&l);
+
+    /* A chain of 20 files nests deeper than 16. */
+    for (int i = 0; i < 20; i++) {
+        char name[32], text[200];
+        snprintf(name, sizeof name, "chain%02d.yaml", i);
+        if (i < 19)
+            snprintf(text, sizeof text, "kigen: 1\nname: c%d\ninclude: chain%02d.yaml\n", i, i + 1);
+        else
+            snprintf(text, sizeof text, "kigen: 1\nname: c%d\n", i);
+        write_file(name, text);
+    }
+    l = load_path("chain00.yaml", 0);
+    g = expect_error(&l, "E0301", 3, 10, "deeper than 16");
+    assert_string_equal(g->file, path_in("chain15.yaml"));
+    unload(&l);
+}
+
+/* ------------------------------------------------------------------ */
+/* Warnings and strict                                                 */
+/* ------------------------------------------------------------------ */
+
+static const char w0001_text[] = "kigen: 1\n"
+                                 "name: t\n"
+                                 "facts:\n"
+                                 "  a: integer\n"
+                                 "params:\n"
+                                 "  p: {value: 2}\n"
+                                 "rules:\n"
+                                 "  r: {value: \"a + p\"}\n";
+
+static void test_w0001_no_source(void **state)
+{
+    (void)state;
+    loaded l = load(w0001_text);
+    assert_int_equal(l.rc, KIGEN_OK);
+    assert_non_null(l.rs);
+    assert_int_equal(kigen_diags_errors(l.d), 0);
+    assert_int_equal(kigen_diags_count(l.d), 2);
+    const kigen_diag *g = expect_diag(l.d, "W0001", 8, 3, "rule 'r' has no 'source'");
+    assert_int_equal(g->severity, KIGEN_SEV_WARNING);
+    g = expect_diag(l.d, "W0001", 6, 3, "param 'p' has no 'source'");
+    assert_int_equal(g->severity, KIGEN_SEV_WARNING);
+    unload(&l);
+}
+
+static void test_w0002_unused(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  a: integer\n"
+                    "  unused: date\n"
+                    "params:\n"
+                    "  idle: {source: S, value: 3}\n"
+                    "rules:\n"
+                    "  r: {source: S, value: \"a + 1\"}\n");
+    assert_int_equal(l.rc, KIGEN_OK);
+    const kigen_diag *g = expect_diag(l.d, "W0002", 5, 3, "fact 'unused' is not used");
+    assert_int_equal(g->severity, KIGEN_SEV_WARNING);
+    expect_diag(l.d, "W0002", 7, 3, "param 'idle' is not used");
+    assert_int_equal(count_code(l.d, "W0002"), 2);
+    unload(&l);
+}
+
+static void test_w0003_dead_case(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  a: integer\n"
+                    "rules:\n"
+                    "  r:\n"
+                    "    source: S\n"
+                    "    cases:\n"
+                    "      - when: false\n"
+                    "        then: 1\n"
+                    "      - when: a > 1\n"
+                    "        then: 2\n"
+                    "      - when: a > 1\n"
+                    "        then: 3\n"
+                    "      - when: true\n"
+                    "        then: 4\n"
+                    "      - when: a < 0\n"
+                    "        then: 5\n"
+                    "      - otherwise: a\n");
+    assert_int_equal(l.rc, KIGEN_OK);
+    expect_diag(l.d, "W0003", 9, 15, "case 1 of rule 'r' can never be taken");
+    const kigen_diag *g = expect_diag(l.d, "W0003", 13, 15, "case 3 of rule 'r' can never be taken");
+    assert_non_null(g->hint);
+    assert_non_null(strstr(g->hint, "same condition"));
+    expect_diag(l.d, "W0003", 17, 15, "case 5 of rule 'r' can never be taken");
+    expect_diag(l.d, "W0003", 19, 9, "the 'otherwise' of rule 'r' can never be taken");
+    assert_int_equal(count_code(l.d, "W0003"), 4);
+    unload(&l);
+}
+
+static void test_strict_turns_warnings_into_errors(void **state)
+{
+    (void)state;
+    loaded l = load_opts("t.yaml", w0001_text, 1);
+    assert_int_equal(l.rc, KIGEN_ELOAD);
+    assert_null(l.rs);
+    assert_int_equal(kigen_diags_errors(l.d), 2);
+    const kigen_diag *g = expect_diag(l.d, "W0001", 8, 3, "rule 'r' has no 'source'");
+    assert_int_equal(g->severity, KIGEN_SEV_ERROR);
+    unload(&l);
+}
+
+/* E0001: an allocation refused while loading fails the load with
+ * KIGEN_ENOMEM and says so (when the diagnostics themselves could be
+ * made). */
+typedef struct refuser {
+    long requests, fail_at;
+} refuser;
+
+static void *refusing_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    refuser *r = ud;
+    (void)osize;
+    if (nsize == 0) {
+        free(ptr);
+        return NULL;
+    }
+    if (++r->requests == r->fail_at)
+        return NULL;
+    return realloc(ptr, nsize);
+}
+
+static void test_e0001_out_of_memory(void **state)
+{
+    (void)state;
+    static const char text[] = "kigen: 1\n"
+                               "name: t\n"
+                               "facts: {a: integer, b: date}\n"
+                               "rules:\n"
+                               "  r: {source: S, value: \"a + 1\"}\n"
+                               "  q: {source: S, value: \"day_after(b)\"}\n"
+                               "outputs: [r, q]\n";
+    refuser r = {0, 0};
+    kigen_opts o;
+    memset(&o, 0, sizeof o);
+    o.alloc = refusing_alloc;
+    o.alloc_ud = &r;
+    kigen_ruleset *rs = NULL;
+    kigen_diags *d = NULL;
+    assert_int_equal(kigen_load_string("t.yaml", text, strlen(text), &o, &rs, &d), KIGEN_OK);
+    kigen_diags_free(d);
+    kigen_ruleset_free(rs);
+    long total = r.requests;
+    int reported = 0;
+    for (long n = 1; n <= total; n++) {
+        r.requests = 0;
+        r.fail_at = n;
+        int rc = kigen_load_string("t.yaml", text, strlen(text), &o, &rs, &d);
+        if (rc == KIGEN_OK) {
+            /* absorbed: the rule set is whole */
+            assert_int_equal(kigen_output_count(rs), 2);
+            assert_int_equal(kigen_fact_count(rs), 2);
+        } else {
+            assert_int_equal(rc, KIGEN_ENOMEM);
+            assert_null(rs);
+            const kigen_diag *g = d ? find(d, "E0001", "out of memory") : NULL;
+            if (g) {
+                assert_int_equal(g->line, 0);
+                reported++;
+            }
+        }
+        kigen_diags_free(d);
+        kigen_ruleset_free(rs);
+    }
+    assert_true(reported > 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* All errors, hostile input                                           */
+/* ------------------------------------------------------------------ */
+
+static void test_all_errors_reported(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  birth_date: date\n"
+                    "  issue: dat\n"
+                    "params:\n"
+                    "  line: {source: S, values: {2016-01-01: 20}}\n"
+                    "rules:\n"
+                    "  a: {source: S, value: \"birth_dat + 1 day\"}\n"
+                    "  b: {source: S, valeu: \"1\", value: \"2\"}\n"
+                    "  c: {source: S, value: \"birth_date + 1\"}\n"
+                    "  d: {source: S, value: \"line\"}\n"
+                    "  e: {source: S, value: \"1 +\"}\n"
+                    "  f: {source: S, value: \"dayafter(birth_date)\"}\n");
+    assert_int_equal(l.rc, KIGEN_ELOAD);
+    expect_error(&l, "E0120", 5, 10, "unknown type 'dat'");
+    expect_error(&l, "E0201", 9, 26, "unknown name 'birth_dat'");
+    expect_error(&l, "E0102", 10, 18, "unknown key 'valeu'");
+    expect_error(&l, "E0203", 11, 37, "cannot combine");
+    expect_error(&l, "E0206", 12, 26, "say at which date");
+    expect_error(&l, "E0200", 13, 29, "expected a value");
+    expect_error(&l, "E0202", 14, 26, "unknown function 'dayafter'");
+    assert_int_equal(kigen_diags_errors(l.d), 7);
+    unload(&l);
+}
+
+static void test_alias_bomb_refused_quickly(void **state)
+{
+    (void)state;
+    /* billion laughs: nine levels of ten aliases each */
+    char text[4096], *p = text;
+    p += sprintf(p, "kigen: 1\nname: t\nlol0: &a0 [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", "
+                    "\"lol\", \"lol\", \"lol\", \"lol\"]\n");
+    for (int i = 1; i < 9; i++) {
+        p += sprintf(p, "lol%d: &a%d [", i, i);
+        for (int k = 0; k < 10; k++)
+            p += sprintf(p, "%s*a%d", k ? ", " : "", i - 1);
+        p += sprintf(p, "]\n");
+    }
+    double t0 = now_seconds();
+    loaded l = load(text);
+    double dt = now_seconds() - t0;
+    expect_error(&l, "E0106", 3, 7, "anchors and aliases are not allowed");
+    assert_true(dt < 0.5);
+    unload(&l);
+}
+
+static void test_deep_nesting_refused_quickly(void **state)
+{
+    (void)state;
+    double t0 = now_seconds();
+    char *text = nested("kigen: 1\nname: t\ndoc: ", 10000, "[", "", "]");
+    loaded l = load(text);
+    expect_error(&l, "E0107", 3, 70, "too deep");
+    unload(&l);
+    free(text);
+    text = nested("kigen: 1\nname: t\ndoc: ", 10000, "{a: ", "1", "}");
+    l = load(text);
+    assert_int_equal(l.rc, KIGEN_ELOAD);
+    assert_non_null(find(l.d, "E0107", "too deep"));
+    unload(&l);
+    free(text);
+    /* 10,000 parentheses in an expression */
+    text = nested("kigen: 1\nname: t\nrules:\n  r: ", 10000, "(", "1", ")");
+    l = load(text);
+    expect_error(&l, "E0200", 4, 6 + 200, "nested too deeply");
+    unload(&l);
+    free(text);
+    text = nested("kigen: 1\nname: t\nrules:\n  r: ", 10000, "not ", "true", "");
+    l = load(text);
+    assert_int_equal(l.rc, KIGEN_ELOAD);
+    assert_non_null(find(l.d, "E0200", "nested too deeply"));
+    unload(&l);
+    free(text);
+    text = nested("kigen: 1\nname: t\nrules:\n  r: ", 10000, "-", "1", "");
+    l = load(text);
+    assert_int_equal(l.rc, KIGEN_ELOAD);
+    assert_non_null(find(l.d, "E0200", "nested too deeply"));
+    unload(&l);
+    free(text);
+    assert_true(now_seconds() - t0 < 2.0);
+}
+
+/* Run fn in a child and fail unless it exits 0: for loads that may
+ * overflow the stack, which would otherwise take every test down. */
+static void in_child(const char *what, int (*fn)(void))
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGSYS};
+        for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+            signal(sigs[i], SIG_DFL);
+        _exit(fn());
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+        fail_msg("%s: the load crashed (signal %d)", what, WTERMSIG(status));
+    if (WEXITSTATUS(status) != 0)
+        fail_msg("%s: child exit %d", what, WEXITSTATUS(status));
+}
+
+/* "1 + 1 + ... + 1" with 5,000 terms: a flat expression, no nesting. It
+ * must load (or be refused with a diagnostic), not overflow the stack. */
+static int long_chain_child(void)
+{
+    const int terms = 5000;
+    size_t n = 64 + (size_t)terms * 4;
+    char *text = malloc(n), *p = text;
+    if (!text)
+        return 3;
+    p += sprintf(p, "kigen: 1\nname: t\nrules:\n  r: {source: S, value: \"1");
+    for (int i = 1; i < terms; i++)
+        p += sprintf(p, " + 1");
+    sprintf(p, "\"}\n");
+    loaded l = load(text);
+    free(text);
+    int rc = l.rc == KIGEN_OK || l.rc == KIGEN_ELOAD ? 0 : 1;
+    if (l.rc == KIGEN_OK) {
+        kigen_ctx *c = NULL;
+        kigen_value v;
+        if (kigen_ctx_new(l.rs, &c) != KIGEN_OK || kigen_eval(c) != KIGEN_OK ||
+            kigen_get_by_name(c, "r", &v) != KIGEN_OK || v.type != KIGEN_T_INT || v.u.i != terms)
+            rc = 2;
+        kigen_ctx_free(c);
+    } else if (kigen_diags_errors(l.d) == 0) {
+        rc = 4;
+    }
+    unload(&l);
+    return rc;
+}
+
+static void test_long_operator_chain_does_not_crash(void **state)
+{
+    (void)state;
+    in_child("a 5,000-term sum", long_chain_child);
+}
+
+/* 600 rules, each reading the next one, defined from the top down: the
+ * checker's "depend on each other more than N deep" (E0208) must be
+ * reached, not a stack overflow. */
+static int deep_rules_child(void)
+{
+    const int nrules = 600;
+    size_t n = 128 + (size_t)nrules * 48;
+    char *text = malloc(n), *p = text;
+    if (!text)
+        return 3;
+    p += sprintf(p, "kigen: 1\nname: t\nfacts:\n  f: integer\nrules:\n");
+    for (int i = nrules - 1; i > 0; i--)
+        p += sprintf(p, "  r%d: {source: S, value: r%d}\n", i, i - 1);
+    p += sprintf(p, "  r0: {source: S, value: f}\n");
+    loaded l = load(text);
+    free(text);
+    int rc = l.rc == KIGEN_ELOAD && find(l.d, "E0208", "depend on each other more than") ? 0 : 1;
+    unload(&l);
+    return rc;
+}
+
+static void test_deep_rule_chain_reports_e0208(void **state)
+{
+    (void)state;
+    in_child("600 chained rules", deep_rules_child);
+}
+
+/* ------------------------------------------------------------------ */
+/* Include and override layering                                       */
+/* ------------------------------------------------------------------ */
+
+static const char base_text[] =
+    "kigen: 1\n"
+    "name: base\n"
+    "sources: {S2: {title: 施行規則}}\n"
+    "facts:\n"
+    "  birth_date: date\n"
+    "  issue: date\n"
+    "params:\n"
+    "  age_line: {source: S2, values: {2016-01-01: 20, 2022-04-01: 18}}\n"
+    "  years: {source: S2, value: 10}\n"
+    "rules:\n"
+    "  adult: {source: S2, value: \"age(birth_date, issue, age_act, feb28) >= age_line@issue\"}\n"
+    "  expiry:\n"
+    "    source: S2\n"
+    "    cases:\n"
+    "      - when: adult\n"
+    "        then: nth_birthday(birth_date, years, issue, feb28)\n"
+    "      - otherwise: nth_birthday(birth_date, 5, issue, feb28)\n"
+    "outputs: [expiry]\n";
+
+static void test_include_and_override(void **state)
+{
+    (void)state;
+    write_file("base.yaml", base_text);
+    mkdir(path_in("ward"), 0700);
+    write_file("ward/layer.yaml",
+               "kigen: 1\n"
+               "name: ward\n"
+               "include: [../base.yaml]\n"
+               "facts:\n"
+               "  district: {type: string, optional: true}\n"
+               "params:\n"
+               "  age_line: {override: true, source: ward, values: {2016-01-01: 16}}\n"
+               "rules:\n"
+               "  expiry:\n"
+               "    override: true\n"
+               "    source: ward\n"
+               "    value: \"if adult then nth_birthday(birth_date, years, issue, feb28) else issue\"\n"
+               "  office: {source: ward, value: \"default(district, 'main')\"}\n"
+               "outputs: [office]\n");
+    loaded base = load_path("base.yaml", 0);
+    loaded l = load_path("ward/layer.yaml", 0);
+    if (base.rc != KIGEN_OK || l.rc != KIGEN_OK) {
+        dump(base.d);
+        dump(l.d);
+        fail_msg("base %d, layer %d", base.rc, l.rc);
+    }
+    assert_string_equal(kigen_ruleset_name(l.rs), "ward");
+    /* Outputs accumulate: the base's, then the layer's. */
+    assert_int_equal(kigen_output_count(l.rs), 2);
+    assert_string_equal(kigen_output_name(l.rs, 0), "expiry");
+    assert_string_equal(kigen_output_name(l.rs, 1), "office");
+    assert_int_equal(kigen_fact_count(l.rs), 3);
+
+    /* Born 2006-05-10, card issued 2022-06-01: 16, so a minor under the
+     * base (line 18: 5th birthday after, 2027-05-10) and an adult under the
+     * ward's line 16 (10th birthday after, 2032-05-10). */
+    kigen_ctx *cb, *cl;
+    assert_int_equal(kigen_ctx_new(base.rs, &cb), KIGEN_OK);
+    assert_int_equal(kigen_ctx_new(l.rs, &cl), KIGEN_OK);
+    kigen_ctx *both[2] = {cb, cl};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(kigen_set(both[i], "birth_date", "2006-05-10"), KIGEN_OK);
+        assert_int_equal(kigen_set(both[i], "issue", "2022-06-01"), KIGEN_OK);
+        assert_int_equal(kigen_eval(both[i]), KIGEN_OK);
+    }
+    kigen_value v;
+    char buf[64];
+    assert_int_equal(kigen_get_by_name(cb, "expiry", &v), KIGEN_OK);
+    kigen_value_format(&v, buf, sizeof buf);
+    assert_string_equal(buf, "2027-05-10");
+    assert_int_equal(kigen_get_by_name(cl, "expiry", &v), KIGEN_OK);
+    kigen_value_format(&v, buf, sizeof buf);
+    assert_string_equal(buf, "2032-05-10");
+    assert_int_equal(kigen_get(cl, 1, &v), KIGEN_OK);
+    kigen_value_format(&v, buf, sizeof buf);
+    assert_string_equal(buf, "main");
+    /* The overriding rule is a value, not cases; younger than 16 gets the
+     * issue date itself. */
+    assert_int_equal(kigen_set(cl, "birth_date", "2010-01-01"), KIGEN_OK);
+    assert_int_equal(kigen_eval(cl), KIGEN_OK);
+    assert_int_equal(kigen_get_by_name(cl, "expiry", &v), KIGEN_OK);
+    kigen_value_format(&v, buf, sizeof buf);
+    assert_string_equal(buf, "2022-06-01");
+    kigen_ctx_free(cb);
+    kigen_ctx_free(cl);
+    unload(&base);
+    unload(&l);
+
+    /* The layer's own mistakes are reported in the layer's file. */
+    write_file("ward/bad.yaml",
+               "kigen: 1\n"
+               "name: bad\n"
+               "extends: ../base.yaml\n"
+               "params:\n"
+               "  years: {source: ward, value: 12}\n"
+               "  adult: {override: true, source: ward, value: 1}\n");
+    l = load_path("ward/bad.yaml", 0);
+    const kigen_diag *g = expect_error(&l, "E0111", 5, 3, "'years' is already defined as a param at");
+    assert_string_equal(g->file, path_in("ward/bad.yaml"));
+    assert_non_null(strstr(g->message, path_in("ward/../base.yaml")));
+    assert_non_null(strstr(g->message, ":9"));
+    g = expect_error(&l, "E0112", 6, 3, "override of 'adult' changes it from a rule to a param");
+    assert_string_equal(g->file, path_in("ward/bad.yaml"));
+    unload(&l);
+
+    /* A base with an error fails the layer, with the base's position. */
+    write_file("broken_base.yaml", "kigen: 1\nname: b\nfacts: {a: dat}\n");
+    write_file("on_broken.yaml", "kigen: 1\nname: o\ninclude: broken_base.yaml\n");
+    l = load_path("on_broken.yaml", 0);
+    g = expect_error(&l, "E0120", 3, 12, "unknown type 'dat'");
+    assert_string_equal(g->file, path_in("broken_base.yaml"));
+    unload(&l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_e0100_yaml_syntax),
+        cmocka_unit_test(test_e0101_not_a_mapping),
+        cmocka_unit_test(test_e0102_unknown_key),
+        cmocka_unit_test(test_e0103_missing_key),
+        cmocka_unit_test(test_e0104_duplicate_key),
+        cmocka_unit_test(test_e0105_language_version),
+        cmocka_unit_test(test_e0106_alias_anchor_tag),
+        cmocka_unit_test(test_e0107_too_deep),
+        cmocka_unit_test(test_e0108_too_many_nodes),
+        cmocka_unit_test(test_long_line_loads_in_linear_time),
+        cmocka_unit_test(test_e0110_invalid_name),
+        cmocka_unit_test(test_e0111_redefinition),
+        cmocka_unit_test(test_e0112_override_of_nothing),
+        cmocka_unit_test(test_e0120_bad_type),
+        cmocka_unit_test(test_e0121_contradictions_and_bad_booleans),
+        cmocka_unit_test(test_e0130_effective_dates_order),
+        cmocka_unit_test(test_e0131_bad_effective_date),
+        cmocka_unit_test(test_e0132_param_value_type),
+        cmocka_unit_test(test_param_type_inferred_as_date),
+        cmocka_unit_test(test_e0200_expression_syntax),
+        cmocka_unit_test(test_e0201_unknown_name),
+        cmocka_unit_test(test_e0202_unknown_function),
+        cmocka_unit_test(test_e0203_type_mismatch),
+        cmocka_unit_test(test_e0203_declared_type_named),
+        cmocka_unit_test(test_e0204_argument_errors),
+        cmocka_unit_test(test_e0205_months_without_policy),
+        cmocka_unit_test(test_e0206_param_at_or_not),
+        cmocka_unit_test(test_e0207_static_lookup_before_first_date),
+        cmocka_unit_test(test_e0208_dependency_cycle),
+        cmocka_unit_test(test_e0209_not_an_allowed_value),
+        cmocka_unit_test(test_e0210_ambiguous_name),
+        cmocka_unit_test(test_e0213_fact_default_uses_rule),
+        cmocka_unit_test(test_e0300_include_not_found),
+        cmocka_unit_test(test_e0301_include_cycle),
+        cmocka_unit_test(test_w0001_no_source),
+        cmocka_unit_test(test_w0002_unused),
+        cmocka_unit_test(test_w0003_dead_case),
+        cmocka_unit_test(test_strict_turns_warnings_into_errors),
+        cmocka_unit_test(test_e0001_out_of_memory),
+        cmocka_unit_test(test_all_errors_reported),
+        cmocka_unit_test(test_alias_bomb_refused_quickly),
+        cmocka_unit_test(test_deep_nesting_refused_quickly),
+        cmocka_unit_test(test_long_operator_chain_does_not_crash),
+        cmocka_unit_test(test_deep_rule_chain_reports_e0208),
+        cmocka_unit_test(test_include_and_override),
+    };
+    return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
+}
