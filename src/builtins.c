@@ -218,7 +218,6 @@ static void fn_today(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg
 static void fn_join(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
 {
     size_t total = 0;
-    int parts = 0;
     if (a[0].t == VT_ERR) {
         *out = a[0];
         return;
@@ -230,7 +229,6 @@ static void fn_join(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_
         }
         if (a[i].t == VT_STR) {
             total += a[i].len + a[0].len;
-            parts++;
         }
     }
     char *s = kg_arena_alloc(&ec->c->scratch, total + 1);
@@ -252,7 +250,6 @@ static void fn_join(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_
     out->t = VT_STR;
     out->u.s = s;
     out->len = (uint32_t)len;
-    (void)parts;
 }
 
 static void fn_text(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
