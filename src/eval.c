@@ -142,6 +142,25 @@ void kigen_ctx_reset(kigen_ctx *c)
 
 static kg_def *fact_def(kigen_ctx *c, int i) { return i >= 0 && i < c->rs->nfacts ? c->rs->slots[i] : NULL; }
 
+/* KIGEN_ENOTFOUND, with a "did you mean" among the n definitions. */
+static int not_found(kigen_ctx *c, const char *kind, const char *name, kg_def *const *defs, int n)
+{
+    const char *close = NULL;
+    int best = 4;
+    for (int k = 0; k < n; k++) {
+        int dist = kg_edit_distance(name, defs[k]->name, 3);
+        if (dist < best && kg_closest(name, &defs[k]->name, 1)) {
+            best = dist;
+            close = defs[k]->name;
+        }
+    }
+    if (close)
+        set_err(c, "no %s named '%s' (did you mean '%s'?)", kind, name, close);
+    else
+        set_err(c, "no %s named '%s'", kind, name);
+    return KIGEN_ENOTFOUND;
+}
+
 int kigen_fact_index(const kigen_ruleset *rs, const char *name)
 {
     if (!rs || !name)
@@ -181,16 +200,7 @@ int kigen_set(kigen_ctx *c, const char *fact, const char *text)
         return KIGEN_EINVAL;
     int i = kigen_fact_index(c->rs, fact);
     if (i < 0) {
-        const char *cands[4096];
-        size_t n = 0;
-        for (int k = 0; k < c->rs->nfacts && n < 4096; k++)
-            cands[n++] = c->rs->slots[k]->name;
-        const char *close = kg_closest(fact, cands, n);
-        if (close)
-            set_err(c, "no fact named '%s' (did you mean '%s'?)", fact, close);
-        else
-            set_err(c, "no fact named '%s'", fact);
-        return KIGEN_ENOTFOUND;
+        return not_found(c, "fact", fact, c->rs->slots, c->rs->nfacts);
     }
     return set_parsed(c, i, text ? text : "", text ? strlen(text) : 0);
 }
@@ -286,16 +296,7 @@ int kigen_set_param(kigen_ctx *c, const char *param, const char *text)
         c->override_text[i] = NULL;
         return KIGEN_OK;
     }
-    const char *cands[4096];
-    size_t n = 0;
-    for (int k = 0; k < c->rs->nparams && n < 4096; k++)
-        cands[n++] = c->rs->params[k]->name;
-    const char *close = kg_closest(param, cands, n);
-    if (close)
-        set_err(c, "no param named '%s' (did you mean '%s'?)", param, close);
-    else
-        set_err(c, "no param named '%s'", param);
-    return KIGEN_ENOTFOUND;
+    return not_found(c, "param", param, c->rs->params, c->rs->nparams);
 }
 
 int kigen_set_today(kigen_ctx *c, kigen_date today)

@@ -148,27 +148,37 @@ static int find_slot(kigen_ctx *c, const char *name)
     return -1;
 }
 
-const char *kigen_explain_text(kigen_ctx *c, const char *name)
+/* What both explain forms check first: explain was on during an
+ * evaluation, and the name (when given) exists. Returns the "seen" marks
+ * (NULL with c->err set on failure); *slot is -1 for all outputs. */
+static unsigned char *prepare(kigen_ctx *c, const char *name, int *slot)
 {
-    if (!c)
-        return NULL;
     kg_buf_clear(&c->out);
-    unsigned char *seen = seen_buf(c);
-    if (!seen)
-        return NULL;
     if (!c->explain || !c->evaluated) {
         snprintf(c->err, sizeof c->err, "%s",
                  !c->explain ? "explain is off: call kigen_set_explain before kigen_eval"
                              : "nothing to explain: call kigen_eval first");
         return NULL;
     }
-    if (name) {
-        int s = find_slot(c, name);
-        if (s < 0) {
-            snprintf(c->err, sizeof c->err, "no rule or fact named '%s'", name);
-            return NULL;
-        }
-        text_node(c, s, 0, seen);
+    *slot = name ? find_slot(c, name) : -1;
+    if (name && *slot < 0) {
+        snprintf(c->err, sizeof c->err, "no rule or fact named '%s'", name);
+        return NULL;
+    }
+    unsigned char *seen = seen_buf(c);
+    if (!seen)
+        snprintf(c->err, sizeof c->err, "out of memory");
+    return seen;
+}
+
+const char *kigen_explain_text(kigen_ctx *c, const char *name)
+{
+    int slot;
+    unsigned char *seen = c ? prepare(c, name, &slot) : NULL;
+    if (!seen)
+        return NULL;
+    if (slot >= 0) {
+        text_node(c, slot, 0, seen);
     } else {
         for (int i = 0; i < c->rs->noutputs; i++) {
             text_node(c, c->rs->outputs[i], 0, seen);
@@ -277,26 +287,13 @@ static json_t *json_node(kigen_ctx *c, int slot, unsigned char *seen)
 
 const char *kigen_explain_json(kigen_ctx *c, const char *name)
 {
-    if (!c)
-        return NULL;
-    kg_buf_clear(&c->out);
-    if (!c->explain || !c->evaluated) {
-        snprintf(c->err, sizeof c->err, "%s",
-                 !c->explain ? "explain is off: call kigen_set_explain before kigen_eval"
-                             : "nothing to explain: call kigen_eval first");
-        return NULL;
-    }
-    unsigned char *seen = seen_buf(c);
+    int slot;
+    unsigned char *seen = c ? prepare(c, name, &slot) : NULL;
     if (!seen)
         return NULL;
     json_t *root;
-    if (name) {
-        int s = find_slot(c, name);
-        if (s < 0) {
-            snprintf(c->err, sizeof c->err, "no rule or fact named '%s'", name);
-            return NULL;
-        }
-        root = json_node(c, s, seen);
+    if (slot >= 0) {
+        root = json_node(c, slot, seen);
     } else {
         json_t *outs = json_array();
         for (int i = 0; i < c->rs->noutputs; i++)
