@@ -185,10 +185,23 @@ typedef struct kigen_opts {
     kigen_alloc_fn alloc; /* NULL: malloc/realloc/free */
     void *alloc_ud;
     int strict;           /* non-zero: warnings are errors */
-    /* Lua policy limits per call (0: the defaults, see docs/lua.md). */
+    /* Lua policy limits per call (0: the defaults, see docs/lua.md):
+     * instructions 1 .. KIGEN_LUA_MAX_INSTRUCTIONS, memory at least
+     * KIGEN_LUA_MIN_MEMORY bytes. Out of range: the load fails with
+     * KIGEN_EINVAL. */
     long lua_instruction_limit;
     size_t lua_memory_limit;
+    /* The working memory one record may use while it is evaluated (strings
+     * it builds, policy results, notes); 0: KIGEN_RECORD_MEMORY_DEFAULT.
+     * A record that needs more fails with a message that says so. At least
+     * KIGEN_RECORD_MEMORY_MIN. */
+    size_t record_memory_limit;
 } kigen_opts;
+
+#define KIGEN_LUA_MAX_INSTRUCTIONS 1000000000000L /* 10^12 */
+#define KIGEN_LUA_MIN_MEMORY ((size_t)64 << 10)
+#define KIGEN_RECORD_MEMORY_DEFAULT ((size_t)64 << 20)
+#define KIGEN_RECORD_MEMORY_MIN ((size_t)64 << 10)
 
 typedef enum kigen_type {
     KIGEN_T_NONE = 0, /* no value: an absent optional fact, `none` */

@@ -64,30 +64,58 @@ void kg_srcfile_linecol(const kg_srcfile *f, size_t off, int *line, int *col)
     *col = (int)kg_utf8_count(f->text + f->line_start[lo], off - f->line_start[lo]) + 1;
 }
 
+/* Text from files and scripts, made safe for a one-line message. */
+static char *escaped(kg_arena *a, const char *s, size_t n)
+{
+    size_t need = kg_escape_line(NULL, 0, s, n);
+    char *p = kg_arena_alloc(a, need + 1);
+    if (p)
+        kg_escape_line(p, need + 1, s, n);
+    return p;
+}
+
 __attribute__((format(printf, 9, 0))) static void add(kigen_diags *d, kigen_severity sev, const char *code, const kg_srcfile *file,
                 int line, int col, const char *expected, const char *hint, const char *fmt,
                 va_list ap)
 {
+    if (sev == KIGEN_SEV_WARNING && d->strict)
+        sev = KIGEN_SEV_ERROR;
+    /* A file with thousands of mistakes gets the first ones, and a count:
+     * each later one would cost time and memory and help nobody. */
+    if (d->list.n >= KG_MAX_DIAGS) {
+        d->dropped++;
+        if (sev == KIGEN_SEV_ERROR)
+            d->errors++;
+        return;
+    }
     kigen_diag *g = kg_arena_alloc(&d->arena, sizeof *g);
     if (!g) {
         d->list_failed = true;
         return;
     }
-    if (sev == KIGEN_SEV_WARNING && d->strict)
-        sev = KIGEN_SEV_ERROR;
     g->severity = sev;
     g->code = kg_arena_strdup(&d->arena, code);
-    g->file = file ? kg_arena_strdup(&d->arena, file->name) : NULL;
+    g->file = file ? escaped(&d->arena, file->name, strlen(file->name)) : NULL;
     g->line = line;
     g->column = col;
-    g->message = kg_arena_vprintf(&d->arena, fmt, ap);
-    g->expected = expected ? kg_arena_strdup(&d->arena, expected) : NULL;
-    g->hint = hint ? kg_arena_strdup(&d->arena, hint) : NULL;
-    if (file && file->line_start && line >= 1 && (size_t)line <= file->nlines) {
+    char *msg = kg_arena_vprintf(&d->arena, fmt, ap);
+    g->message = msg ? escaped(&d->arena, msg, strlen(msg)) : NULL;
+    g->expected = expected ? escaped(&d->arena, expected, strlen(expected)) : NULL;
+    g->hint = hint ? escaped(&d->arena, hint, strlen(hint)) : NULL;
+    /* The offending line is shown only from a file that is a rule file or a
+     * script: never the content of some other file an include named. */
+    if (file && !file->hide_text && file->line_start && line >= 1 && (size_t)line <= file->nlines) {
         size_t s = file->line_start[line - 1], e = s;
         while (e < file->len && file->text[e] != '\n' && file->text[e] != '\r')
             e++;
         g->source_line = kg_arena_strndup(&d->arena, file->text + s, e - s);
+        for (size_t k = s; g->source_line && k < e; k++)
+            if (((unsigned char)file->text[k] < 0x20 && file->text[k] != '\t') || file->text[k] == 0x7f) {
+                g->source_line = escaped(&d->arena, file->text + s, e - s);
+                break;
+            }
+        if (g->source_line && !kg_utf8_valid(g->source_line, strlen(g->source_line)))
+            g->source_line = escaped(&d->arena, file->text + s, e - s);
     }
     if (!kg_vec_push(&d->list, &d->mem, g)) {
         d->list_failed = true;
@@ -179,6 +207,8 @@ void kigen_diags_print(const kigen_diags *d, void *fp, int color)
         if (g->hint)
             fprintf(f, "      = hint: %s\n", g->hint);
     }
+    if (d->dropped)
+        fprintf(f, "%s%zu more problem%s not shown%s\n", bold, d->dropped, d->dropped == 1 ? "" : "s", off);
 }
 
 char *kg_diags_json(const kigen_diags *d)
@@ -198,6 +228,10 @@ char *kg_diags_json(const kigen_diags *d)
             json_object_set_new(o, "hint", json_string(g->hint));
         json_array_append_new(arr, o);
     }
+    if (d && d->dropped)
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "severity", "note", "message",
+                                             "more problems were found than are listed", "not_shown",
+                                             (json_int_t)d->dropped));
     char *s = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(arr);
     return s;

@@ -11,6 +11,7 @@ typedef struct kg_srcfile {
     size_t len;
     size_t *line_start; /* byte offset of each line */
     size_t nlines;
+    bool hide_text; /* not a rule file or script: diagnostics never quote it */
 } kg_srcfile;
 
 struct kigen_diags {
@@ -20,9 +21,12 @@ struct kigen_diags {
     size_t errors;
     bool strict; /* warnings count as errors */
     bool list_failed; /* a diagnostic could not be recorded */
+    size_t dropped;   /* found after the list was full (KG_MAX_DIAGS) */
 };
 
 #define KG_NOPOS ((size_t)-1)
+/* Diagnostics kept per load; later ones are counted, not kept. */
+#define KG_MAX_DIAGS 500
 
 kigen_diags *kg_diags_new(const kg_mem *m, bool strict);
 /* Record a problem at byte offset `off` of `file` (KG_NOPOS: no position;

@@ -12,14 +12,32 @@ void kg_lua_ctx_free(kigen_ctx *c);
 int kg_lua_ctx_init(kigen_ctx *c);
 int kg_lua_run_hooks(kigen_ctx *c);
 
-static void set_err(kigen_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_err(kigen_ctx *c, const char *fmt, ...)
+/* Every message a context keeps goes through here: it often quotes what a
+ * record or a policy script supplied, so control characters are escaped
+ * (a newline in a script's error must not forge a line of kigen's own),
+ * and a message too long to keep says that it was cut. */
+void kg_ctx_verr(kigen_ctx *c, const char *fmt, va_list ap)
+{
+    static const char cut[] = " [... message cut]";
+    char tmp[4096];
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1;
+    size_t need = kg_escape_line(c->err, sizeof c->err, tmp, len);
+    if (need >= sizeof c->err || (n >= 0 && (size_t)n >= sizeof tmp)) {
+        kg_escape_line(c->err, sizeof c->err - (sizeof cut - 1), tmp, len);
+        strcat(c->err, cut);
+    }
+}
+
+void kg_ctx_err(kigen_ctx *c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(c->err, sizeof c->err, fmt, ap);
+    kg_ctx_verr(c, fmt, ap);
     va_end(ap);
 }
+
+#define set_err kg_ctx_err
 
 void kg_val_err(kg_evalctx *ec, kg_val *out, const char *fmt, ...)
 {
@@ -85,6 +103,7 @@ int kigen_ctx_new(kigen_ruleset *rs, kigen_ctx **out)
     memset(c->ntrace, 0, sizeof(int) * at_least_1((size_t)ns));
     for (int i = 0; i < ns; i++)
         c->case_taken[i] = -1;
+    c->scratch.limit = rs->opts.record_memory_limit ? rs->opts.record_memory_limit : KIGEN_RECORD_MEMORY_DEFAULT;
     /* Warm the scratch arena so the first record does not allocate. */
     (void)kg_arena_alloc(&c->scratch, 1);
     kg_arena_reset(&c->scratch);
@@ -684,6 +703,16 @@ static void eval_slot(kigen_ctx *c, int slot)
     }
 }
 
+/* A record that needed more working memory than the limit fails as a
+ * whole, whichever values the refusal touched. */
+static int memory_limit_error(kigen_ctx *c)
+{
+    set_err(c, "the record needs more than %zu bytes of working memory (the record memory limit, "
+               "kigen_opts.record_memory_limit)",
+            c->scratch.limit);
+    return KIGEN_EEVAL;
+}
+
 int kigen_eval(kigen_ctx *c)
 {
     if (!c)
@@ -698,6 +727,8 @@ int kigen_eval(kigen_ctx *c)
     for (int i = 0; i < rs->nslots; i++)
         eval_slot(c, rs->order[i]);
     c->cur_slot = -1;
+    if (c->scratch.limit_hit)
+        return memory_limit_error(c);
     /* A missing required fact fails the record even when no output reads it. */
     for (int i = 0; i < rs->nfacts; i++) {
         if (c->vals[i].t == VT_ERR) {
@@ -712,8 +743,12 @@ int kigen_eval(kigen_ctx *c)
             return KIGEN_EEVAL;
         }
     }
-    if (c->lua)
-        return kg_lua_run_hooks(c);
+    if (c->lua) {
+        int rc = kg_lua_run_hooks(c);
+        if (c->scratch.limit_hit)
+            return memory_limit_error(c);
+        return rc;
+    }
     return KIGEN_OK;
 }
 

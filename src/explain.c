@@ -155,19 +155,19 @@ static unsigned char *prepare(kigen_ctx *c, const char *name, int *slot)
 {
     kg_buf_clear(&c->out);
     if (!c->explain || !c->evaluated) {
-        snprintf(c->err, sizeof c->err, "%s",
+        kg_ctx_err(c, "%s",
                  !c->explain ? "explain is off: call kigen_set_explain before kigen_eval"
                              : "nothing to explain: call kigen_eval first");
         return NULL;
     }
     *slot = name ? find_slot(c, name) : -1;
     if (name && *slot < 0) {
-        snprintf(c->err, sizeof c->err, "no rule or fact named '%s'", name);
+        kg_ctx_err(c, "no rule or fact named '%s'", name);
         return NULL;
     }
     unsigned char *seen = seen_buf(c);
     if (!seen)
-        snprintf(c->err, sizeof c->err, "out of memory");
+        kg_ctx_err(c, "out of memory");
     return seen;
 }
 

@@ -833,6 +833,29 @@ static void load_text(kg_loader *L, const char *name, const char *text, size_t l
     L->depth--;
 }
 
+/* Options are checked before anything is loaded, so that a limit out of
+ * its range is a clear error, never an overflow later. */
+static bool opts_valid(const kigen_opts *o, kigen_diags *d)
+{
+    bool ok = true;
+    if (o->lua_instruction_limit < 0 || o->lua_instruction_limit > KIGEN_LUA_MAX_INSTRUCTIONS) {
+        kg_diag(d, ERR, "E0002", NULL, KG_NOPOS, "1 .. 10^12, or 0 for the default", NULL,
+                "kigen_opts.lua_instruction_limit is %ld, outside its range", o->lua_instruction_limit);
+        ok = false;
+    }
+    if (o->lua_memory_limit && o->lua_memory_limit < KIGEN_LUA_MIN_MEMORY) {
+        kg_diag(d, ERR, "E0002", NULL, KG_NOPOS, "at least 65536 bytes, or 0 for the default", NULL,
+                "kigen_opts.lua_memory_limit is %zu bytes, too little for a Lua state", o->lua_memory_limit);
+        ok = false;
+    }
+    if (o->record_memory_limit && o->record_memory_limit < KIGEN_RECORD_MEMORY_MIN) {
+        kg_diag(d, ERR, "E0002", NULL, KG_NOPOS, "at least 65536 bytes, or 0 for the default", NULL,
+                "kigen_opts.record_memory_limit is %zu bytes, too little for a record", o->record_memory_limit);
+        ok = false;
+    }
+    return ok;
+}
+
 int kg_load(const char *name, const char *text, size_t len, const kigen_opts *opts,
             kigen_ruleset **out, kigen_diags **diags)
 {
@@ -854,6 +877,14 @@ int kg_load(const char *name, const char *text, size_t len, const kigen_opts *op
         rs->opts = *opts;
     kg_arena_init(&rs->arena, &mem);
     kg_loader L = {0};
+    if (opts && !opts_valid(opts, d)) {
+        kg_mem_free(&mem, rs, sizeof *rs);
+        if (diags)
+            *diags = d;
+        else
+            kigen_diags_free(d);
+        return KIGEN_EINVAL;
+    }
     L.rs = rs;
     L.d = d;
     L.a = &rs->arena;

@@ -34,6 +34,16 @@ int kg_lua_run_hooks(kigen_ctx *c);
 
 #define ERR KIGEN_SEV_ERROR
 
+/* Registration reads the script's tables raw: no __index or other
+ * metamethod may run while C code holds pointers into those tables (a
+ * metamethod could empty them and let the collector free what we read). */
+static int rawfield(lua_State *L, int idx, const char *k)
+{
+    idx = lua_absindex(L, idx);
+    lua_pushstring(L, k);
+    return lua_rawget(L, idx);
+}
+
 /* ---- where a registration is ----------------------------------------------- */
 
 /* The file and line of the Lua code calling the running C function. */
@@ -228,7 +238,7 @@ static bool check_fields(lua_State *L, const char *fn, const char *const *allowe
 
 static const char *get_name(lua_State *L, const char *fn)
 {
-    lua_getfield(L, 1, "name");
+    rawfield(L, 1, "name");
     size_t n;
     const char *s = lua_tolstring(L, -1, &n);
     if (lua_type(L, -1) != LUA_TSTRING || !kg_is_ident(s, n)) {
@@ -261,9 +271,9 @@ int lp_register_function(lua_State *L)
         return 0;
     char what[200];
     snprintf(what, sizeof what, "function '%s'", name);
-    if (lua_getfield(L, 1, "fn") != LUA_TFUNCTION)
+    if (rawfield(L, 1, "fn") != LUA_TFUNCTION)
         return reg_error(L, "E0403", NULL, "%s: 'fn' must be a function", what);
-    lua_getfield(L, 1, "doc");
+    rawfield(L, 1, "doc");
     if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)
         return reg_error(L, "E0403", NULL, "%s: 'doc' must be a string", what);
     if (lp->mode == LP_LOAD) {
@@ -279,7 +289,7 @@ int lp_register_function(lua_State *L)
     fn->name = kg_arena_strdup(lp->arena, name);
     fn->doc = lua_type(L, 4) == LUA_TSTRING ? kg_arena_strdup(lp->arena, lua_tostring(L, 4)) : NULL;
     kg_buf_printf(&lp->digest, "function %s(", name);
-    int args = lua_getfield(L, 1, "args");
+    int args = rawfield(L, 1, "args");
     int aidx = lua_gettop(L);
     if (args != LUA_TNIL && args != LUA_TTABLE)
         return reg_error(L, "E0403", NULL, "%s: 'args' must be a list of types", what);
@@ -293,10 +303,10 @@ int lp_register_function(lua_State *L)
         snprintf(pwhat, sizeof pwhat, "%s, argument %d", what, (int)i);
         lua_rawgeti(L, aidx, i);
         int el = lua_gettop(L), tyidx = el;
-        if (lua_type(L, el) == LUA_TTABLE && lua_getfield(L, el, "type") != LUA_TNIL) {
+        if (lua_type(L, el) == LUA_TTABLE && rawfield(L, el, "type") != LUA_TNIL) {
             /* {name = "d", type = "date", optional = true} */
             tyidx = lua_gettop(L);
-            if (lua_getfield(L, el, "name") != LUA_TNIL) {
+            if (rawfield(L, el, "name") != LUA_TNIL) {
                 size_t n;
                 const char *s = lua_tolstring(L, -1, &n);
                 if (lua_type(L, -1) != LUA_TSTRING || !kg_is_ident(s, n) || n > 60)
@@ -304,7 +314,7 @@ int lp_register_function(lua_State *L)
                 snprintf(pname, sizeof pname, "%s", s);
             }
             lua_pop(L, 1);
-            lua_getfield(L, el, "optional");
+            rawfield(L, el, "optional");
             p->optional = lua_toboolean(L, -1);
             lua_pop(L, 1);
         } else if (lua_type(L, el) == LUA_TSTRING) {
@@ -338,7 +348,7 @@ int lp_register_function(lua_State *L)
     }
     fn->nparams = (int)nargs;
     kg_buf_puts(&lp->digest, ")->");
-    if (lua_getfield(L, 1, "returns") == LUA_TNIL)
+    if (rawfield(L, 1, "returns") == LUA_TNIL)
         return reg_error(L, "E0403", "returns = \"date\" (or integer, boolean, string, {\"a\", \"b\"})",
                          "%s: 'returns' is missing", what);
     snprintf(what + strlen(what), sizeof what - strlen(what), ", result");
@@ -360,7 +370,7 @@ int lp_register_function(lua_State *L)
         lp->fnrefs = r;
         lp->capfnrefs = cap;
     }
-    lua_getfield(L, 1, "fn");
+    rawfield(L, 1, "fn");
     lp->fnrefs[lp->nfnrefs++] = luaL_ref(L, LUA_REGISTRYINDEX);
     return 0;
 }
@@ -373,7 +383,7 @@ int lp_register_function(lua_State *L)
 static bool hook_reads(lua_State *L, const char *what)
 {
     lp_state *lp = lp_of(L);
-    int t = lua_getfield(L, 1, "reads");
+    int t = rawfield(L, 1, "reads");
     if (t == LUA_TNIL)
         return true;
     if (t != LUA_TTABLE)
@@ -430,12 +440,12 @@ int lp_register_hook(lua_State *L)
         return 0;
     char what[200];
     snprintf(what, sizeof what, "hook '%s'", name);
-    if (lua_getfield(L, 1, "fn") != LUA_TFUNCTION) /* 3 */
+    if (rawfield(L, 1, "fn") != LUA_TFUNCTION) /* 3 */
         return reg_error(L, "E0403", NULL, "%s: 'fn' must be a function", what);
-    lua_getfield(L, 1, "doc"); /* 4 */
+    rawfield(L, 1, "doc"); /* 4 */
     if (!lua_isnil(L, 4) && lua_type(L, 4) != LUA_TSTRING)
         return reg_error(L, "E0403", NULL, "%s: 'doc' must be a string", what);
-    int ot = lua_getfield(L, 1, "outputs"); /* 5 */
+    int ot = rawfield(L, 1, "outputs"); /* 5 */
     if (ot != LUA_TNIL && ot != LUA_TTABLE)
         return reg_error(L, "E0403", NULL, "%s: 'outputs' must be a table {name = type, ...}", what);
     for (int i = 0; i < lp->nhooks; i++)
@@ -460,7 +470,9 @@ int lp_register_hook(lua_State *L)
                        reg_error(L, "E0403", NULL, "%s: output names must be names of letters, digits and _", what);
             if (nout == 256)
                 return lua_pop(L, 1), reg_error(L, "E0403", NULL, "%s declares more than 256 outputs", what);
-            names[nout++] = k; /* anchored by the outputs table */
+            /* copied at once: nothing may point into a script's table */
+            if (!(names[nout++] = kg_arena_strndup(lp->arena, k, n)))
+                return luaL_error(L, "out of memory");
         }
     }
     qsort(names, (size_t)nout, sizeof names[0], cmp_str);
@@ -486,13 +498,13 @@ int lp_register_hook(lua_State *L)
     for (int i = 0; i < nout; i++) {
         char owhat[300];
         snprintf(owhat, sizeof owhat, "%s, output '%s'", what, names[i]);
-        lua_getfield(L, 5, names[i]); /* 6 */
+        rawfield(L, 5, names[i]); /* 6 */
         const char *odoc = lua_isstring(L, 4) ? lua_tostring(L, 4) : NULL;
         int tyidx = 6;
-        if (lua_type(L, 6) == LUA_TTABLE && lua_getfield(L, 6, "type") != LUA_TNIL) {
+        if (lua_type(L, 6) == LUA_TTABLE && rawfield(L, 6, "type") != LUA_TNIL) {
             /* {type = "date", doc = "..."} */
             tyidx = 7;
-            if (lua_getfield(L, 6, "doc") == LUA_TSTRING)
+            if (rawfield(L, 6, "doc") == LUA_TSTRING)
                 odoc = lua_tostring(L, -1);
             lua_insert(L, 7); /* keep it anchored below the type */
             tyidx = 8;
@@ -634,10 +646,42 @@ static const char *want_text(kg_type ty, char *buf, size_t n)
 
 /* ---- the record a hook sees ------------------------------------------------------ */
 
+/* `rec` and its views (rec.facts, rec.outputs, rec.rules) are full
+ * userdata stamped with the record they belong to. They read the context's
+ * values, which the next record overwrites and whose strings live in
+ * scratch memory the next record frees: so a view is usable only while a
+ * hook of its own record runs, and anything else (a script table that kept
+ * it, a function called during a later evaluation) gets an error. */
+enum { REC_REC = 0, REC_FACTS = 1, REC_OUTPUTS = 2, REC_RULES = 3 };
+static const char *const rec_view_name[] = {"rec", "rec.facts", "rec.outputs", "rec.rules"};
+static const char *const rec_view_kind[] = {"", "fact", "output", "rule"};
+
+typedef struct lp_recud {
+    uint64_t gen; /* lp->rec_gen of its record */
+    long record;  /* for messages */
+    int kind;     /* REC_* */
+} lp_recud;
+
+static lp_recud *live_view(lua_State *L, int idx)
+{
+    lp_state *lp = lp_of(L);
+    lp_recud *u = lua_touserdata(L, idx);
+    if (u->gen != lp->rec_gen || lp->cur_hook < 0) {
+        char rec[40] = "";
+        if (u->record > 0)
+            snprintf(rec, sizeof rec, " of record %ld", u->record);
+        luaL_error(L,
+                   "%s%s is no longer valid: a hook's rec can be used only by that hook, while it "
+                   "runs (copy the values you need into locals)",
+                   rec_view_name[u->kind], rec);
+    }
+    return u;
+}
+
 static int arg_base(lua_State *L)
 {
     /* rec.set(name, v) and rec:set(name, v) both work */
-    return lua_type(L, 1) == LUA_TTABLE ? 2 : 1;
+    return lua_type(L, 1) == LUA_TUSERDATA ? 2 : 1;
 }
 
 static int rec_set(lua_State *L)
@@ -685,29 +729,43 @@ static int rec_note(lua_State *L)
         return luaL_error(L, "rec.note: only a hook, while it runs, can add notes");
     if (lua_type(L, b) != LUA_TSTRING)
         return luaL_error(L, "rec.note: expected a string, got %s", describe(L, b));
+    size_t n;
+    const char *s = lua_tolstring(L, b, &n);
+    /* Notes leave the Lua state (whose memory is capped) for the record's
+     * host memory: bounded in size and number. */
+    if (n > LP_MAX_NOTE_BYTES)
+        return luaL_error(L, "rec.note: a note is at most %d bytes (this one has %I)", LP_MAX_NOTE_BYTES,
+                          (lua_Integer)n);
+    if (!kg_utf8_valid(s, n))
+        return luaL_error(L, "rec.note: the note is not valid UTF-8 text");
+    if (lp->notes_this_record >= LP_MAX_NOTES)
+        return luaL_error(L, "rec.note: a record carries at most %d notes", LP_MAX_NOTES);
+    lp->notes_this_record++;
     lua_rawgeti(L, LUA_REGISTRYINDEX, lp->notes_ref);
     lua_pushvalue(L, b);
     lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
     return 0;
 }
 
-/* rec.facts.x, rec.outputs.x, rec.rules.x: upvalue 1 maps names to slots,
- * upvalue 2 says what kind of value it is. */
-static int map_index(lua_State *L)
+/* The name -> slot map of a view kind (upvalues 1-3 of the metamethods). */
+static void push_map(lua_State *L, int kind) { lua_pushvalue(L, lua_upvalueindex(kind)); }
+
+static int view_lookup(lua_State *L, lp_recud *u)
 {
     lp_state *lp = lp_of(L);
-    lua_settop(L, 2);
+    int map = lua_gettop(L) + 1;
+    push_map(L, u->kind);
     lua_pushvalue(L, 2);
-    if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TNUMBER) {
+    if (lua_rawget(L, map) == LUA_TNUMBER) {
         lp_push_val(L, &lp->c->vals[lua_tointeger(L, -1)]);
         return 1;
     }
-    const char *kind = lua_tostring(L, lua_upvalueindex(2));
+    const char *kind = rec_view_kind[u->kind];
     const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
     const char *cands[512];
     size_t n = 0;
     lua_pushnil(L);
-    while (lua_next(L, lua_upvalueindex(1)) && n < 512) {
+    while (lua_next(L, map) && n < 512) {
         lua_pop(L, 1);
         cands[n++] = lua_tostring(L, -1);
     }
@@ -716,68 +774,38 @@ static int map_index(lua_State *L)
                       close ? close : "", close ? "'?)" : "");
 }
 
-static int map_next(lua_State *L)
+static void push_view(lua_State *L, lp_recud *parent, int kind)
 {
-    lp_state *lp = lp_of(L);
-    lua_settop(L, 2);
-    if (!lua_next(L, lua_upvalueindex(1)))
-        return 0;
-    lp_push_val(L, &lp->c->vals[lua_tointeger(L, -1)]);
-    lua_remove(L, -2);
-    return 2;
-}
-
-static int map_pairs(lua_State *L)
-{
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_pushcclosure(L, map_next, 1);
-    lua_pushnil(L);
-    lua_pushnil(L);
-    return 3;
-}
-
-static int ro_error(lua_State *L)
-{
-    return luaL_error(L, "%s is read-only", lua_tostring(L, lua_upvalueindex(1)));
-}
-
-static void push_ro_meta(lua_State *L, const char *name)
-{
-    lua_pushstring(L, name);
-    lua_pushcclosure(L, ro_error, 1);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "__metatable");
-}
-
-/* Push a read-only view of the slots named by the map on top (popped). */
-static void push_map_proxy(lua_State *L, const char *kind, const char *ro)
-{
-    int map = lua_gettop(L);
-    lua_newtable(L);
-    lua_createtable(L, 0, 4);
-    lua_pushvalue(L, map);
-    lua_pushstring(L, kind);
-    lua_pushcclosure(L, map_index, 2);
-    lua_setfield(L, -2, "__index");
-    lua_pushvalue(L, map);
-    lua_pushcclosure(L, map_pairs, 1);
-    lua_setfield(L, -2, "__pairs");
-    push_ro_meta(L, ro);
+    /* one view of each kind per record, kept as a user value of rec */
+    if (lua_getiuservalue(L, 1, kind) == LUA_TUSERDATA)
+        return;
+    lua_pop(L, 1);
+    lp_recud *u = lua_newuserdatauv(L, sizeof *u, 0);
+    *u = *parent;
+    u->kind = kind;
+    lua_getmetatable(L, 1);
     lua_setmetatable(L, -2);
-    lua_remove(L, map);
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, 1, kind);
 }
 
 static int rec_index(lua_State *L)
 {
     lp_state *lp = lp_of(L);
+    lp_recud *u = live_view(L, 1);
+    if (u->kind != REC_REC)
+        return view_lookup(L, u);
     const char *k = luaL_checkstring(L, 2);
     static const char *const keys[] = {"facts", "outputs", "rules", "set", "note", "today", "record", "hook"};
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 3; i++)
         if (strcmp(k, keys[i]) == 0) {
-            lua_pushvalue(L, lua_upvalueindex(i + 1));
+            push_view(L, u, i + 1);
             return 1;
         }
+    if (strcmp(k, "set") == 0 || strcmp(k, "note") == 0) {
+        lua_pushvalue(L, lua_upvalueindex(k[0] == 's' ? 4 : 5));
+        return 1;
+    }
     if (strcmp(k, "today") == 0) {
         kg_val v = {.t = VT_DATE};
         v.u.d = kg_today(lp->c);
@@ -792,15 +820,54 @@ static int rec_index(lua_State *L)
         return 1;
     }
     if (strcmp(k, "hook") == 0) {
-        if (lp->cur_hook >= 0)
-            lua_pushstring(L, lp->hooks[lp->cur_hook].name);
-        else
-            lua_pushnil(L);
+        lua_pushstring(L, lp->hooks[lp->cur_hook].name);
         return 1;
     }
     const char *close = kg_closest(k, keys, 8);
     return luaL_error(L, "rec has no field '%s'%s%s%s (it has: facts, outputs, rules, set, note, today, record, hook)",
                       k, close ? " (did you mean '" : "", close ? close : "", close ? "'?)" : "");
+}
+
+/* pairs(rec.facts): the iterator checks the view at every step, so a saved
+ * iterator dies with its record too. */
+static int view_next(lua_State *L)
+{
+    lp_state *lp = lp_of(L);
+    lp_recud *u = live_view(L, lua_upvalueindex(2));
+    (void)u;
+    lua_settop(L, 2);
+    if (!lua_next(L, lua_upvalueindex(1)))
+        return 0;
+    lp_push_val(L, &lp->c->vals[lua_tointeger(L, -1)]);
+    lua_remove(L, -2);
+    return 2;
+}
+
+static int rec_pairs(lua_State *L)
+{
+    lp_recud *u = live_view(L, 1);
+    if (u->kind == REC_REC)
+        return luaL_error(L, "rec cannot be iterated; iterate rec.facts, rec.outputs or rec.rules");
+    push_map(L, u->kind);
+    lua_pushvalue(L, 1);
+    lua_pushcclosure(L, view_next, 2);
+    lua_pushnil(L);
+    lua_pushnil(L);
+    return 3;
+}
+
+static int rec_newindex(lua_State *L)
+{
+    lp_recud *u = lua_touserdata(L, 1);
+    return luaL_error(L, "%s is read-only%s", rec_view_name[u->kind],
+                      u->kind == REC_REC ? "" : " (a hook sets its outputs with rec.set)");
+}
+
+static int rec_tostring(lua_State *L)
+{
+    lp_recud *u = lua_touserdata(L, 1);
+    lua_pushfstring(L, "%s (record %d)", rec_view_name[u->kind], (int)u->record);
+    return 1;
 }
 
 static int sb_ctx_setup(lua_State *L)
@@ -828,23 +895,28 @@ static int sb_ctx_setup(lua_State *L)
             lua_setfield(L, 2, rs->slots[s]->name);
         }
     }
-    lua_pushvalue(L, 1);
-    push_map_proxy(L, "fact", "rec.facts");
-    lua_pushvalue(L, 2);
-    push_map_proxy(L, "output", "rec.outputs");
-    lua_pushvalue(L, 3);
-    push_map_proxy(L, "rule", "rec.rules");
-    lua_pushcfunction(L, rec_set);
-    lua_pushcfunction(L, rec_note);
-    int up = lua_gettop(L) - 4; /* facts, outputs, rules, set, note */
-    lua_newtable(L); /* rec */
-    lua_createtable(L, 0, 3);
-    for (int i = 0; i < 5; i++)
-        lua_pushvalue(L, up + i);
+    lua_pushcfunction(L, rec_set);  /* 4 */
+    lua_pushcfunction(L, rec_note); /* 5 */
+    /* the one metatable of rec and its views */
+    lua_createtable(L, 0, 6);
+    for (int i = 1; i <= 5; i++)
+        lua_pushvalue(L, i);
     lua_pushcclosure(L, rec_index, 5);
     lua_setfield(L, -2, "__index");
-    push_ro_meta(L, "rec");
-    lua_setmetatable(L, -2);
+    for (int i = 1; i <= 3; i++)
+        lua_pushvalue(L, i);
+    lua_pushcclosure(L, rec_pairs, 3);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushcfunction(L, rec_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, rec_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushliteral(L, "kigen.rec");
+    lua_setfield(L, -2, "__name");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lp->recmt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushboolean(L, 0); /* the current rec: made by the first hook of a record */
     lp->rec_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_newtable(L);
     lp->pending_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -1016,7 +1088,7 @@ static int ctx_fail(kigen_ctx *c, lp_state *lp, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(c->err, sizeof c->err, fmt, ap);
+    kg_ctx_verr(c, fmt, ap);
     va_end(ap);
     lp_free(lp);
     return KIGEN_ELUA;
@@ -1031,7 +1103,7 @@ int kg_lua_ctx_init(kigen_ctx *c)
         return KIGEN_OK;
     lp_state *lp = lp_new(LP_CTX, &c->mem, &rs->opts, &why);
     if (!lp) {
-        snprintf(c->err, sizeof c->err, "policy scripts: %s", why);
+        kg_ctx_err(c, "policy scripts: %s", why);
         return KIGEN_ELUA;
     }
     lp->c = c;
@@ -1103,6 +1175,16 @@ static int sb_hook(lua_State *L)
         lua_pushnil(L);
         lua_rawseti(L, 3, j);
     }
+    if (lp->rec_made != lp->rec_gen) {
+        lp_recud *u = lua_newuserdatauv(L, sizeof *u, 3);
+        u->gen = lp->rec_gen;
+        u->record = c->record;
+        u->kind = REC_REC;
+        lua_rawgeti(L, LUA_REGISTRYINDEX, lp->recmt_ref);
+        lua_setmetatable(L, -2);
+        lua_rawseti(L, LUA_REGISTRYINDEX, lp->rec_ref);
+        lp->rec_made = lp->rec_gen;
+    }
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref);
     lua_rawgeti(L, LUA_REGISTRYINDEX, lp->rec_ref);
     lua_call(L, 1, 0);
@@ -1133,6 +1215,8 @@ int kg_lua_run_hooks(kigen_ctx *c)
     lp_state *lp = c->lua;
     if (!lp)
         return KIGEN_OK;
+    lp->rec_gen++; /* every rec of an earlier record dies here */
+    lp->notes_this_record = 0;
     for (int i = 0; i < lp->nhooks; i++) {
         lp_hook *h = &lp->hooks[i];
         lp->what = h->what;
@@ -1142,9 +1226,9 @@ int kg_lua_run_hooks(kigen_ctx *c)
         lp->what = NULL;
         if (rc != 0) {
             if (c->record > 0)
-                snprintf(c->err, sizeof c->err, "%.440s (record %ld)", lp->err, c->record);
+                kg_ctx_err(c, "%s (record %ld)", lp->err, c->record);
             else
-                snprintf(c->err, sizeof c->err, "%.500s", lp->err);
+                kg_ctx_err(c, "%s", lp->err);
             return KIGEN_ELUA;
         }
     }

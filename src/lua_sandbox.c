@@ -630,6 +630,172 @@ static int sb_load(lua_State *L)
     return 1;
 }
 
+/* xpcall with a guarded message handler. When the count hook raises the
+ * budget error, Lua calls the message handler from inside the hook, where
+ * hooks are off: a handler that loops would run with no budget and no time
+ * limit. So once the budget is spent the script's handler is skipped and
+ * the error goes on as it is; before that, the handler runs like any other
+ * script code (hooks on, budgeted). */
+static int sb_msgh_guard(lua_State *L)
+{
+    if (lp_of(L)->exhausted)
+        return 1; /* the error object, unchanged */
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+static int sb_xpcall(lua_State *L)
+{
+    int n = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, sb_msgh_guard, 1);
+    lua_replace(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(1)); /* the real xpcall */
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* ---- os.time and os.date on the run's clock ----------------------------- */
+
+/* Policy results must be reproducible: os.time() is the context's today
+ * (kigen_set_today, --today) at 00:00 Japan time when one is set, and every
+ * conversion is in Japan time (UTC+9, no daylight saving) whatever the
+ * machine's TZ says. "!" formats stay UTC, as in stock Lua. */
+#define JST_OFFSET (9 * 3600)
+
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    /* proleptic Gregorian, 1970-01-01 = 0 (Howard Hinnant's algorithm) */
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static lua_Integer run_now(lua_State *L)
+{
+    lp_state *lp = lp_of(L);
+    if (lp->c && lp->c->today) {
+        int y, m, d;
+        kigen_date_to_ymd(lp->c->today, &y, &m, &d);
+        return (lua_Integer)(days_from_civil(y, m, d) * 86400 - JST_OFFSET);
+    }
+    return (lua_Integer)time(NULL);
+}
+
+static lua_Integer tfield(lua_State *L, const char *k, lua_Integer def, lua_Integer lo, lua_Integer hi)
+{
+    lua_pushstring(L, k);
+    int t = lua_rawget(L, 1);
+    int isnum;
+    lua_Integer v = lua_tointegerx(L, -1, &isnum);
+    lua_pop(L, 1);
+    if (t == LUA_TNIL) {
+        if (def < 0)
+            return luaL_error(L, "os.time: field '%s' missing in the date table", k);
+        return def;
+    }
+    if (!isnum)
+        return luaL_error(L, "os.time: field '%s' is not an integer", k);
+    if (v < lo || v > hi)
+        return luaL_error(L, "os.time: field '%s' is out of range", k);
+    return v;
+}
+
+static int sb_os_time(lua_State *L)
+{
+    if (lua_isnoneornil(L, 1)) {
+        lua_pushinteger(L, run_now(L));
+        return 1;
+    }
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    lua_Integer y = tfield(L, "year", -1, 1, 9999), mo = tfield(L, "month", -1, -120000, 120000),
+                d = tfield(L, "day", -1, -3660000, 3660000), h = tfield(L, "hour", 12, -1000000, 1000000),
+                mi = tfield(L, "min", 0, -1000000, 1000000), se = tfield(L, "sec", 0, -100000000, 100000000);
+    /* normalise the month as mktime does; the rest adds up linearly */
+    int64_t m0 = (int64_t)mo - 1, yy = (int64_t)y + (m0 >= 0 ? m0 / 12 : -((11 - m0) / 12));
+    int64_t mm = m0 - (yy - (int64_t)y) * 12 + 1;
+    int64_t t = (days_from_civil(yy, mm, 1) + (int64_t)d - 1) * 86400 + (int64_t)h * 3600 +
+                (int64_t)mi * 60 + (int64_t)se - JST_OFFSET;
+    lua_pushinteger(L, (lua_Integer)t);
+    return 1;
+}
+
+static void setfield_int(lua_State *L, const char *k, int v)
+{
+    lua_pushinteger(L, v);
+    lua_setfield(L, -2, k);
+}
+
+static int sb_os_date(lua_State *L)
+{
+    size_t fl;
+    const char *fmt = luaL_optlstring(L, 1, "%c", &fl);
+    lua_Integer t = lua_isnoneornil(L, 2) ? run_now(L) : luaL_checkinteger(L, 2);
+    bool utc = fl > 0 && fmt[0] == '!';
+    if (utc) {
+        fmt++;
+        fl--;
+    }
+    if (t < -62135596800LL || t > 253402300799LL) /* 0001-01-01 .. 9999-12-31 */
+        return luaL_error(L, "os.date: time %I is out of range", t);
+    time_t tt = (time_t)t + (utc ? 0 : JST_OFFSET);
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm))
+        return luaL_error(L, "os.date: time %I cannot be represented", t);
+    if (fl >= 2 && fmt[0] == '*' && fmt[1] == 't') {
+        lua_createtable(L, 0, 9);
+        setfield_int(L, "year", tm.tm_year + 1900);
+        setfield_int(L, "month", tm.tm_mon + 1);
+        setfield_int(L, "day", tm.tm_mday);
+        setfield_int(L, "hour", tm.tm_hour);
+        setfield_int(L, "min", tm.tm_min);
+        setfield_int(L, "sec", tm.tm_sec);
+        setfield_int(L, "yday", tm.tm_yday + 1);
+        setfield_int(L, "wday", tm.tm_wday + 1);
+        lua_pushboolean(L, 0);
+        lua_setfield(L, -2, "isdst");
+        return 1;
+    }
+    /* One conversion at a time, each from an allow-list (as stock Lua
+     * checks them); the zone is ours to say. */
+    static const char ok[] = "aAbBcCdDeFgGhHIjmMnprRStTuUVwWxXyY%";
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (size_t i = 0; i < fl; i++) {
+        if (fmt[i] != '%') {
+            luaL_addchar(&b, fmt[i]);
+            continue;
+        }
+        char c = i + 1 < fl ? fmt[i + 1] : '\0';
+        i++;
+        if (c == 'z') {
+            luaL_addstring(&b, utc ? "+0000" : "+0900");
+        } else if (c == 'Z') {
+            luaL_addstring(&b, utc ? "UTC" : "JST");
+        } else if (c && strchr(ok, c)) {
+            char spec[3] = {'%', c, '\0'}, out[64];
+            /* spec is one conversion from the allow-list above */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+            size_t n = strftime(out, sizeof out, spec, &tm);
+#pragma GCC diagnostic pop
+            luaL_addlstring(&b, out, n);
+        } else {
+            return luaL_error(L, "os.date: invalid conversion specifier '%%%c'", c ? c : ' ');
+        }
+    }
+    luaL_pushresult(&b);
+    return 1;
+}
+
 static bool module_name_ok(const char *s)
 {
     bool start = true;
@@ -768,8 +934,14 @@ static int sb_require(lua_State *L)
 
 enum { W_FIND, W_MATCH, W_GMATCH, W_GSUB, W_REP, W_MOVE, W_CONCAT, W_INSERT, W_REMOVE, W_SORT, W_UNPACK };
 
-/* Lua patterns backtrack: the work can grow as subject^(quantifiers+1). */
-static bool pattern_cheap(size_t n, const char *p, size_t pl, bool can_anchor, double *work)
+/* What a pattern match may cost, in character comparisons, before it runs
+ * (the time limit cannot fire inside one C call, so the bound must come
+ * first). Lua's matcher tries each start position (one, when anchored);
+ * from each, a quantifier-free pattern compares up to its own length, and
+ * every quantifier can backtrack over the whole subject. So the bound is
+ * (n+1)^(quantifiers + starts) for the backtracking, times the pattern's
+ * length for the comparisons at each step. */
+static double pattern_work(size_t n, const char *p, size_t pl, bool can_anchor, int *quantifiers)
 {
     int q = 0;
     bool anchored = can_anchor && pl > 0 && p[0] == '^';
@@ -797,11 +969,17 @@ static bool pattern_cheap(size_t n, const char *p, size_t pl, bool can_anchor, d
             q++;
         }
     }
+    *quantifiers = q;
     double w = 1;
     for (int k = 0; k < q + (anchored ? 0 : 1) && w <= LP_PATTERN_WORK; k++)
         w *= (double)n + 1;
-    *work = w;
-    return q == 0 || w <= LP_PATTERN_WORK;
+    return w;
+}
+
+/* A plain find compares the needle at each position (memchr, then memcmp). */
+static double plain_work(size_t n, size_t m)
+{
+    return m == 0 || m > n ? (double)n / 16 : ((double)n - (double)m + 1) * (double)m;
 }
 
 static lua_Integer opt_int(lua_State *L, int arg, lua_Integer def)
@@ -822,15 +1000,24 @@ static int sb_bounded(lua_State *L)
         size_t n, pl;
         luaL_checklstring(L, 1, &n);
         const char *p = luaL_checklstring(L, 2, &pl);
-        double work;
+        int q = 0;
         bool plain = kind == W_FIND && lua_toboolean(L, 4);
-        if (!plain && !pattern_cheap(n, p, pl, kind != W_GMATCH, &work))
+        /* Backtracking: bounded by the subject alone (a pessimistic
+         * estimate, so only refused, not charged). Comparisons: the subject
+         * times the pattern, refused past the same bound and charged. */
+        double backtrack = plain ? 0 : pattern_work(n, p, pl, kind != W_GMATCH, &q);
+        double compare = plain ? plain_work(n, pl) : (double)(n + 1) * ((double)pl + 1);
+        if ((q > 0 && backtrack > LP_PATTERN_WORK) || compare > LP_PATTERN_WORK * 10) {
+            char shown[48];
+            snprintf(shown, sizeof shown, "%.*s%s", (int)(pl > 40 ? 40 : pl), p, pl > 40 ? "..." : "");
             return luaL_error(L,
-                              "%s: pattern '%s' is too costly on a subject of %d bytes (policy scripts "
-                              "bound the backtracking a pattern may do; use plain find or a shorter "
-                              "subject)",
-                              fname, p, (int)n);
-        units = (double)n / 16 + (double)pl;
+                              "%s: %s '%s' is too costly on a subject of %d bytes (policy scripts "
+                              "bound the work one call may do: %s)",
+                              fname, plain ? "needle" : "pattern", shown, (int)n,
+                              plain ? "use a shorter needle or subject"
+                                    : "use plain find, fewer quantifiers or a shorter subject");
+        }
+        units = compare / 16 + (double)pl;
         break;
     }
     case W_REP: {
@@ -904,13 +1091,13 @@ static int sb_setup(lua_State *L)
 {
     lp_state *lp = lp_of(L);
     static const char *const base_ok[] = {"assert", "error", "ipairs", "next", "pairs", "pcall",
-                                          "select", "tonumber", "tostring", "type", "xpcall",
+                                          "select", "tonumber", "tostring", "type",
                                           "rawequal", "rawget", "rawlen", "_VERSION", NULL};
     static const char *const math_ok[] = {"abs", "ceil", "floor", "fmod", "huge", "maxinteger",
                                           "mininteger", "max", "min", "modf", "pi", "sqrt",
                                           "tointeger", "type", "ult", "exp", "log", "sin", "cos",
                                           "tan", "asin", "acos", "atan", NULL};
-    static const char *const os_ok[] = {"time", "date", "clock", NULL};
+    static const char *const os_ok[] = {"clock", NULL};
 
     lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS); /* 1: the real globals */
     luaL_requiref(L, "_G", luaopen_base, 0);
@@ -923,6 +1110,9 @@ static int sb_setup(lua_State *L)
     lua_newtable(L);                                 /* 7: env */
     int env = 7;
     copy_fields(L, 1, env, base_ok);
+    lua_getfield(L, 1, "xpcall");
+    lua_pushcclosure(L, sb_xpcall, 1);
+    lua_setfield(L, env, "xpcall");
     lua_pushcfunction(L, sb_setmetatable);
     lua_setfield(L, env, "setmetatable");
     lua_pushcfunction(L, sb_getmetatable);
@@ -979,6 +1169,10 @@ static int sb_setup(lua_State *L)
 
     lua_newtable(L);
     copy_fields(L, 6, lua_gettop(L), os_ok);
+    lua_pushcfunction(L, sb_os_time);
+    lua_setfield(L, -2, "time");
+    lua_pushcfunction(L, sb_os_date);
+    lua_setfield(L, -2, "date");
     make_proxy(L, "os");
     lua_setfield(L, env, "os");
 
@@ -1067,7 +1261,7 @@ lp_state *lp_new(lp_mode mode, const kg_mem *mem, const kigen_opts *opts, const 
     lp->insn_limit = opts && opts->lua_instruction_limit > 0 ? opts->lua_instruction_limit : LP_DEFAULT_INSTRUCTIONS;
     lp->mem_limit = opts && opts->lua_memory_limit > 0 ? opts->lua_memory_limit : LP_DEFAULT_MEMORY;
     lp->cur_hook = -1;
-    lp->env_ref = lp->rec_ref = lp->pending_ref = lp->notes_ref = LUA_NOREF;
+    lp->env_ref = lp->rec_ref = lp->recmt_ref = lp->pending_ref = lp->notes_ref = LUA_NOREF;
     kg_buf_init(&lp->digest, mem);
     kg_arena_init(&lp->tmp, mem);
     lp->arena = &lp->tmp;

@@ -18,11 +18,14 @@
 #define LP_DEFAULT_INSTRUCTIONS 1000000L
 #define LP_DEFAULT_MEMORY ((size_t)16 << 20)
 /* A state needs this much to exist at all. */
-#define LP_MIN_MEMORY ((size_t)64 << 10)
+#define LP_MIN_MEMORY KIGEN_LUA_MIN_MEMORY
 /* Script and module files: the same bound as rule files. */
 #define LP_MAX_FILE KG_MAX_FILE_SIZE
 #define LP_MAX_FILES 64
 #define LP_MAX_REQUIRE_DEPTH 16
+/* Notes leave the capped Lua state for host memory: bounded per record. */
+#define LP_MAX_NOTES 64
+#define LP_MAX_NOTE_BYTES 4096
 
 typedef enum lp_mode {
     LP_LOAD, /* the loader's state: learn registrations, report diagnostics */
@@ -86,7 +89,10 @@ struct lp_state {
     /* LP_CTX: the evaluation side */
     kigen_ctx *c;
     int cur_hook;      /* index of the running hook, -1 when none */
-    int env_ref, rec_ref, pending_ref, notes_ref;
+    int env_ref, rec_ref, recmt_ref, pending_ref, notes_ref;
+    uint64_t rec_gen;  /* bumped per record: a rec from an earlier one is dead */
+    uint64_t rec_made; /* the rec_gen the current rec (rec_ref) was made for */
+    int notes_this_record;
     int errfn_ref;     /* the message handler */
     char err[512];     /* the last error, "script:line: message" */
     bool in_call;      /* a budgeted call runs: allocations are charged */

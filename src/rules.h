@@ -265,7 +265,7 @@ struct kigen_ctx {
     int *ntrace;
     int cur_slot;
     kg_buf out;           /* explain text / json */
-    char err[512];
+    char err[1024];       /* kigen_errmsg: one line, control characters escaped */
     void *lua;            /* per-context Lua state (policy scripts) */
     kg_vec notes;         /* char*: notes policy hooks added to this record (in scratch) */
     long record;          /* record number for messages */
@@ -279,6 +279,9 @@ struct kg_evalctx {
 
 /* Runtime helpers shared by builtins and the evaluator. */
 void kg_val_err(kg_evalctx *ec, kg_val *out, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Set kigen_errmsg's text (escaped, see eval.c). */
+void kg_ctx_err(kigen_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void kg_ctx_verr(kigen_ctx *c, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 kigen_date kg_today(kigen_ctx *c);
 
 /* Loading and compiling (loader.c, check.c). */

@@ -49,11 +49,24 @@ void *kg_arena_alloc(kg_arena *a, size_t n)
         size_t cap = n > 8192 ? n : 8192;
         if (a->head && a->head->cap * 2 > cap && a->head->cap < (1u << 20))
             cap = a->head->cap * 2 > n ? a->head->cap * 2 : n;
+        if (n > ((size_t)-1 >> 2)) {
+            a->failed = true;
+            return NULL;
+        }
+        if (a->limit && (a->total + sizeof(kg_arena_block) + cap > a->limit)) {
+            /* a smaller block may still fit under the limit */
+            cap = n;
+            if (a->total + sizeof(kg_arena_block) + cap > a->limit) {
+                a->failed = a->limit_hit = true;
+                return NULL;
+            }
+        }
         kg_arena_block *b = kg_mem_alloc(&a->mem, sizeof *b + cap);
         if (!b) {
             a->failed = true;
             return NULL;
         }
+        a->total += sizeof *b + cap;
         b->cap = cap;
         b->next = a->head;
         a->head = b;
@@ -115,6 +128,8 @@ void kg_arena_reset(kg_arena *a)
     a->head->next = NULL;
     a->used = 0;
     a->cap = a->head->cap;
+    a->total = sizeof *a->head + a->head->cap;
+    a->failed = a->limit_hit = false;
 }
 
 void kg_arena_free(kg_arena *a)
@@ -126,7 +141,7 @@ void kg_arena_free(kg_arena *a)
         b = n;
     }
     a->head = NULL;
-    a->used = a->cap = 0;
+    a->used = a->cap = a->total = 0;
 }
 
 void kg_buf_init(kg_buf *b, const kg_mem *m)
@@ -312,4 +327,116 @@ bool kg_is_ident(const char *s, size_t n)
             return false;
     }
     return true;
+}
+
+/* The length of the well-formed UTF-8 sequence at s[0..n), 0 when there is
+ * none (Unicode 15, table 3-7), and its code point. */
+static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
+{
+    unsigned c = s[0];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    size_t len;
+    unsigned lo = 0x80, hi = 0xBF, v;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        v = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        v = c & 0x0F;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        v = c & 0x07;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    v = (v << 6) | (s[1] & 0x3F);
+    for (size_t i = 2; i < len; i++) {
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    *cp = v;
+    return len;
+}
+
+size_t kg_utf8_valid_prefix(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        /* ASCII runs are the common case */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (w & 0x8080808080808080ULL)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
+        unsigned cp;
+        size_t k = utf8_seq(p + i, n - i, &cp);
+        if (!k)
+            return i;
+        i += k;
+    }
+    return n;
+}
+
+bool kg_utf8_valid(const char *s, size_t n) { return kg_utf8_valid_prefix(s, n) == n; }
+
+size_t kg_escape_line(char *dst, size_t cap, const char *src, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)src;
+    size_t need = 0, w = 0;
+    bool full = cap == 0;
+    for (size_t i = 0; i < n;) {
+        char esc[16];
+        size_t el, adv;
+        unsigned cp;
+        size_t k = utf8_seq(p + i, n - i, &cp);
+        if (k == 0) {
+            el = (size_t)snprintf(esc, sizeof esc, "\\x%02x", p[i]);
+            adv = 1;
+        } else if (cp == '\n' || cp == '\t' || cp == '\r') {
+            esc[0] = '\\';
+            esc[1] = cp == '\n' ? 'n' : cp == '\t' ? 't' : 'r';
+            el = 2;
+            adv = 1;
+        } else if (cp < 0x20 || cp == 0x7F) {
+            el = (size_t)snprintf(esc, sizeof esc, "\\x%02x", cp);
+            adv = 1;
+        } else if ((cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+                   (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F) {
+            el = (size_t)snprintf(esc, sizeof esc, "\\u%04x", cp);
+            adv = k;
+        } else {
+            memcpy(esc, p + i, k);
+            el = adv = k;
+        }
+        need += el;
+        if (!full && w + el < cap) {
+            memcpy(dst + w, esc, el);
+            w += el;
+        } else {
+            full = true;
+        }
+        i += adv;
+    }
+    if (cap)
+        dst[w] = '\0';
+    return need;
 }

@@ -26,7 +26,10 @@ typedef struct kg_arena {
     kg_mem mem;
     kg_arena_block *head;
     size_t used, cap; /* of head */
+    size_t total;     /* bytes in all blocks */
+    size_t limit;     /* 0, or the most `total` may reach */
     bool failed;      /* an allocation was refused */
+    bool limit_hit;   /* ... because of `limit` */
 } kg_arena;
 
 void kg_arena_init(kg_arena *a, const kg_mem *m);
@@ -74,5 +77,19 @@ size_t kg_display_width(const char *s, size_t n);
 /* Number of code points in s[0..n). */
 size_t kg_utf8_count(const char *s, size_t n);
 bool kg_is_ident(const char *s, size_t n);
+
+/* Is s[0..n) well-formed UTF-8 (no overlong forms, no surrogates, at most
+ * U+10FFFF)? */
+bool kg_utf8_valid(const char *s, size_t n);
+/* The length of the longest prefix of s[0..n) that is well-formed UTF-8. */
+size_t kg_utf8_valid_prefix(const char *s, size_t n);
+
+/* Copy text that came from outside (a script, a record, a file) for a
+ * one-line message: control characters (C0, DEL, C1), bidirectional
+ * overrides and bytes that are not UTF-8 become visible escapes (\n, \t,
+ * \xNN, \u202e), so that such text cannot forge lines or reorder a
+ * terminal's display. Writes at most cap-1 bytes and a NUL (cutting only
+ * between characters); returns the length the whole escaped text needs. */
+size_t kg_escape_line(char *dst, size_t cap, const char *src, size_t n);
 
 #endif

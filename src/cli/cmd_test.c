@@ -241,7 +241,7 @@ static void run_file(tstate *t, const char *path)
     while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
         kg_buf_put(&b, chunk, got);
     fclose(f);
-    kg_srcfile src = {path, kg_buf_cstr(&b), b.len, NULL, 0};
+    kg_srcfile src = {.name = path, .text = kg_buf_cstr(&b), .len = b.len};
     kigen_diags *d = kg_diags_new(&mem, false);
     kg_srcfile_index(&src, &a);
     kg_ynode *root = kg_yaml_parse(&src, &a, d);

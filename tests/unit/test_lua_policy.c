@@ -344,6 +344,27 @@ static void test_registration_diagnostics(void **state)
     kigen_diags_free(d);
 }
 
+/* Was: a metamethod of the registration's own tables emptied them while
+ * kigen held pointers to their keys (heap-use-after-free under ASan, from
+ * `kigen check` alone). Now registration reads them raw: the outputs'
+ * "types" are tables with no raw 'type', so each is an error, found at the
+ * registration, and nothing is freed under us. */
+static void test_registration_reads_tables_raw(void **state)
+{
+    (void)state;
+    kigen_diags *d = load_bad("reg_mutate.yaml", NULL);
+    size_t n = kigen_diags_count(d), e0404 = 0;
+    for (size_t i = 0; i < n; i++) {
+        const kigen_diag *g = kigen_diags_get(d, i);
+        if (strcmp(g->code, "E0404") == 0) {
+            e0404++;
+            assert_non_null(strstr(g->message, "hook 'mutating', output 'long_output_name_"));
+        }
+    }
+    assert_int_equal(e0404, 1); /* registration stops at the first bad output */
+    kigen_diags_free(d);
+}
+
 static void test_syntax_error_position(void **state)
 {
     (void)state;
@@ -393,12 +414,18 @@ static void test_load_memory_from_opts(void **state)
     const kigen_diag *g = find_diag(d, "E0407", "load_memory.lua", 1);
     assert_contains(g->message, "memory limit of 2097152 bytes exceeded");
     kigen_diags_free(d);
-    /* a limit too small for a state at all */
+    /* a limit below any Lua state's needs: refused as an option (E0002) */
     o.lua_memory_limit = 1000;
-    d = load_bad("funcs.yaml", &o);
-    assert_string_equal(kigen_diags_get(d, 0)->code, "E0409");
-    assert_contains(kigen_diags_get(d, 0)->message, "cannot create a Lua state within the memory limit");
+    char path[1024];
+    kigen_ruleset *rs = NULL;
+    data_path(path, sizeof path, "funcs.yaml");
+    assert_int_equal(kigen_load_file(path, &o, &rs, &d), KIGEN_EINVAL);
+    assert_string_equal(kigen_diags_get(d, 0)->code, "E0002");
+    assert_contains(kigen_diags_get(d, 0)->message, "lua_memory_limit is 1000 bytes");
     kigen_diags_free(d);
+    /* the smallest allowed limit holds a state and a small script */
+    o.lua_memory_limit = KIGEN_LUA_MIN_MEMORY;
+    kigen_ruleset_free(load("funcs.yaml", &o));
 }
 
 static void test_default_limits(void **state)
@@ -524,6 +551,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_hook_sets_nothing, setup_funcs, teardown_funcs),
         cmocka_unit_test(test_checker_types_script_functions),
         cmocka_unit_test(test_registration_diagnostics),
+        cmocka_unit_test(test_registration_reads_tables_raw),
         cmocka_unit_test(test_syntax_error_position),
         cmocka_unit_test(test_runtime_error_at_load),
         cmocka_unit_test(test_require_missing_module),

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,6 +332,102 @@ static void test_many_failures_then_ok(void **state)
     }
 }
 
+
+/* ---- regressions from the security review (issue 9) ------------------ */
+
+static void test_xpcall_handler_after_budget(void **state)
+{
+    fx *f = *state;
+    /* Was: the handler ran with hooks off after the count hook raised the
+     * budget error, so xpcall(loop, loop) never returned. */
+    expect_error(f, "xpcall_loop", NULL, "instruction limit of 200000 exceeded");
+    expect_error(f, "xpcall_handler_loops", NULL, "instruction limit of 200000 exceeded");
+}
+
+static void test_saved_rec_dies_with_its_record(void **state)
+{
+    fx *f = *state;
+    expect_ok(f, "save_rec", "saved");
+    /* In a later record's hook, the saved rec and its views are dead. */
+    expect_error(f, "use_saved_rec", "use_saved_rec", "is no longer valid");
+    expect_error(f, "use_saved_facts", "use_saved_facts", "is no longer valid");
+    /* In a function called while a later record is evaluated (was: a read
+     * of the previous record's scratch memory). */
+    expect_ok(f, "save_rec", "saved");
+    assert_int_equal(run(f, "peek_saved_rec"), KIGEN_EEVAL);
+    const char *msg = kigen_errmsg(f->c);
+    if (!strstr(msg, "is no longer valid") || !strstr(msg, "peeked"))
+        fail_msg("peek_saved_rec: %s", msg);
+    expect_ok(f, "ok", "ok");
+}
+
+static void test_plain_find_bounded(void **state)
+{
+    fx *f = *state;
+    /* Was: ~20 s in one C call (the cost ignored the needle's length). */
+    time_t t0 = time(NULL);
+    expect_error(f, "plain_find_bomb", "plain_find_bomb", "too costly");
+    expect_error(f, "long_literal_pattern", "long_literal_pattern", "too costly");
+    assert_true(time(NULL) - t0 < 5);
+}
+
+static void test_notes_bounded(void **state)
+{
+    fx *f = *state;
+    /* Was: 250 copies of a 5 MiB note in host memory (1.26 GB). */
+    expect_error(f, "note_bomb", "note_bomb", "rec.note: a note is at most 4096 bytes");
+    expect_error(f, "note_many", "note_many", "rec.note: a record carries at most 64 notes");
+}
+
+static void test_os_clock_is_the_runs_clock(void **state)
+{
+    fx *f = *state;
+    kigen_date d;
+    assert_int_equal(kigen_date_from_ymd(2020, 1, 1, &d), KIGEN_OK);
+    assert_int_equal(kigen_set_today(f->c, d), KIGEN_OK);
+    /* os.date/os.time: the run's today, in Japan time whatever TZ says
+     * (2020-01-01T00:00+09:00 is 1577804400). */
+    expect_ok(f, "os_clock", "2020-01-01,2020-01-01,1577804400,00,09,9");
+    kigen_set_today(f->c, 0);
+}
+
+static void test_control_characters_escaped(void **state)
+{
+    fx *f = *state;
+    int rc = run(f, "newline_error");
+    assert_int_equal(rc, KIGEN_ELUA);
+    const char *msg = kigen_errmsg(f->c);
+    /* Was: the newline reached stderr and forged a line of kigen's own. */
+    for (const char *p = msg; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            fail_msg("control character 0x%02x in '%s'", (unsigned char)*p, msg);
+    if (!strstr(msg, "bad\\nkigen eval: 0 of 3 records failed\\x1b[2K"))
+        fail_msg("escaped text missing: %s", msg);
+}
+
+static void test_instruction_limit_validated(void **state)
+{
+    (void)state;
+    kigen_opts o = {0};
+    kigen_ruleset *rs = NULL;
+    kigen_diags *d = NULL;
+    char path[1024];
+    data_path(path, sizeof path, "sandbox.yaml");
+    /* Was: accepted, then max*200 overflowed a signed multiplication. */
+    o.lua_instruction_limit = LONG_MAX;
+    assert_int_equal(kigen_load_file(path, &o, &rs, &d), KIGEN_EINVAL);
+    assert_null(rs);
+    assert_non_null(d);
+    assert_true(kigen_diags_errors(d) == 1);
+    assert_non_null(strstr(kigen_diags_get(d, 0)->message, "lua_instruction_limit"));
+    kigen_diags_free(d);
+    o.lua_instruction_limit = -1;
+    assert_int_equal(kigen_load_file(path, &o, &rs, NULL), KIGEN_EINVAL);
+    o.lua_instruction_limit = 0;
+    o.lua_memory_limit = 1000; /* below what a state needs */
+    assert_int_equal(kigen_load_file(path, &o, &rs, NULL), KIGEN_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -360,6 +457,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_time_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record_number_in_message, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_failures_then_ok, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_xpcall_handler_after_budget, setup_small, teardown),
+        cmocka_unit_test_setup_teardown(test_saved_rec_dies_with_its_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plain_find_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_notes_bounded, setup_memory, teardown),
+        cmocka_unit_test_setup_teardown(test_os_clock_is_the_runs_clock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_control_characters_escaped, setup, teardown),
+        cmocka_unit_test(test_instruction_limit_validated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

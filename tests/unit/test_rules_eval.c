@@ -1172,6 +1172,43 @@ static void test_failing_allocator(void **state)
     assert_true(clean_failures > 0);
 }
 
+/* Was: no bound on what one record may allocate; 28 rules that each
+ * double a string took 1 GB for one record. Now the record fails with a
+ * message that names the limit, and the next record is fine. */
+static void test_record_memory_limit(void **state)
+{
+    (void)state;
+    char text[8192];
+    size_t n = (size_t)snprintf(text, sizeof text,
+                                "kigen: 1\nname: doubling\nfacts:\n  s: {type: string}\n  big: {type: boolean}\n"
+                                "rules:\n  r0: {value: s, source: t}\n");
+    for (int i = 1; i <= 28; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n,
+                              "  r%d: {value: 'if big then r%d + r%d else r%d', source: t}\n", i, i - 1, i - 1, i - 1);
+    snprintf(text + n, sizeof text - n, "outputs: [r28]\n");
+    for (int round = 0; round < 2; round++) {
+        kigen_opts o = {0};
+        o.record_memory_limit = round ? (size_t)1 << 20 : 0;
+        kigen_ruleset *rs = load_with(text, &o);
+        kigen_ctx *c = NULL;
+        assert_int_equal(kigen_ctx_new(rs, &c), KIGEN_OK);
+        set_ok(c, "s", "xy");
+        set_ok(c, "big", "true");
+        assert_int_equal(kigen_eval(c), KIGEN_EEVAL);
+        const char *msg = kigen_errmsg(c);
+        assert_non_null(strstr(msg, "working memory"));
+        assert_non_null(strstr(msg, round ? "1048576 bytes" : "67108864 bytes"));
+        /* a small record in the same context is fine: the scratch was reset */
+        kigen_ctx_reset(c);
+        set_ok(c, "s", "x");
+        set_ok(c, "big", "false");
+        assert_int_equal(kigen_eval(c), KIGEN_OK);
+        assert_string_equal(val(c, "r28"), "x");
+        kigen_ctx_free(c);
+        kigen_ruleset_free(rs);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1194,6 +1231,7 @@ int main(void)
         cmocka_unit_test(test_host_allocator_frees_everything),
         cmocka_unit_test(test_eval_steady_state_allocates_nothing),
         cmocka_unit_test(test_failing_allocator),
+        cmocka_unit_test(test_record_memory_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -178,13 +178,89 @@ attempts.random = function()
   return tostring(math.random)
 end
 
+-- ---- regression attempts from the security review (issue 9) -------------
+
+-- Kept across records on purpose: attempts that misuse a saved rec.
+local saved = {}
+
+attempts.xpcall_loop = function()
+  -- the budget error is raised from the count hook; the handler must not
+  -- then run without a budget
+  local function loop() while true do end end
+  xpcall(loop, loop)                       -- @xpcall_loop
+  return "survived"
+end
+
+attempts.xpcall_handler_loops = function()
+  -- an ordinary error whose handler loops: the handler is budgeted too
+  local ok = xpcall(function() error("x") end, function() while true do end end)
+  return tostring(ok)                      -- @xpcall_handler_loops
+end
+
+attempts.save_rec = function(rec)
+  saved.rec, saved.facts = rec, rec.facts
+  return "saved"
+end
+
+attempts.use_saved_rec = function()
+  return tostring(saved.rec.facts.attempt) -- @use_saved_rec
+end
+
+attempts.use_saved_facts = function()
+  return tostring(saved.facts.attempt)     -- @use_saved_facts
+end
+
+attempts.plain_find_bomb = function()
+  local s = ("a"):rep(4 * 1024 * 1024)
+  local needle = ("a"):rep(300000) .. "b"
+  return tostring(s:find(needle, 1, true)) -- @plain_find_bomb
+end
+
+attempts.long_literal_pattern = function()
+  local s = ("a"):rep(4 * 1024 * 1024)
+  local p = ("a"):rep(300000) .. "b"
+  return tostring(s:match(p))              -- @long_literal_pattern
+end
+
+attempts.note_bomb = function(rec)
+  local big = ("n"):rep(5 * 1024 * 1024)
+  for i = 1, 250 do rec.note(big) end      -- @note_bomb
+end
+
+attempts.note_many = function(rec)
+  for i = 1, 1000 do rec.note("note " .. i) end   -- @note_many
+end
+
+attempts.os_clock = function()
+  return os.date("%Y-%m-%d") .. "," .. os.date("%Y-%m-%d", os.time()) .. "," ..
+         tostring(os.time{year = 2020, month = 1, day = 1, hour = 0}) .. "," ..
+         os.date("!%H", 0) .. "," .. os.date("%H", 0) .. "," .. os.date("*t", 0).hour
+end
+
+attempts.newline_error = function()
+  error("bad\nkigen eval: 0 of 3 records failed\27[2K")   -- @newline_error
+end
+
+kigen.register_function{
+  name = "peek",
+  args = {"string"},
+  returns = "string",
+  fn = function(attempt)
+    -- a function (not a hook) reading a rec saved by an earlier record
+    if attempt == "peek_saved_rec" then
+      return tostring(saved.rec.rules.echo)  -- @peek_saved_rec
+    end
+    return ""
+  end,
+}
+
 kigen.register_hook{
   name = "probe",
   outputs = { result = "string" },
   fn = function(rec)
     local f = attempts[rec.facts.attempt]
     if not f then error("no attempt named " .. rec.facts.attempt) end
-    local r = f()
+    local r = f(rec)
     rec.set("result", r ~= nil and tostring(r) or "nil")
   end,
 }
