@@ -196,6 +196,11 @@ typedef struct kigen_opts {
      * A record that needs more fails with a message that says so. At least
      * KIGEN_RECORD_MEMORY_MIN. */
     size_t record_memory_limit;
+    /* When not NULL: every file a rule set reads (includes, policy scripts
+     * and the modules they require) must lie inside this directory, after
+     * symbolic links and `..` are resolved. NULL: any path the rule files
+     * name (includes must still be *.yaml / *.yml, scripts *.lua). */
+    const char *include_root;
 } kigen_opts;
 
 #define KIGEN_LUA_MAX_INSTRUCTIONS 1000000000000L /* 10^12 */
@@ -268,6 +273,9 @@ typedef struct kigen_diag {
  * diags object. */
 KIGEN_API size_t kigen_diags_count(const kigen_diags *d);
 KIGEN_API size_t kigen_diags_errors(const kigen_diags *d);
+/* Warnings found (under strict, warnings count as errors). At most 500
+ * diagnostics are kept; errors and warnings count every one found. */
+KIGEN_API size_t kigen_diags_warnings(const kigen_diags *d);
 KIGEN_API const kigen_diag *kigen_diags_get(const kigen_diags *d, size_t i);
 /* Print all diagnostics as a compiler would (file:line:col: error[E…]: …,
  * the line and a caret) to a FILE* passed as void* (to keep stdio out of

@@ -12,13 +12,13 @@
 #include "rules.h"
 
 static const char *const eom_names[] = {"clamp", "roll"};
-static const kg_enumset eom_set = {eom_names, 2};
+static const kg_enumset eom_set = {eom_names, 2, NULL};
 static const char *const feb29_names[] = {"feb28", "mar1"};
-static const kg_enumset feb29_set = {feb29_names, 2};
+static const kg_enumset feb29_set = {feb29_names, 2, NULL};
 static const char *const age_names[] = {"age_act", "birthday"};
-static const kg_enumset age_set = {age_names, 2};
+static const kg_enumset age_set = {age_names, 2, NULL};
 static const char *const era_names[] = {"kanji", "short"};
-static const kg_enumset era_set = {era_names, 2};
+static const kg_enumset era_set = {era_names, 2, NULL};
 
 #define T(k) {k, NULL}
 #define E(s) {TK_ENUM, &(s)}

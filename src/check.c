@@ -9,19 +9,30 @@
 #define ERR KIGEN_SEV_ERROR
 #define WARN KIGEN_SEV_WARNING
 
-#define MAX_DEF_DEPTH 256
-
+/* Definitions are checked in dependency order, found first by a pass that
+ * only collects the names each definition reads and sorts them with an
+ * explicit stack: a chain of any length is checked without recursion, and
+ * E0208 means a cycle, nothing else. Expressions themselves are bounded in
+ * depth by the parser. */
 typedef struct chk {
     kg_loader *L;
     kg_def *cur;
     const kg_ynode *src; /* the scalar holding the expression being checked */
-    kg_def *stack[MAX_DEF_DEPTH];
-    int sp;
     kg_vec *deps;        /* slots the current definition reads */
+    unsigned char *depmark; /* per slot: already in deps */
     int param_nodes;     /* param lookups in the current definition */
     kg_vec order;        /* slots in evaluation order */
+    const char **names;  /* every definition's name, for "did you mean" (made once) */
+    size_t nnames;
     char t1[300], t2[300]; /* type names for messages, used at once */
 } chk;
+
+/* A reference from one definition to another, found before checking. */
+typedef struct kg_ref {
+    kg_def *to;
+    const kg_expr *at;     /* the name in the expression */
+    const kg_ynode *src;   /* the scalar holding it */
+} kg_ref;
 
 
 
@@ -83,44 +94,40 @@ static kg_type unify(chk *c, kg_type a, kg_type b)
     return T(TK_LIST);
 }
 
-static void check_def(chk *c, kg_def *d);
 static kg_type check(chk *c, kg_expr *e, kg_type hint);
-static void cycle_error(chk *c, kg_def *d, const kg_expr *at);
 
 static void add_dep(chk *c, int slot)
 {
-    if (!c->deps)
+    if (!c->deps || c->depmark[slot])
         return;
-    for (size_t i = 0; i < c->deps->n; i++)
-        if ((int)(intptr_t)c->deps->v[i] == slot)
-            return;
+    c->depmark[slot] = 1;
     if (!kg_vec_push(c->deps, &c->L->rs->mem, (void *)(intptr_t)slot))
         c->L->a->failed = true;
 }
 
-/* Candidates for "did you mean", in the arena: error paths only, and kept
- * off the stack because name resolution recurses through definitions. */
-static size_t all_names(chk *c, const char ***outp, const kg_type *hint)
+/* "Did you mean" costs a scan of every name: done only while the
+ * diagnostic will be kept (a file with 20,000 unknown names gets the first
+ * few hundred, fast), over one list of names made once. */
+static const char *closest_name(chk *c, const char *name, const kg_type *hint)
 {
-    size_t cap = c->L->defs.n + (hint && hint->k == TK_ENUM && hint->set ? (size_t)hint->set->n : 0) + 1;
-    const char **out = kg_arena_alloc(c->L->a, cap * sizeof *out);
-    size_t n = 0;
-    *outp = out;
-    if (!out)
-        return 0;
-    for (size_t i = 0; i < c->L->defs.n && n < cap; i++)
-        out[n++] = ((kg_def *)c->L->defs.v[i])->name;
-    if (hint && hint->k == TK_ENUM && hint->set)
-        for (int i = 0; i < hint->set->n && n < cap; i++)
-            out[n++] = hint->set->names[i];
-    return n;
+    if (kg_diags_full(c->L->d))
+        return NULL;
+    if (!c->names) {
+        c->names = kg_arena_alloc(c->L->a, (c->L->defs.n + 1) * sizeof *c->names);
+        if (!c->names)
+            return NULL;
+        for (size_t i = 0; i < c->L->defs.n; i++)
+            c->names[c->nnames++] = ((kg_def *)c->L->defs.v[i])->name;
+    }
+    const char *close = kg_closest(name, c->names, c->nnames);
+    if (!close && hint && hint->k == TK_ENUM && hint->set)
+        close = kg_closest(name, hint->set->names, (size_t)hint->set->n);
+    return close;
 }
 
 __attribute__((noinline)) static void unknown_name_error(chk *c, const kg_expr *e, kg_type hint)
 {
-    const char **cands;
-    size_t n = all_names(c, &cands, &hint);
-    const char *close = kg_closest(e->name, cands, n);
+    const char *close = closest_name(c, e->name, &hint);
     char hintbuf[300];
     if (close)
         snprintf(hintbuf, sizeof hintbuf, "did you mean '%s'?", close);
@@ -170,11 +177,8 @@ static kg_type resolve_name(chk *c, kg_expr *e, kg_type hint)
                  c->cur->name, d->name);
             return unknown();
         }
-        if (d->state == 1) {
-            cycle_error(c, d, e);
+        if (d->state != 2) /* only a member of a cycle (reported) is not checked yet */
             return unknown();
-        }
-        check_def(c, d);
         e->op = d->kind == KIND_FACT ? OP_FACT : OP_RULE;
         e->index = d->slot;
         e->ty = d->ty;
@@ -211,12 +215,13 @@ static kg_type check_param_at(chk *c, kg_expr *e)
     kg_def *d = kg_loader_find(c->L, e->name);
     char *tb = c->t1;
     if (!d || d->kind != KIND_PARAM) {
-        const char **cands = kg_arena_alloc(c->L->a, sizeof(char *) * (c->L->defs.n + 1));
-        size_t n = 0;
-        for (size_t i = 0; cands && i < c->L->defs.n; i++)
-            if (((kg_def *)c->L->defs.v[i])->kind == KIND_PARAM)
-                cands[n++] = ((kg_def *)c->L->defs.v[i])->name;
-        const char *close = kg_closest(e->name, cands, n);
+        const char *close = NULL;
+        if (!kg_diags_full(c->L->d)) {
+            const char **cands = kg_arena_alloc(c->L->a, sizeof(char *) * (c->L->rs->nparams + 1));
+            for (int i = 0; cands && i < c->L->rs->nparams; i++)
+                cands[i] = c->L->rs->params[i]->name;
+            close = cands ? kg_closest(e->name, cands, (size_t)c->L->rs->nparams) : NULL;
+        }
         char hint[200];
         if (close)
             snprintf(hint, sizeof hint, "did you mean '%s'?", close);
@@ -616,28 +621,6 @@ static kg_type check(chk *c, kg_expr *e, kg_type hint)
     return unknown();
 }
 
-static void cycle_error(chk *c, kg_def *d, const kg_expr *at)
-{
-    char path[2000];
-    size_t used = 0;
-    int start = 0;
-    for (int i = 0; i < c->sp; i++)
-        if (c->stack[i] == d)
-            start = i;
-    for (int i = start; i < c->sp && used < sizeof path; i++)
-        used += (size_t)snprintf(path + used, sizeof path - used, "%s -> ", c->stack[i]->name);
-    if (used < sizeof path)
-        snprintf(path + used, sizeof path - used, "%s", d->name);
-    if (at && c->src)
-        cerr(c, ERR, "E0208", at, "definitions that do not depend on themselves", NULL, "dependency cycle: %s",
-             path);
-    else
-        kg_diag(c->L->d, ERR, "E0208", d->file, d->node ? d->node->off : KG_NOPOS,
-                "definitions that do not depend on themselves", NULL, "dependency cycle: %s", path);
-    for (int i = start; i < c->sp; i++)
-        c->stack[i]->broken = true;
-}
-
 /* Check an expression belonging to the current definition. */
 static kg_type check_in(chk *c, kg_expr *e, const kg_ynode *src, kg_type hint)
 {
@@ -736,25 +719,9 @@ static void check_rule(chk *c, kg_def *d)
         d->ty = acc;
 }
 
+/* Check one definition whose dependencies have all been checked. */
 static void check_def(chk *c, kg_def *d)
 {
-    if (d->state == 2)
-        return;
-    if (d->state == 1) {
-        cycle_error(c, d, NULL);
-        return;
-    }
-    if (c->sp >= MAX_DEF_DEPTH) {
-        kg_diag(c->L->d, ERR, "E0208", d->file, d->node->off, "at most 256 definitions in a chain", NULL,
-                "definitions depend on each other more than %d deep", MAX_DEF_DEPTH);
-        d->broken = true;
-        return;
-    }
-    d->state = 1;
-    c->stack[c->sp++] = d;
-    kg_def *saved_cur = c->cur;
-    kg_vec *saved_deps = c->deps;
-    int saved_pn = c->param_nodes;
     kg_vec deps = {0};
     c->cur = d;
     c->deps = &deps;
@@ -782,17 +749,134 @@ static void check_def(chk *c, kg_def *d)
         if (d->deps)
             for (size_t i = 0; i < deps.n; i++)
                 d->deps[i] = (int)(intptr_t)deps.v[i];
+        for (size_t i = 0; i < deps.n; i++)
+            c->depmark[(intptr_t)deps.v[i]] = 0;
         if (c->param_nodes > c->L->rs->max_trace)
             c->L->rs->max_trace = c->param_nodes;
         if (!kg_vec_push(&c->order, &c->L->rs->mem, (void *)(intptr_t)d->slot))
             c->L->a->failed = true;
     }
     kg_vec_free(&deps, &c->L->rs->mem);
-    c->cur = saved_cur;
-    c->deps = saved_deps;
-    c->param_nodes = saved_pn;
-    c->sp--;
+    c->cur = NULL;
+    c->deps = NULL;
     d->state = 2;
+}
+
+/* ---- dependency order ---------------------------------------------------- */
+
+/* The definitions an expression names (bare names that are definitions). */
+static void collect_refs(kg_loader *L, const kg_expr *e, const kg_ynode *src, kg_vec *out)
+{
+    if (!e)
+        return;
+    if (e->op == OP_ENUMLIT && e->name) {
+        kg_def *d = kg_loader_find(L, e->name);
+        if (d && d->kind != KIND_PARAM) {
+            kg_ref *r = kg_arena_alloc(L->a, sizeof *r);
+            if (!r || !kg_vec_push(out, &L->rs->mem, r)) {
+                L->a->failed = true;
+                return;
+            }
+            r->to = d;
+            r->at = e;
+            r->src = src;
+        }
+    }
+    collect_refs(L, e->a, src, out);
+    collect_refs(L, e->b, src, out);
+    collect_refs(L, e->c, src, out);
+    for (int i = 0; i < e->nargs; i++)
+        collect_refs(L, e->args[i], src, out);
+}
+
+static void def_refs(kg_loader *L, const kg_def *d, kg_vec *out)
+{
+    if (d->kind == KIND_FACT) {
+        collect_refs(L, d->deflt, d->deflt_src.node, out);
+    } else if (d->kind == KIND_RULE && !d->hook_output) {
+        collect_refs(L, d->value, d->value_src.node, out);
+        for (int i = 0; i < d->ncases; i++) {
+            const kg_case *kc = &d->cases[i];
+            const kg_ynode *tn_ = kg_ymap_get(kc->node, "then");
+            collect_refs(L, kc->when, kg_ymap_get(kc->node, "when"), out);
+            collect_refs(L, kc->then, tn_ ? tn_ : kg_ymap_get(kc->node, "otherwise"), out);
+        }
+    }
+}
+
+typedef struct dfs_frame {
+    kg_def *d;
+    kg_vec refs; /* kg_ref* */
+    size_t next;
+} dfs_frame;
+
+static void report_cycle(chk *c, dfs_frame *stack, size_t sp, const kg_ref *r)
+{
+    size_t start = 0;
+    for (size_t i = 0; i < sp; i++)
+        if (stack[i].d == r->to)
+            start = i;
+    kg_buf path;
+    kg_buf_init(&path, &c->L->rs->mem);
+    for (size_t i = start; i < sp; i++)
+        kg_buf_printf(&path, "%s -> ", stack[i].d->name);
+    kg_buf_puts(&path, r->to->name);
+    c->src = r->src;
+    cerr(c, ERR, "E0208", r->at, "definitions that do not depend on themselves", NULL, "dependency cycle: %s",
+         kg_buf_cstr(&path));
+    c->src = NULL;
+    kg_buf_free(&path);
+    for (size_t i = start; i < sp; i++)
+        stack[i].d->broken = true;
+}
+
+/* Check every definition reachable from `root` in dependency order: an
+ * iterative depth-first search (state 0 new, 1 on the stack, 2 checked). */
+static void check_from(chk *c, kg_def *root, dfs_frame **stackp, size_t *capp)
+{
+    if (root->state == 2)
+        return;
+    size_t sp = 0;
+    dfs_frame *stack = *stackp;
+#define PUSH(def)                                                                                 \
+    do {                                                                                          \
+        if (sp == *capp) {                                                                        \
+            size_t ncap = *capp ? *capp * 2 : 64;                                                 \
+            dfs_frame *ns = kg_mem_realloc(&c->L->rs->mem, stack, *capp * sizeof *stack,          \
+                                           ncap * sizeof *stack);                                 \
+            if (!ns) {                                                                            \
+                c->L->a->failed = true;                                                           \
+                goto out;                                                                         \
+            }                                                                                     \
+            stack = *stackp = ns;                                                                 \
+            *capp = ncap;                                                                         \
+        }                                                                                         \
+        memset(&stack[sp], 0, sizeof stack[sp]);                                                  \
+        stack[sp].d = (def);                                                                      \
+        def_refs(c->L, (def), &stack[sp].refs);                                                   \
+        (def)->state = 1;                                                                         \
+        sp++;                                                                                     \
+    } while (0)
+    PUSH(root);
+    while (sp > 0) {
+        dfs_frame *f = &stack[sp - 1];
+        if (f->next < f->refs.n) {
+            const kg_ref *r = f->refs.v[f->next++];
+            if (r->to->state == 1)
+                report_cycle(c, stack, sp, r);
+            else if (r->to->state == 0)
+                PUSH(r->to);
+            continue;
+        }
+        kg_def *d = f->d;
+        kg_vec_free(&f->refs, &c->L->rs->mem);
+        sp--;
+        check_def(c, d);
+    }
+#undef PUSH
+out:
+    for (size_t i = 0; i < sp; i++)
+        kg_vec_free(&stack[i].refs, &c->L->rs->mem);
 }
 
 void kg_check(kg_loader *L)
@@ -832,8 +916,30 @@ void kg_check(kg_loader *L)
             rs->params[d->slot] = d;
         }
     }
-    for (size_t i = 0; i < L->defs.n; i++)
-        check_def(&c, L->defs.v[i]);
+    c.depmark = kg_arena_alloc(L->a, (size_t)rs->nslots + 1);
+    if (!c.depmark)
+        return;
+    dfs_frame *stack = NULL;
+    size_t cap = 0;
+    for (size_t i = 0; i < L->defs.n; i++) {
+        kg_def *d = L->defs.v[i];
+        if (d->kind == KIND_PARAM)
+            d->state = 2;
+        else
+            check_from(&c, d, &stack, &cap);
+    }
+    kg_mem_free(&rs->mem, stack, cap * sizeof *stack);
+    /* Names to slots for the public lookups (kigen_fact_index, ...). */
+    rs->slot_names = kg_arena_alloc(L->a, sizeof(char *) * (size_t)(rs->nslots + 1));
+    rs->param_names = kg_arena_alloc(L->a, sizeof(char *) * (size_t)(rs->nparams + 1));
+    if (!rs->slot_names || !rs->param_names)
+        return;
+    for (int i = 0; i < rs->nslots; i++)
+        rs->slot_names[i] = rs->slots[i]->name;
+    for (int i = 0; i < rs->nparams; i++)
+        rs->param_names[i] = rs->params[i]->name;
+    rs->slot_index = kg_nameidx_build(L->a, rs->slot_names, (size_t)rs->nslots);
+    rs->param_index = kg_nameidx_build(L->a, rs->param_names, (size_t)rs->nparams);
     rs->order = kg_arena_alloc(L->a, sizeof(int) * (c.order.n + 1));
     if (rs->order)
         for (size_t i = 0; i < c.order.n; i++)
@@ -847,12 +953,7 @@ void kg_check(kg_loader *L)
             const kg_ynode *n = L->outputs.v[i];
             kg_def *d = kg_loader_find(L, n->text);
             if (!d || d->kind == KIND_PARAM) {
-                const char *cands[4096];
-                size_t k = 0;
-                for (size_t j = 0; j < L->defs.n && k < 4096; j++)
-                    if (((kg_def *)L->defs.v[j])->kind != KIND_PARAM)
-                        cands[k++] = ((kg_def *)L->defs.v[j])->name;
-                const char *close = kg_closest(n->text, cands, k);
+                const char *close = closest_name(&c, n->text, NULL);
                 char hint[200];
                 if (close)
                     snprintf(hint, sizeof hint, "did you mean '%s'?", close);

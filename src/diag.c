@@ -86,6 +86,8 @@ __attribute__((format(printf, 9, 0))) static void add(kigen_diags *d, kigen_seve
         d->dropped++;
         if (sev == KIGEN_SEV_ERROR)
             d->errors++;
+        else
+            d->warnings++;
         return;
     }
     kigen_diag *g = kg_arena_alloc(&d->arena, sizeof *g);
@@ -123,6 +125,8 @@ __attribute__((format(printf, 9, 0))) static void add(kigen_diags *d, kigen_seve
     }
     if (sev == KIGEN_SEV_ERROR)
         d->errors++;
+    else
+        d->warnings++;
 }
 
 void kg_diag_at(kigen_diags *d, kigen_severity sev, const char *code, const kg_srcfile *file,
@@ -150,8 +154,11 @@ void kg_diag(kigen_diags *d, kigen_severity sev, const char *code, const kg_srcf
     va_end(ap);
 }
 
+bool kg_diags_full(const kigen_diags *d) { return d && d->list.n >= KG_MAX_DIAGS; }
+
 size_t kigen_diags_count(const kigen_diags *d) { return d ? d->list.n : 0; }
 size_t kigen_diags_errors(const kigen_diags *d) { return d ? d->errors : 0; }
+size_t kigen_diags_warnings(const kigen_diags *d) { return d ? d->warnings : 0; }
 
 const kigen_diag *kigen_diags_get(const kigen_diags *d, size_t i)
 {

@@ -18,7 +18,7 @@ struct kigen_diags {
     kg_mem mem;
     kg_arena arena;
     kg_vec list; /* kigen_diag* */
-    size_t errors;
+    size_t errors, warnings;
     bool strict; /* warnings count as errors */
     bool list_failed; /* a diagnostic could not be recorded */
     size_t dropped;   /* found after the list was full (KG_MAX_DIAGS) */
@@ -38,6 +38,10 @@ void kg_diag(kigen_diags *d, kigen_severity sev, const char *code, const kg_srcf
 void kg_diag_at(kigen_diags *d, kigen_severity sev, const char *code, const kg_srcfile *file,
                 int line, int col, const char *expected, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 9, 10)));
+
+/* Is the list full (later diagnostics are only counted)? Costly hints
+ * such as "did you mean" are worth computing only while it is not. */
+bool kg_diags_full(const kigen_diags *d);
 
 /* Build the line table for a source file. */
 bool kg_srcfile_index(kg_srcfile *f, kg_arena *a);

@@ -180,14 +180,18 @@ static int not_found(kigen_ctx *c, const char *kind, const char *name, kg_def *c
     return KIGEN_ENOTFOUND;
 }
 
+/* The slot of a fact or rule by name, or -1. */
+int kg_slot_of(const kigen_ruleset *rs, const char *name)
+{
+    return rs->slot_index ? kg_nameidx_find(rs->slot_index, name, strlen(name)) : -1;
+}
+
 int kigen_fact_index(const kigen_ruleset *rs, const char *name)
 {
     if (!rs || !name)
         return -1;
-    for (int i = 0; i < rs->nfacts; i++)
-        if (strcmp(rs->slots[i]->name, name) == 0)
-            return i;
-    return -1;
+    int s = kg_slot_of(rs, name);
+    return s < rs->nfacts ? s : -1;
 }
 
 static int set_parsed(kigen_ctx *c, int i, const char *text, size_t len)
@@ -294,10 +298,9 @@ int kigen_set_param(kigen_ctx *c, const char *param, const char *text)
 {
     if (!c || !param)
         return KIGEN_EINVAL;
-    for (int i = 0; i < c->rs->nparams; i++) {
+    int pi = c->rs->param_index ? kg_nameidx_find(c->rs->param_index, param, strlen(param)) : -1;
+    for (int i = pi; i >= 0; i = -1) {
         kg_def *d = c->rs->params[i];
-        if (strcmp(d->name, param) != 0)
-            continue;
         if (!text) {
             c->overridden[i] = false;
             return KIGEN_OK;
@@ -761,8 +764,9 @@ const char *kigen_output_name(const kigen_ruleset *rs, int i)
 
 int kigen_output_index(const kigen_ruleset *rs, const char *name)
 {
-    for (int i = 0; rs && name && i < rs->noutputs; i++)
-        if (strcmp(rs->slots[rs->outputs[i]]->name, name) == 0)
+    int s = rs && name ? kg_slot_of(rs, name) : -1;
+    for (int i = 0; s >= 0 && i < rs->noutputs; i++)
+        if (rs->outputs[i] == s)
             return i;
     return -1;
 }
@@ -802,15 +806,13 @@ int kigen_get_by_name(const kigen_ctx *c, const char *name, kigen_value *v)
 {
     if (!c || !name || !v)
         return KIGEN_EINVAL;
-    for (int i = 0; i < c->rs->nslots; i++) {
-        if (strcmp(c->rs->slots[i]->name, name) == 0) {
-            kg_val_to_public(&c->vals[i], v);
-            if (c->rs->slots[i]->ty.k == TK_ENUM && v->type == KIGEN_T_STRING)
-                v->type = KIGEN_T_ENUM;
-            return KIGEN_OK;
-        }
-    }
-    return KIGEN_ENOTFOUND;
+    int i = kg_slot_of(c->rs, name);
+    if (i < 0)
+        return KIGEN_ENOTFOUND;
+    kg_val_to_public(&c->vals[i], v);
+    if (c->rs->slots[i]->ty.k == TK_ENUM && v->type == KIGEN_T_STRING)
+        v->type = KIGEN_T_ENUM;
+    return KIGEN_OK;
 }
 
 int kigen_output_has_messages(const kigen_ruleset *rs, int output)

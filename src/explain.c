@@ -8,6 +8,11 @@
 
 #include "rules.h"
 
+/* Derivations are shown this many levels deep; a deeper input says so and
+ * is explained by its own name. A rule set may chain thousands of rules:
+ * the output stays readable and the recursion here stays bounded. */
+#define KG_EXPLAIN_DEPTH 48
+
 static const char *kind_label(const kigen_ctx *c, int slot)
 {
     const kg_def *d = c->rs->slots[slot];
@@ -131,6 +136,12 @@ static void text_node(kigen_ctx *c, int slot, int depth, unsigned char *seen)
     char pind[140];
     snprintf(pind, sizeof pind, "%s    ", ind);
     text_param_lines(c, slot, pind);
+    if (d->ndeps && depth + 1 >= KG_EXPLAIN_DEPTH) {
+        kg_buf_printf(&c->out, "%s    (its %d input%s not shown this deep: explain '%s' for them)\n", ind,
+                      d->ndeps, d->ndeps == 1 ? " is" : "s are", d->name);
+        seen[slot] = 0; /* so that it can be explained again where it appears next */
+        return;
+    }
     for (int i = 0; i < d->ndeps; i++)
         text_node(c, d->deps[i], depth + 1, seen);
 }
@@ -140,13 +151,7 @@ static unsigned char *seen_buf(kigen_ctx *c)
     return kg_arena_alloc(&c->scratch, (size_t)c->rs->nslots + 1);
 }
 
-static int find_slot(kigen_ctx *c, const char *name)
-{
-    for (int i = 0; i < c->rs->nslots; i++)
-        if (strcmp(c->rs->slots[i]->name, name) == 0)
-            return i;
-    return -1;
-}
+static int find_slot(kigen_ctx *c, const char *name) { return kg_slot_of(c->rs, name); }
 
 /* What both explain forms check first: explain was on during an
  * evaluation, and the name (when given) exists. Returns the "seen" marks
@@ -208,7 +213,7 @@ static json_t *json_val(const kg_val *v)
     }
 }
 
-static json_t *json_node(kigen_ctx *c, int slot, unsigned char *seen)
+static json_t *json_node(kigen_ctx *c, int slot, int depth, unsigned char *seen)
 {
     const kg_def *d = c->rs->slots[slot];
     json_t *o = json_object();
@@ -276,10 +281,14 @@ static json_t *json_node(kigen_ctx *c, int slot, unsigned char *seen)
         }
         json_object_set_new(o, "params", ps);
     }
-    if (d->ndeps) {
+    if (d->ndeps && depth + 1 >= KG_EXPLAIN_DEPTH) {
+        /* as in text: a derivation deeper than this is explained by name */
+        json_object_set_new(o, "inputs_not_shown", json_integer(d->ndeps));
+        seen[slot] = 0;
+    } else if (d->ndeps) {
         json_t *in = json_array();
         for (int i = 0; i < d->ndeps; i++)
-            json_array_append_new(in, json_node(c, d->deps[i], seen));
+            json_array_append_new(in, json_node(c, d->deps[i], depth + 1, seen));
         json_object_set_new(o, "inputs", in);
     }
     return o;
@@ -293,11 +302,11 @@ const char *kigen_explain_json(kigen_ctx *c, const char *name)
         return NULL;
     json_t *root;
     if (slot >= 0) {
-        root = json_node(c, slot, seen);
+        root = json_node(c, slot, 0, seen);
     } else {
         json_t *outs = json_array();
         for (int i = 0; i < c->rs->noutputs; i++)
-            json_array_append_new(outs, json_node(c, c->rs->outputs[i], seen));
+            json_array_append_new(outs, json_node(c, c->rs->outputs[i], 0, seen));
         json_t *notes = json_array();
         for (size_t i = 0; i < c->notes.n; i++)
             json_array_append_new(notes, json_string((const char *)c->notes.v[i]));

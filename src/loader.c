@@ -1,12 +1,15 @@
 /* Reading rule files: YAML tree -> definitions, with includes, layering
  * and precise errors. Nothing in a rule file is ignored: every key is
  * either understood or reported. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "loader.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define ERR KIGEN_SEV_ERROR
 #define WARN KIGEN_SEV_WARNING
@@ -84,14 +87,12 @@ static bool parse_bool_node(kg_loader *L, const kg_ynode *n, const char *what, b
     return true;
 }
 
-kg_def *kg_loader_find(kg_loader *L, const char *name)
+kg_def *kg_loader_find(kg_loader *L, const char *name) { return kg_symtab_get(&L->syms, name, strlen(name)); }
+
+static void remember(kg_loader *L, kg_def *d)
 {
-    for (size_t i = 0; i < L->defs.n; i++) {
-        kg_def *d = L->defs.v[i];
-        if (strcmp(d->name, name) == 0)
-            return d;
-    }
-    return NULL;
+    if (!kg_symtab_put(&L->syms, d->name, strlen(d->name), d))
+        L->a->failed = true; /* reported as E0001 */
 }
 
 static const char *kind_name(kg_kind k)
@@ -126,10 +127,12 @@ static void add_def(kg_loader *L, kg_def *d)
         for (size_t i = 0; i < L->defs.n; i++)
             if (L->defs.v[i] == old)
                 L->defs.v[i] = d;
+        remember(L, d);
         return;
     }
     if (!kg_vec_push(&L->defs, &L->rs->mem, d))
         L->a->failed = true;
+    remember(L, d);
 }
 
 kg_def *kg_loader_add_hook_output(kg_loader *L, const char *name, kg_type ty, const char *doc,
@@ -163,6 +166,7 @@ kg_def *kg_loader_add_hook_output(kg_loader *L, const char *name, kg_type ty, co
         L->a->failed = true;
         return NULL;
     }
+    remember(L, d);
     return d;
 }
 
@@ -209,13 +213,23 @@ static bool parse_type(kg_loader *L, const kg_ynode *n, const kg_ynode *choices,
                          "'%s' is not a valid choice name", c);
                 return false;
             }
-            for (size_t j = 0; j < i; j++)
-                if (strcmp(names[j], c) == 0)
-                    err_node(L, "E0104", choices->items[i], NULL, NULL, "choice '%s' is listed twice", c);
             names[i] = c;
+        }
+        if (choices->n > INT32_MAX / 2) {
+            err_node(L, "E0120", choices, NULL, NULL, "too many choices");
+            return false;
         }
         s->names = names;
         s->n = (int)choices->n;
+        /* One index finds repeats now and values later, in constant time. */
+        kg_nameidx *ix = kg_nameidx_build(L->a, names, choices->n);
+        if (!ix)
+            return false;
+        for (size_t i = 0; i < choices->n; i++)
+            if (kg_nameidx_find(ix, names[i], strlen(names[i])) != (int)i)
+                err_node(L, "E0104", choices->items[i], NULL, NULL, "choice '%s' is listed twice", names[i]);
+        if (choices->n > 8)
+            s->index = ix;
         out->k = TK_ENUM;
         out->set = s;
     } else {
@@ -673,15 +687,66 @@ static void load_sources(kg_loader *L, const kg_ynode *srcs)
     }
 }
 
-static char *read_file(kg_loader *L, const char *path, size_t *len, const kg_ynode *from)
+/* Report a file problem at the include that named it, or without a
+ * position for the top file. */
+static void file_err(kg_loader *L, const kg_ynode *from, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void file_err(kg_loader *L, const kg_ynode *from, const char *code, const char *fmt, ...)
 {
+    char msg[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (from)
+        err_node(L, code, from, "a readable rule file", NULL, "%s", msg);
+    else
+        kg_diag(L->d, ERR, code, NULL, KG_NOPOS, NULL, NULL, "%s", msg);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Read a rule file, once per load. *id gets its identity; returns NULL
+ * after reporting, or with *again set when this file was read before in
+ * this load (a diamond of includes), which is not an error. */
+static char *read_file(kg_loader *L, const char *path, size_t *len, const kg_ynode *from, kg_fileid *id,
+                       bool *again)
+{
+    *again = false;
+    /* An include names a rule file: not whatever a path can reach (a
+     * device, /proc/self/environ, a key file). */
+    if (from && !ends_with(path, ".yaml") && !ends_with(path, ".yml")) {
+        file_err(L, from, "E0300", "cannot include '%s': an included file must be a rule file named *.yaml or *.yml",
+                 path);
+        return NULL;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
-        if (from)
-            err_node(L, "E0300", from, "a readable rule file", NULL, "cannot read '%s': %s", path, strerror(errno));
-        else
-            kg_diag(L->d, ERR, "E0300", NULL, KG_NOPOS, NULL, NULL, "cannot read '%s': %s", path,
-                    strerror(errno));
+        file_err(L, from, "E0300", "cannot read '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        file_err(L, from, "E0300", "cannot read '%s': not a regular file", path);
+        return NULL;
+    }
+    id->dev = (unsigned long long)st.st_dev;
+    id->ino = (unsigned long long)st.st_ino;
+    for (size_t i = 0; i < L->nloaded; i++)
+        if (L->loaded[i].dev == id->dev && L->loaded[i].ino == id->ino) {
+            fclose(f);
+            *again = true;
+            return NULL;
+        }
+    if (L->nloaded >= KG_MAX_FILES) {
+        fclose(f);
+        file_err(L, from, "E0301", "cannot read '%s': a rule set may be made of at most %d files", path,
+                 KG_MAX_FILES);
         return NULL;
     }
     kg_buf b;
@@ -695,12 +760,27 @@ static char *read_file(kg_loader *L, const char *path, size_t *len, const kg_yno
     }
     bool bad = ferror(f) != 0;
     fclose(f);
-    if (bad || b.failed || b.len > KG_MAX_FILE_SIZE) {
-        kg_diag(L->d, ERR, "E0300", NULL, KG_NOPOS, NULL, NULL, "cannot read '%s': %s", path,
-                b.len > KG_MAX_FILE_SIZE ? "larger than 8 MiB" : "read error");
+    if (bad || b.failed || b.len > KG_MAX_FILE_SIZE || L->bytes + b.len > KG_MAX_TOTAL_BYTES) {
+        file_err(L, from, "E0300", "cannot read '%s': %s", path,
+                 b.len > KG_MAX_FILE_SIZE                ? "larger than 8 MiB"
+                 : L->bytes + b.len > KG_MAX_TOTAL_BYTES ? "the rule set's files are larger than 64 MiB together"
+                                                         : "read error");
         kg_buf_free(&b);
         return NULL;
     }
+    if (L->nloaded == L->caploaded) {
+        size_t cap = L->caploaded ? L->caploaded * 2 : 16;
+        kg_fileid *n = kg_mem_realloc(&L->rs->mem, L->loaded, L->caploaded * sizeof *n, cap * sizeof *n);
+        if (!n) {
+            kg_buf_free(&b);
+            L->a->failed = true;
+            return NULL;
+        }
+        L->loaded = n;
+        L->caploaded = cap;
+    }
+    L->loaded[L->nloaded++] = *id;
+    L->bytes += b.len;
     char *text = kg_arena_strndup(L->a, b.p ? b.p : "", b.len);
     *len = b.len;
     kg_buf_free(&b);
@@ -717,6 +797,27 @@ static char *resolve_path(kg_loader *L, const char *base, const char *rel)
     return kg_arena_printf(L->a, "%.*s/%s", (int)(slash - base), base, rel);
 }
 
+static bool inside_root(kg_loader *L, const kg_ynode *from, const char *path);
+
+/* With kigen_opts.include_root, every file a rule set reads must lie
+ * inside that directory (symbolic links and `..` resolved). */
+bool kg_loader_path_allowed(kg_loader *L, const kg_ynode *from, const char *path) { return inside_root(L, from, path); }
+
+static bool inside_root(kg_loader *L, const kg_ynode *from, const char *path)
+{
+    const char *root = L->rs->opts.include_root;
+    if (!root)
+        return true;
+    char *rp = realpath(path, NULL), *rr = realpath(root, NULL);
+    bool ok = rp && rr && strncmp(rp, rr, strlen(rr)) == 0 &&
+              (rp[strlen(rr)] == '/' || rp[strlen(rr)] == '\0' || strcmp(rr, "/") == 0);
+    if (!ok)
+        file_err(L, from, "E0300", "'%s' is outside the directory rule files may be read from (%s)", path, root);
+    free(rp);
+    free(rr);
+    return ok;
+}
+
 static void load_text(kg_loader *L, const char *name, const char *text, size_t len);
 
 static void load_include(kg_loader *L, const kg_srcfile *from, const kg_ynode *n)
@@ -724,7 +825,7 @@ static void load_include(kg_loader *L, const kg_srcfile *from, const kg_ynode *n
     if (!want_kind(L, n, KG_Y_SCALAR, "an included file"))
         return;
     char *path = resolve_path(L, from->name, n->text);
-    if (!path)
+    if (!path || !inside_root(L, n, path))
         return;
     for (int i = 0; i < L->depth; i++) {
         if (strcmp(L->stack[i], path) == 0) {
@@ -738,9 +839,41 @@ static void load_include(kg_loader *L, const kg_srcfile *from, const kg_ynode *n
         return;
     }
     size_t len;
-    char *text = read_file(L, path, &len, n);
-    if (text)
+    kg_fileid id;
+    bool again;
+    char *text = read_file(L, path, &len, n, &id, &again);
+    if (again) {
+        /* Read before in this load: a cycle when it is still being loaded
+         * (reached by another path), else a diamond, which is fine. */
+        for (int i = 0; i < L->depth; i++)
+            if (L->stack_id[i].dev == id.dev && L->stack_id[i].ino == id.ino)
+                err_node(L, "E0301", n, "files that do not include each other", NULL,
+                         "include cycle: '%s' is already being loaded", path);
+        return;
+    }
+    if (text) {
+        L->stack_id[L->depth] = id;
         load_text(L, path, text, len);
+    }
+}
+
+/* Does the text look like a rule file: a line that starts with the key
+ * `kigen`? Diagnostics quote lines only of such files, so that an include
+ * naming some other file cannot print its content. */
+static bool looks_like_rule_file(const char *t, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t k = i;
+        if (k < n && (t[k] == '"' || t[k] == '\''))
+            k++;
+        if (n - k >= 5 && memcmp(t + k, "kigen", 5) == 0)
+            return true;
+        const char *nl = memchr(t + i, '\n', n - i);
+        if (!nl)
+            break;
+        i = (size_t)(nl - t) + 1;
+    }
+    return false;
 }
 
 static void load_text(kg_loader *L, const char *name, const char *text, size_t len)
@@ -754,6 +887,7 @@ static void load_text(kg_loader *L, const char *name, const char *text, size_t l
     f->name = kg_arena_strdup(L->a, name);
     f->text = text;
     f->len = len;
+    f->hide_text = !looks_like_rule_file(text, len);
     if (!kg_srcfile_index(f, L->a))
         return;
     if (!kg_vec_push(&L->files, &L->rs->mem, f))
@@ -766,13 +900,18 @@ static void load_text(kg_loader *L, const char *name, const char *text, size_t l
                  kg_ykind_name(root));
         return;
     }
+    const kg_ynode *ver = kg_ymap_get(root, "kigen");
+    if (!ver) {
+        /* Not a rule file: say so, and quote nothing from it. */
+        f->hide_text = true;
+        kg_diag_at(L->d, ERR, "E0105", f, 1, 1, "kigen: 1 at the top", NULL,
+                   "the file does not say which rule language it is written in (no 'kigen: 1'), so it "
+                   "is not read as a rule file");
+        return;
+    }
     L->stack[L->depth++] = f->name;
     check_keys(L, root, "a rule file", top_keys, sizeof top_keys / sizeof top_keys[0]);
-    const kg_ynode *ver = kg_ymap_get(root, "kigen");
-    if (!ver)
-        kg_diag_at(L->d, ERR, "E0105", f, 1, 1, "kigen: 1 at the top", NULL,
-                   "the file does not say which rule language it is written in");
-    else if (ver->kind != KG_Y_SCALAR || strcmp(ver->text, "1") != 0)
+    if (ver->kind != KG_Y_SCALAR || strcmp(ver->text, "1") != 0)
         err_node(L, "E0105", ver, "kigen: 1", NULL,
                  "rule language version '%s' is not supported by kigen %s (it reads version 1)",
                  ver->kind == KG_Y_SCALAR ? ver->text : "?", kigen_version());
@@ -886,6 +1025,7 @@ int kg_load(const char *name, const char *text, size_t len, const kigen_opts *op
         return KIGEN_EINVAL;
     }
     L.rs = rs;
+    kg_symtab_init(&L.syms, &mem);
     L.d = d;
     L.a = &rs->arena;
     L.strict = opts && opts->strict;
@@ -896,7 +1036,8 @@ int kg_load(const char *name, const char *text, size_t len, const kigen_opts *op
             load_text(&L, name, copy, len);
     } else {
         size_t flen;
-        char *ftext = read_file(&L, name, &flen, NULL);
+        bool again;
+        char *ftext = read_file(&L, name, &flen, NULL, &L.stack_id[0], &again);
         if (ftext)
             load_text(&L, name, ftext, flen);
         else
@@ -912,6 +1053,8 @@ int kg_load(const char *name, const char *text, size_t len, const kigen_opts *op
         rc = KIGEN_ENOMEM;
     }
     kg_vec_free(&L.defs, &mem);
+    kg_symtab_free(&L.syms);
+    kg_mem_free(&mem, L.loaded, L.caploaded * sizeof *L.loaded);
     kg_vec_free(&L.outputs, &mem);
     kg_vec_free(&L.messages, &mem);
     kg_vec_free(&L.sources, &mem);

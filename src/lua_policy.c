@@ -1027,6 +1027,14 @@ void kg_lua_load_scripts(kg_loader *L)
             dup = norm && strcmp(lp->files[k].name, norm) == 0;
         if (dup)
             continue; /* named by two layers: run once */
+        size_t pl = strlen(n->text);
+        if (pl < 4 || strcmp(n->text + pl - 4, ".lua") != 0) {
+            kg_diag(L->d, ERR, "E0400", n->file, n->off, "a Lua text file named *.lua", NULL,
+                    "policy script '%s' is not named *.lua", n->text);
+            continue;
+        }
+        if (!kg_loader_path_allowed(L, n, n->text))
+            continue;
         char *block = lp_read_script(L->a, n->text, &text, &len, why2, sizeof why2);
         if (!block) {
             kg_diag(L->d, ERR, "E0400", n->file, n->off, "a readable Lua text file", NULL,

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define LP_STEP 1000           /* instructions between hook calls */
@@ -826,6 +827,12 @@ char *lp_read_script(kg_arena *a, const char *path, const char **text, size_t *l
         snprintf(why, whylen, "%s", strerror(errno));
         return NULL;
     }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        snprintf(why, whylen, "not a regular file");
+        return NULL;
+    }
     kg_buf b;
     kg_buf_init(&b, &a->mem);
     kg_buf_put(&b, path, strlen(path) + 1);
@@ -887,6 +894,18 @@ static int sb_require(lua_State *L)
     if (idx < 0) {
         if (lp->mode != LP_LOAD)
             return luaL_error(L, "module '%s' (%s) was not loaded with the rule set", name, path);
+        if (lp->loader && lp->loader->rs->opts.include_root) {
+            /* the check reports nothing itself here: the error says why */
+            kigen_diags *saved = lp->loader->d;
+            kigen_diags *quiet = kg_diags_new(&lp->mem, false);
+            lp->loader->d = quiet;
+            bool ok = quiet && kg_loader_path_allowed(lp->loader, NULL, path);
+            lp->loader->d = saved;
+            kigen_diags_free(quiet);
+            if (!ok)
+                return luaL_error(L, "module '%s' (%s) is outside the directory rule files may be read from (%s)",
+                                  name, path, lp->loader->rs->opts.include_root);
+        }
         char why[200];
         size_t len = 0;
         const char *text = NULL;

@@ -27,6 +27,7 @@ typedef enum kg_tk {
 typedef struct kg_enumset {
     const char *const *names;
     int n;
+    const kg_nameidx *index; /* for large sets (NULL: search the names) */
 } kg_enumset;
 
 typedef struct kg_type {
@@ -223,6 +224,9 @@ struct kigen_ruleset {
     kg_def **params;
     int nparams;
     int *order; /* evaluation order of slots */
+    const kg_nameidx *slot_index;  /* name -> slot (facts and rules) */
+    const kg_nameidx *param_index; /* name -> param index */
+    const char **slot_names, **param_names; /* the arrays they index */
     int *outputs; /* slots */
     int noutputs;
     kg_message *messages;
@@ -283,6 +287,7 @@ void kg_val_err(kg_evalctx *ec, kg_val *out, const char *fmt, ...) __attribute__
 void kg_ctx_err(kigen_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void kg_ctx_verr(kigen_ctx *c, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 kigen_date kg_today(kigen_ctx *c);
+int kg_slot_of(const kigen_ruleset *rs, const char *name);
 
 /* Loading and compiling (loader.c, check.c). */
 int kg_load(const char *name, const char *text, size_t len, const kigen_opts *opts,

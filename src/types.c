@@ -14,6 +14,8 @@ bool kg_enum_has(const kg_enumset *s, const char *v, size_t len)
 {
     if (!s)
         return true;
+    if (s->index)
+        return kg_nameidx_find(s->index, v, len) >= 0;
     for (int i = 0; i < s->n; i++)
         if (strlen(s->names[i]) == len && memcmp(s->names[i], v, len) == 0)
             return true;
@@ -60,6 +62,8 @@ bool kg_type_fits(kg_type have, kg_type want)
             return false;
         if (!want.set || !have.set)
             return want.set == NULL;
+        if (want.set == have.set)
+            return true;
         for (int i = 0; i < have.set->n; i++)
             if (!kg_enum_has(want.set, have.set->names[i], strlen(have.set->names[i])))
                 return false;

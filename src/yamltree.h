@@ -23,7 +23,7 @@ typedef struct kg_ynode {
 } kg_ynode;
 
 #define KG_YAML_MAX_DEPTH 64
-#define KG_YAML_MAX_NODES 200000
+#define KG_YAML_MAX_NODES 1000000
 
 /* Parse a whole file. Returns the root node (NULL on error, reported to
  * diags). Nodes live in the arena. An empty document gives NULL with an

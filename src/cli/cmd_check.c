@@ -74,7 +74,7 @@ int cmd_check(int argc, char **argv)
             free(s);
         } else {
             kigen_diags_print(d, stderr, isatty(2));
-            size_t e = kigen_diags_errors(d), w = kigen_diags_count(d) - e;
+            size_t e = kigen_diags_errors(d), w = kigen_diags_warnings(d);
             if (rc == KIGEN_OK)
                 fprintf(stderr, "%s: ok (%d facts, %d outputs)%s", files[i], kigen_fact_count(rs),
                         kigen_output_count(rs), w ? ", " : "\n");

@@ -365,6 +365,16 @@ static void test_registration_reads_tables_raw(void **state)
     kigen_diags_free(d);
 }
 
+/* Was: `lua:` read any path. A policy script is a *.lua file. */
+static void test_script_must_be_lua_file(void **state)
+{
+    (void)state;
+    kigen_diags *d = load_bad("not_lua.yaml", NULL);
+    const kigen_diag *g = find_diag(d, "E0400", "not_lua.yaml", 4);
+    assert_contains(g->message, "policy script '/proc/self/environ' is not named *.lua");
+    kigen_diags_free(d);
+}
+
 static void test_syntax_error_position(void **state)
 {
     (void)state;
@@ -552,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_checker_types_script_functions),
         cmocka_unit_test(test_registration_diagnostics),
         cmocka_unit_test(test_registration_reads_tables_raw),
+        cmocka_unit_test(test_script_must_be_lua_file),
         cmocka_unit_test(test_syntax_error_position),
         cmocka_unit_test(test_runtime_error_at_load),
         cmocka_unit_test(test_require_missing_module),
