@@ -159,6 +159,19 @@ void kigen_ctx_reset(kigen_ctx *c)
     c->evaluated = false;
 }
 
+bool kg_int_choice_ok(const kg_def *d, const kg_val *v, char *why, size_t n)
+{
+    if (!d->nint_choices || v->t != VT_INT)
+        return true;
+    for (int i = 0; i < d->nint_choices; i++)
+        if (d->int_choices[i] == v->u.i)
+            return true;
+    size_t used = (size_t)snprintf(why, n, "%lld is not one of its choices: ", (long long)v->u.i);
+    for (int i = 0; i < d->nint_choices && used < n; i++)
+        used += (size_t)snprintf(why + used, n - used, "%s%lld", i ? ", " : "", (long long)d->int_choices[i]);
+    return false;
+}
+
 static kg_def *fact_def(kigen_ctx *c, int i) { return i >= 0 && i < c->rs->nfacts ? c->rs->slots[i] : NULL; }
 
 /* KIGEN_ENOTFOUND, with a "did you mean" among the n definitions. */
@@ -212,6 +225,10 @@ static int set_parsed(kigen_ctx *c, int i, const char *text, size_t len)
         set_err(c, "%s: %s", d->name, err);
         return rc == KIGEN_ENOMEM ? rc : KIGEN_EPARSE;
     }
+    if (!kg_int_choice_ok(d, &v, err, sizeof err)) {
+        set_err(c, "%s: %s", d->name, err);
+        return KIGEN_EPARSE;
+    }
     c->input[i] = v;
     c->given[i] = true;
     return KIGEN_OK;
@@ -246,6 +263,11 @@ static int set_typed(kigen_ctx *c, int i, kg_tk want, kg_val v)
         char tb[300];
         set_err(c, "%s is %s", d->name, kg_type_name(d->ty, tb, sizeof tb));
         return KIGEN_ETYPE;
+    }
+    char why[300];
+    if (!kg_int_choice_ok(d, &v, why, sizeof why)) {
+        set_err(c, "%s: %s", d->name, why);
+        return KIGEN_EINVAL;
     }
     c->input[i] = v;
     c->given[i] = true;
@@ -309,7 +331,7 @@ int kigen_set_param(kigen_ctx *c, const char *param, const char *text)
         kg_val v;
         /* Overrides live as long as the context: their own arena, never reset. */
         int rc = kg_val_parse(&c->pkeep, d->ty, text, strlen(text), &v, err, sizeof err);
-        if (rc != KIGEN_OK) {
+        if (rc != KIGEN_OK || !kg_int_choice_ok(d, &v, err, sizeof err)) {
             set_err(c, "param %s: %s", param, err);
             return KIGEN_EPARSE;
         }

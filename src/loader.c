@@ -241,9 +241,52 @@ static bool parse_type(kg_loader *L, const kg_ynode *n, const kg_ynode *choices,
                  "unknown type '%s'", t);
         return false;
     }
-    if (choices && out->k != TK_ENUM)
-        err_node(L, "E0102", choices, NULL, NULL, "'choices' belongs to type enum only");
+    if (choices && out->k != TK_ENUM && out->k != TK_INT)
+        err_node(L, "E0102", choices, NULL, NULL, "'choices' belongs to types enum and integer only");
     return true;
+}
+
+/* `type: integer, choices: [6, 5]`: the readings a param may take. */
+static void int_choices(kg_loader *L, kg_def *d, const kg_ynode *choices)
+{
+    if (!choices || d->ty.k != TK_INT || !want_kind(L, choices, KG_Y_SEQ, "choices"))
+        return;
+    if (choices->n == 0) {
+        err_node(L, "E0120", choices, "at least one choice", NULL, "the list of choices is empty");
+        d->broken = true;
+        return;
+    }
+    int64_t *v = kg_arena_alloc(L->a, sizeof *v * choices->n);
+    if (!v)
+        return;
+    for (size_t i = 0; i < choices->n; i++) {
+        kg_val x;
+        char err[300];
+        const kg_ynode *c = choices->items[i];
+        if (!want_kind(L, c, KG_Y_SCALAR, "a choice") ||
+            kg_val_parse(L->a, d->ty, c->text, c->len, &x, err, sizeof err) != KIGEN_OK) {
+            if (c->kind == KG_Y_SCALAR)
+                err_node(L, "E0132", c, "an integer", NULL, "choice '%s' is not an integer: %s", c->text, err);
+            d->broken = true;
+            return;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (v[j] == x.u.i)
+                err_node(L, "E0104", c, NULL, NULL, "choice %s is listed twice", c->text);
+        v[i] = x.u.i;
+    }
+    d->int_choices = v;
+    d->nint_choices = (int)choices->n;
+}
+
+/* A param value outside its integer choices. */
+static bool check_choice(kg_loader *L, const kg_def *d, const kg_ynode *n, const kg_val *v)
+{
+    char why[300];
+    if (kg_int_choice_ok(d, v, why, sizeof why))
+        return true;
+    err_node(L, "E0209", n, NULL, NULL, "param '%s': %s", d->name, why);
+    return false;
 }
 
 static kg_def *new_def(kg_loader *L, kg_kind kind, const kg_ynode *key)
@@ -319,6 +362,7 @@ static void load_facts(kg_loader *L, const kg_ynode *facts)
                 d->broken = true;
             } else {
                 d->broken |= !parse_type(L, t, kg_ymap_get(v, "choices"), &d->ty);
+                int_choices(L, d, kg_ymap_get(v, "choices"));
             }
             d->doc = opt_text(L, v, "doc");
             d->source = opt_text(L, v, "source");
@@ -400,9 +444,10 @@ static void load_params(kg_loader *L, const kg_ynode *params)
         if (t) {
             d->broken |= !parse_type(L, t, kg_ymap_get(v, "choices"), &d->ty);
             d->declared_type = true;
+            int_choices(L, d, kg_ymap_get(v, "choices"));
         } else if (kg_ymap_get(v, "choices")) {
-            err_node(L, "E0103", kg_ymap_get(v, "choices"), "type: enum", NULL,
-                     "param '%s' lists choices but no 'type: enum'", k->text);
+            err_node(L, "E0103", kg_ymap_get(v, "choices"), "type: enum (or integer)", NULL,
+                     "param '%s' lists choices but no 'type: enum' or 'type: integer'", k->text);
         }
         d->doc = opt_text(L, v, "doc");
         d->source = opt_text(L, v, "source");
@@ -421,7 +466,8 @@ static void load_params(kg_loader *L, const kg_ynode *params)
             d->broken = true;
         } else if (one) {
             d->versions = kg_arena_alloc(L->a, sizeof *d->versions);
-            if (d->versions && param_value(L, d, one, &d->versions[0].v)) {
+            if (d->versions && param_value(L, d, one, &d->versions[0].v) &&
+                check_choice(L, d, one, &d->versions[0].v)) {
                 d->versions[0].text = one->text;
                 d->nversions = 1;
             } else {
@@ -458,7 +504,7 @@ static void load_params(kg_loader *L, const kg_ynode *params)
                     continue;
                 }
                 kg_version *ver = &d->versions[d->nversions];
-                if (!param_value(L, d, many->vals[j], &ver->v)) {
+                if (!param_value(L, d, many->vals[j], &ver->v) || !check_choice(L, d, many->vals[j], &ver->v)) {
                     d->broken = true;
                     continue;
                 }

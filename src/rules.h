@@ -178,6 +178,9 @@ typedef struct kg_def {
     bool optional;
     kg_expr *deflt;        /* default expression, or NULL */
     kg_exprsrc deflt_src;
+    /* integer facts and params: the values allowed (`choices: [6, 5]`), or none */
+    const int64_t *int_choices;
+    int nint_choices;
     /* params */
     kg_version *versions;
     int nversions;
@@ -288,6 +291,9 @@ void kg_ctx_err(kigen_ctx *c, const char *fmt, ...) __attribute__((format(printf
 void kg_ctx_verr(kigen_ctx *c, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 kigen_date kg_today(kigen_ctx *c);
 int kg_slot_of(const kigen_ruleset *rs, const char *name);
+/* Is v allowed by d's integer choices (always, when it has none)? When
+ * not, writes "N is not one of its choices: a, b" into why. */
+bool kg_int_choice_ok(const kg_def *d, const kg_val *v, char *why, size_t n);
 
 /* Loading and compiling (loader.c, check.c). */
 int kg_load(const char *name, const char *text, size_t len, const kigen_opts *opts,

@@ -904,6 +904,44 @@ static void test_e0208_dependency_cycle(void **state)
     unload(&l);
 }
 
+/* Integer params and facts may list their readings: `choices: [6, 5]`. */
+static void test_integer_choices(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts:\n"
+                    "  n: {type: integer, choices: [1, 2]}\n"
+                    "params:\n"
+                    "  u: {type: integer, choices: [6, 5], value: 7, source: S}\n"
+                    "  w: {type: string, choices: [a], value: a, source: S}\n"
+                    "rules: {r: {source: S, value: n + u}}\n");
+    expect_error(&l, "E0209", 6, 46, "param 'u': 7 is not one of its choices: 6, 5");
+    expect_error(&l, "E0102", 7, 30, "'choices' belongs to types enum and integer only");
+    unload(&l);
+
+    l = load("kigen: 1\n"
+             "name: t\n"
+             "facts:\n"
+             "  n: {type: integer, choices: [1, 2]}\n"
+             "params:\n"
+             "  u: {type: integer, choices: [6, 5], value: 6, source: S}\n"
+             "rules: {r: {source: S, value: n + u}}\n");
+    assert_int_equal(l.rc, KIGEN_OK);
+    kigen_ctx *c = NULL;
+    assert_int_equal(kigen_ctx_new(l.rs, &c), KIGEN_OK);
+    assert_int_equal(kigen_set_param(c, "u", "5"), KIGEN_OK);
+    assert_int_equal(kigen_set_param(c, "u", "4"), KIGEN_EPARSE);
+    assert_string_equal(kigen_errmsg(c), "param u: 4 is not one of its choices: 6, 5");
+    assert_int_equal(kigen_set(c, "n", "3"), KIGEN_EPARSE);
+    assert_string_equal(kigen_errmsg(c), "n: 3 is not one of its choices: 1, 2");
+    assert_int_equal(kigen_set_int(c, 0, 3), KIGEN_EINVAL);
+    assert_int_equal(kigen_set(c, "n", "2"), KIGEN_OK);
+    assert_int_equal(kigen_eval(c), KIGEN_OK);
+    kigen_ctx_free(c);
+    unload(&l);
+}
+
 static void test_e0209_not_an_allowed_value(void **state)
 {
     (void)state;
@@ -1646,6 +1684,7 @@ int main(void)
         cmocka_unit_test(test_e0207_static_lookup_before_first_date),
         cmocka_unit_test(test_e0208_dependency_cycle),
         cmocka_unit_test(test_e0209_not_an_allowed_value),
+        cmocka_unit_test(test_integer_choices),
         cmocka_unit_test(test_e0210_ambiguous_name),
         cmocka_unit_test(test_e0213_fact_default_uses_rule),
         cmocka_unit_test(test_e0300_include_not_found),
