@@ -182,7 +182,11 @@ typedef struct kigen_diags kigen_diags;     /* the problems found by a load */
 
 /* Options for loading. Zero-initialise and set what you need. */
 typedef struct kigen_opts {
-    kigen_alloc_fn alloc; /* NULL: malloc/realloc/free */
+    /* The allocator for the rule set and every context made from it (NULL:
+     * malloc/realloc/free). Contexts share it: when contexts of one rule set
+     * are used on several threads, it is called from those threads at
+     * once, so it must be thread-safe. */
+    kigen_alloc_fn alloc;
     void *alloc_ud;
     int strict;           /* non-zero: warnings are errors */
     /* Lua policy limits per call (0: the defaults, see docs/lua.md):

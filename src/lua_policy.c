@@ -598,8 +598,8 @@ static bool to_val(lua_State *L, int idx, kg_type ty, kigen_ctx *c, kg_val *out)
             return false;
         size_t n;
         const char *s = lua_tolstring(L, idx, &n);
-        if (n > UINT32_MAX)
-            return false;
+        if (n > UINT32_MAX || !kg_utf8_valid(s, n))
+            return false; /* text leaves the state as UTF-8, or not at all */
         out->t = VT_STR;
         out->len = (uint32_t)n;
         if (ty.k == TK_ENUM) {
@@ -624,6 +624,8 @@ static const char *describe(lua_State *L, int idx)
     if (lua_type(L, idx) == LUA_TSTRING) {
         size_t n;
         const char *s = lua_tolstring(L, idx, &n);
+        if (!kg_utf8_valid(s, n))
+            return "a string that is not UTF-8 text";
         return lua_pushfstring(L, "the string '%s'", n > 40 ? "(a long string)" : s);
     }
     if (lua_type(L, idx) == LUA_TNUMBER)

@@ -1,316 +1,681 @@
-/* Record readers for batch evaluation: CSV and JSON Lines. */
+/* Record readers for batch evaluation: CSV and JSON Lines (see records.h).
+ *
+ * The input is read in blocks into a window that starts at the current
+ * record. Keeping the record's raw text is what makes honest recovery
+ * possible: when a quoted field turns out never to close, the reader goes
+ * back to the line after the one that opened it instead of swallowing the
+ * rest of the file, and a record that is merely too long is skipped by the
+ * grammar (its quotes still count), so no record is invented from the
+ * inside of another. */
 #include "records.h"
 
+#include <errno.h>
+#include <iconv.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#define MAX_FIELDS 1024
-#define MAX_RECORD (1u << 20)
+#include "util.h"
+
+#define CHUNK ((size_t)64 << 10)
+/* The most a record may span before the reader gives up on the input. */
+#define MAX_WINDOW ((size_t)16 << 20)
 
 struct kg_reader {
     kg_format fmt;
+    char delim;
+    /* the source */
     FILE *f;
     const char *mem;
     size_t memlen, mempos;
-    long line;     /* current line (1-based) */
-    long number;   /* records returned so far */
-    bool eof;
-    /* the current record's storage */
+    bool src_eof, src_err;
+    /* decoding: raw bytes -> UTF-8 */
+    iconv_t cd;
+    bool conv;
+    const char *enc; /* for messages */
+    char *raw;
+    size_t rawlen;
+    bool sniffed; /* the byte order mark has been looked at */
+    /* the window of decoded text: buf[start .. end) */
     char *buf;
-    size_t len, cap;
-    size_t starts[MAX_FIELDS];
-    size_t lens[MAX_FIELDS];
-    bool nul[MAX_FIELDS];
-    int nfields;
-    const char *names[MAX_FIELDS];
-    const char *values[MAX_FIELDS];
-    const char *unusable[MAX_FIELDS];
+    size_t cap, start, end;
+    bool eof; /* no more text will come */
+    bool fatal;
+    long line;   /* the line of buf[start] */
+    long number; /* records returned */
+    /* the current record's fields, unquoted, NUL-terminated */
+    char *fb;
+    size_t fbcap, fblen;
+    bool fb_failed;
+    size_t foff[KG_MAX_FIELDS];
+    bool fquoted[KG_MAX_FIELDS];
+    int nf;
+    const char *names[KG_MAX_FIELDS];
+    const char *values[KG_MAX_FIELDS];
+    const char *unusable[KG_MAX_FIELDS];
+    char num[KG_MAX_FIELDS][24]; /* text of JSON integers */
     /* CSV header */
-    char *header_buf;
-    const char *header[MAX_FIELDS];
+    char *hb;
+    const char *header[KG_MAX_FIELDS];
     int nheader;
     bool have_header;
+    /* rows of empty cells (",,,"): dropped at the end of the file (Excel
+     * writes them), error records anywhere else */
+    long *empty;
+    size_t nempty, capempty, emptyi;
+    int stash; /* a record parsed behind pending empty rows: its rc, or 0 */
+    long stash_line;
+    char stash_err[600];
     json_t *json;
-    char num[MAX_FIELDS][24]; /* text of JSON integers */
-    char err[512];
+    char err[600];
 };
 
-static kg_reader *new_reader(kg_format fmt)
+/* ---- the source and the decoder ----------------------------------------- */
+
+static const char *iconv_name(const char *enc, const char **shown)
 {
-    kg_reader *r = calloc(1, sizeof *r);
-    if (!r)
-        return NULL;
-    r->fmt = fmt;
-    r->line = 1;
-    return r;
+    static const struct {
+        const char *name, *iconv, *shown;
+    } known[] = {
+        {"cp932", "CP932", "cp932"},        {"shift_jis", "CP932", "cp932"}, {"shift-jis", "CP932", "cp932"},
+        {"sjis", "CP932", "cp932"},         {"windows-31j", "CP932", "cp932"}, {"ms932", "CP932", "cp932"},
+        {"euc-jp", "EUC-JP", "euc-jp"},     {"eucjp", "EUC-JP", "euc-jp"},   {"utf-16le", "UTF-16LE", "utf-16le"},
+        {"utf-16be", "UTF-16BE", "utf-16be"},
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcasecmp(enc, known[i].name) == 0) {
+            *shown = known[i].shown;
+            return known[i].iconv;
+        }
+    return NULL;
 }
 
-kg_reader *kg_reader_new(FILE *f, kg_format fmt)
+static size_t src_read(kg_reader *r, char *dst, size_t n)
 {
-    kg_reader *r = new_reader(fmt);
-    if (r)
-        r->f = f;
-    return r;
-}
-
-kg_reader *kg_reader_new_mem(const char *data, size_t len, kg_format fmt)
-{
-    kg_reader *r = new_reader(fmt);
-    if (r) {
-        r->mem = data;
-        r->memlen = len;
+    if (r->src_eof)
+        return 0;
+    size_t got;
+    if (r->f) {
+        got = fread(dst, 1, n, r->f);
+        if (got < n) {
+            r->src_eof = true;
+            r->src_err = ferror(r->f) != 0;
+        }
+        return got;
     }
-    return r;
+    got = r->memlen - r->mempos < n ? r->memlen - r->mempos : n;
+    memcpy(dst, r->mem + r->mempos, got);
+    r->mempos += got;
+    if (got < n)
+        r->src_eof = true;
+    return got;
 }
 
-void kg_reader_free(kg_reader *r)
+static bool start_conv(kg_reader *r, const char *iconv_enc)
 {
-    if (!r)
-        return;
-    if (r->json)
-        json_decref(r->json);
-    free(r->buf);
-    free(r->header_buf);
-    free(r);
-}
-
-const char *kg_reader_error(const kg_reader *r) { return r->err; }
-
-int kg_reader_header(const kg_reader *r, const char *const **names)
-{
-    *names = r->header;
-    return r->nheader;
-}
-
-static int getch(kg_reader *r)
-{
-    if (r->f)
-        return getc(r->f);
-    if (r->mempos >= r->memlen)
-        return EOF;
-    return (unsigned char)r->mem[r->mempos++];
-}
-
-static void ungetch(kg_reader *r, int c)
-{
-    if (c == EOF)
-        return;
-    if (r->f)
-        ungetc(c, r->f);
-    else
-        r->mempos--;
-}
-
-static bool put(kg_reader *r, char c)
-{
-    if (r->len + 2 > r->cap) {
-        if (r->cap >= MAX_RECORD)
-            return false;
-        size_t cap = r->cap ? r->cap * 2 : 1024;
-        char *b = realloc(r->buf, cap);
-        if (!b)
-            return false;
-        r->buf = b;
-        r->cap = cap;
-    }
-    r->buf[r->len++] = c;
+    r->cd = iconv_open("UTF-8", iconv_enc);
+    if (r->cd == (iconv_t)-1)
+        return false;
+    r->conv = true;
+    if (!r->raw && !(r->raw = malloc(CHUNK)))
+        return false;
     return true;
 }
 
-/* Read one CSV record into buf/starts/lens. Returns 1, 0 at EOF, -1 on a
- * malformed record (the rest of its line is skipped). */
-static int csv_record(kg_reader *r)
+/* Make room for `need` more bytes at the end of the window. */
+static bool reserve(kg_reader *r, size_t need)
 {
-    r->len = 0;
-    r->nfields = 0;
-    int c = getch(r);
-    if (c == EOF)
-        return 0;
-    ungetch(r, c);
-    long start_line = r->line;
-    bool bad = false;
-    const char *why = NULL;
-    for (;;) {
-        if (r->nfields == MAX_FIELDS) {
-            bad = true;
-            why = "more than 1024 fields";
+    if (r->cap - r->end >= need)
+        return true;
+    size_t cap = r->cap ? r->cap : CHUNK * 2;
+    while (cap - r->end < need)
+        cap *= 2;
+    char *b = realloc(r->buf, cap);
+    if (!b)
+        return false;
+    r->buf = b;
+    r->cap = cap;
+    return true;
+}
+
+/* Decode what the raw buffer holds into the window. A byte that is not
+ * text in the input's encoding becomes 0xFF, which is never UTF-8: the
+ * record that holds it is reported at its line. */
+static void decode(kg_reader *r)
+{
+    char *in = r->raw;
+    size_t inleft = r->rawlen;
+    while (inleft > 0) {
+        if (!reserve(r, inleft * 4 + 16)) {
+            r->fatal = true;
+            snprintf(r->err, sizeof r->err, "out of memory");
+            return;
         }
-        size_t fstart = r->len;
-        bool quoted = false;
-        c = getch(r);
-        if (c == '"') {
-            quoted = true;
-            for (;;) {
-                c = getch(r);
-                if (c == EOF) {
-                    snprintf(r->err, sizeof r->err, "line %ld: a quoted field is not closed before the end of input", start_line);
-                    return -1;
-                }
-                if (c == '\n')
-                    r->line++;
-                if (c == '"') {
-                    int d = getch(r);
-                    if (d == '"') {
-                        if (!put(r, '"'))
-                            goto too_long;
-                        continue;
-                    }
-                    ungetch(r, d);
-                    break;
-                }
-                if (!put(r, (char)c))
-                    goto too_long;
-            }
-            c = getch(r);
-            if (c != ',' && c != '\n' && c != '\r' && c != EOF) {
-                bad = true;
-                why = "text after a closing quote (write \"\" for a quote inside a quoted field)";
-                while (c != ',' && c != '\n' && c != EOF)
-                    c = getch(r);
-            }
-        } else {
-            while (c != ',' && c != '\n' && c != '\r' && c != EOF) {
-                if (c == '"' && !bad) {
-                    bad = true;
-                    why = "a quote inside an unquoted field";
-                }
-                if (c == '\0' && !bad) {
-                    bad = true;
-                    why = "a NUL byte";
-                }
-                if (!put(r, (char)c))
-                    goto too_long;
-                c = getch(r);
-            }
-        }
-        if (r->nfields < MAX_FIELDS) {
-            r->starts[r->nfields] = fstart;
-            r->lens[r->nfields] = r->len - fstart;
-            r->nul[r->nfields] = !quoted && r->len == fstart;
-            r->nfields++;
-        }
-        if (!put(r, '\0'))
-            goto too_long;
-        if (c == '\r') {
-            int d = getch(r);
-            if (d != '\n')
-                ungetch(r, d);
-            c = '\n';
-        }
-        if (c == '\n') {
-            r->line++;
+        char *out = r->buf + r->end;
+        size_t outleft = r->cap - r->end;
+        size_t rc = iconv(r->cd, &in, &inleft, &out, &outleft);
+        r->end = (size_t)(out - r->buf);
+        if (rc != (size_t)-1)
             break;
-        }
-        if (c == EOF)
-            break;
+        if (errno == E2BIG)
+            continue;
+        if (errno == EINVAL && !r->src_eof)
+            break; /* an incomplete sequence: wait for the rest */
+        /* EILSEQ, or a sequence cut by the end of the input */
+        r->buf[r->end++] = (char)0xFF;
+        in++;
+        inleft--;
     }
-    for (int i = 0; i < r->nfields && !bad; i++)
-        if (memchr(r->buf + r->starts[i], '\0', r->lens[i])) {
-            bad = true;
-            why = "a NUL byte";
-        }
-    if (bad) {
-        snprintf(r->err, sizeof r->err, "line %ld: %s", start_line, why);
+    memmove(r->raw, in, inleft);
+    r->rawlen = inleft;
+}
+
+/* Append more text to the window: the number of bytes added, 0 at the end
+ * of the input, -1 when the input cannot be read further. */
+static long fill(kg_reader *r)
+{
+    if (r->fatal)
+        return -1;
+    if (r->eof)
+        return 0;
+    if (r->end - r->start > MAX_WINDOW) {
+        r->fatal = true;
+        snprintf(r->err, sizeof r->err,
+                 "line %ld: a record runs past 16 MiB (is a closing quote missing?); the input is not "
+                 "read past this point",
+                 r->line);
         return -1;
     }
-    return 1;
-too_long:
-    snprintf(r->err, sizeof r->err, "line %ld: the record is longer than 1 MiB", start_line);
-    /* skip to the end of the line */
-    while ((c = getch(r)) != EOF && c != '\n')
-        ;
-    r->line++;
+    size_t before = r->end;
+    while (r->end == before) {
+        bool at_eof = r->src_eof;
+        if (!r->conv) {
+            if (!reserve(r, CHUNK)) {
+                r->fatal = true;
+                snprintf(r->err, sizeof r->err, "out of memory");
+                return -1;
+            }
+            r->end += src_read(r, r->buf + r->end, CHUNK);
+        } else {
+            r->rawlen += src_read(r, r->raw + r->rawlen, CHUNK - r->rawlen);
+            decode(r);
+            if (r->fatal)
+                return -1;
+        }
+        if (r->src_err) {
+            r->fatal = true;
+            snprintf(r->err, sizeof r->err, "read error: %s", strerror(errno));
+            return -1;
+        }
+        if (r->end == before && at_eof && (!r->conv || r->rawlen == 0)) {
+            r->eof = true;
+            return 0;
+        }
+    }
+    return (long)(r->end - before);
+}
+
+/* Before the first record: skip a byte order mark, and read UTF-16 (which
+ * Excel's "Unicode text" is) whatever --encoding said. */
+static int prime(kg_reader *r)
+{
+    r->sniffed = true;
+    while (r->end - r->start < 4 && !r->eof)
+        if (fill(r) < 0)
+            return -1;
+    const unsigned char *b = (const unsigned char *)r->buf + r->start;
+    size_t n = r->end - r->start;
+    if (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) {
+        r->start += 3; /* UTF-8's mark, or U+FEFF decoded from the input's encoding */
+    } else if (!r->conv && n >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF))) {
+        bool le = b[0] == 0xFF;
+        r->enc = le ? "utf-16le" : "utf-16be";
+        if (!start_conv(r, le ? "UTF-16LE" : "UTF-16BE")) {
+            snprintf(r->err, sizeof r->err, "the input is UTF-16, which this system's iconv cannot convert");
+            r->fatal = true;
+            return -1;
+        }
+        memcpy(r->raw, r->buf + r->start + 2, n - 2);
+        r->rawlen = n - 2;
+        r->end = r->start;
+        r->eof = false;
+        decode(r);
+        if (r->fatal)
+            return -1;
+    }
+    return 0;
+}
+
+/* Move the window's text to the start of the buffer (between records). */
+static void compact(kg_reader *r)
+{
+    if (r->start == 0)
+        return;
+    memmove(r->buf, r->buf + r->start, r->end - r->start);
+    r->end -= r->start;
+    r->start = 0;
+}
+
+/* ---- fields --------------------------------------------------------------- */
+
+static void fb_put(kg_reader *r, char c)
+{
+    if (r->fblen + 1 >= r->fbcap) {
+        size_t cap = r->fbcap ? r->fbcap * 2 : 4096;
+        char *b = realloc(r->fb, cap);
+        if (!b) {
+            r->fb_failed = true;
+            return;
+        }
+        r->fb = b;
+        r->fbcap = cap;
+    }
+    r->fb[r->fblen++] = c;
+}
+
+/* Why text is not UTF-8, with the fix when it looks like Shift_JIS. */
+static void not_utf8(kg_reader *r, long line, const char *s, size_t n)
+{
+    size_t ok = kg_utf8_valid_prefix(s, n);
+    unsigned bad = (unsigned char)s[ok];
+    if (r->conv) {
+        snprintf(r->err, sizeof r->err, "line %ld: the text is not valid %s (a byte the encoding does not have)",
+                 line, r->enc);
+        return;
+    }
+    bool sjis = false;
+    iconv_t cd = iconv_open("UTF-8", "CP932");
+    if (cd != (iconv_t)-1) {
+        char out[256], *in = (char *)(uintptr_t)(s + ok), *o = out;
+        size_t inleft = n - ok < 64 ? n - ok : 64, outleft = sizeof out;
+        size_t rc = iconv(cd, &in, &inleft, &o, &outleft);
+        sjis = rc != (size_t)-1 || errno == EINVAL || errno == E2BIG || in > s + ok + 1;
+        iconv_close(cd);
+    }
+    snprintf(r->err, sizeof r->err, "line %ld: the text is not UTF-8 (byte 0x%02x)%s", line, bad,
+             sjis ? "; it looks like Shift_JIS (CP932), as Japanese Excel saves CSV: read it with --encoding cp932"
+                  : "; save the file as UTF-8 (in Excel: CSV UTF-8), or name its encoding with --encoding");
+}
+
+/* ---- CSV ------------------------------------------------------------------ */
+
+/* An error record for the record at line `line0`; the reader resumes at
+ * the next line (the grammar cannot tell where this record ends). */
+static int resume_next_line(kg_reader *r, long line0)
+{
+    char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+    r->start = nl ? (size_t)(nl - r->buf) + 1 : r->end;
+    r->line = line0 + 1;
     return -1;
+}
+
+/* Scan one record at the window's start. 1, -1 (err set; the reader has
+ * moved past it), 0 at the end of the input, -2 fatal. */
+static int csv_scan(kg_reader *r)
+{
+    compact(r);
+    r->nf = 0;
+    r->fblen = 0;
+    r->fb_failed = false;
+    size_t p = r->start;
+    long line0 = r->line, lines = 0;
+    const char *why = NULL;
+    bool too_long = false;
+    int nf_whole = 0;
+    char d = r->delim;
+    if (p == r->end && fill(r) <= 0)
+        return r->fatal ? -2 : 0;
+#define AT_END() (p == r->end && fill(r) <= 0)
+#define PUT(c)                                                                                               \
+    do {                                                                                                     \
+        if (p - r->start > KG_MAX_RECORD) {                                                                  \
+            if (!too_long)                                                                                   \
+                nf_whole = r->nf; /* the fields before this one are whole: an id */                          \
+            too_long = true;                                                                                 \
+        } else {                                                                                             \
+            fb_put(r, (c));                                                                                  \
+        }                                                                                                    \
+    } while (0)
+    for (;;) {
+        size_t off = r->fblen;
+        bool quoted = false;
+        if (!AT_END() && r->buf[p] == '"') {
+            quoted = true;
+            long qline = line0 + lines;
+            bool multiline = false;
+            p++;
+            for (;;) {
+                if (AT_END()) {
+                    if (r->fatal)
+                        return -2;
+                    snprintf(r->err, sizeof r->err,
+                             "line %ld: a quoted field opened here is not closed before the end of the input",
+                             qline);
+                    return resume_next_line(r, line0);
+                }
+                char c = r->buf[p];
+                if (c == '"') {
+                    if (p + 1 == r->end)
+                        (void)fill(r);
+                    if (r->fatal)
+                        return -2;
+                    if (p + 1 < r->end && r->buf[p + 1] == '"') {
+                        PUT('"');
+                        p += 2;
+                        continue;
+                    }
+                    p++;
+                    break;
+                }
+                if (c == '\n') {
+                    lines++;
+                    multiline = true;
+                }
+                if (c == '\0' && !why)
+                    why = "a NUL byte";
+                PUT(c);
+                p++;
+            }
+            if (!AT_END() && r->buf[p] != d && r->buf[p] != '\n' && r->buf[p] != '\r') {
+                if (multiline) {
+                    /* The quote that "closed" it belonged to a later line:
+                     * a quote is missing here. Read the next line afresh. */
+                    snprintf(r->err, sizeof r->err,
+                             "line %ld: a quoted field opened here does not end at a separator (a quote is "
+                             "missing or extra)",
+                             qline);
+                    return resume_next_line(r, line0);
+                }
+                if (!why)
+                    why = "text after a closing quote (write \"\" for a quote inside a quoted field)";
+                while (!AT_END() && r->buf[p] != d && r->buf[p] != '\n' && r->buf[p] != '\r')
+                    p++;
+            }
+        } else {
+            while (!AT_END()) {
+                char c = r->buf[p];
+                if (c == d || c == '\n' || c == '\r')
+                    break;
+                if (c == '"' && !why)
+                    why = "a quote inside an unquoted field (quote the whole field, and write \"\" for the quote)";
+                if (c == '\0' && !why)
+                    why = "a NUL byte";
+                PUT(c);
+                p++;
+            }
+        }
+        if (r->fatal)
+            return -2;
+        if (r->nf < KG_MAX_FIELDS) {
+            r->foff[r->nf] = off;
+            r->fquoted[r->nf] = quoted;
+            r->nf++;
+        } else if (!why) {
+            why = "more than 1024 fields";
+        }
+        fb_put(r, '\0');
+        if (AT_END())
+            break;
+        char c = r->buf[p];
+        if (c == d) {
+            p++;
+            continue;
+        }
+        p++;
+        if (c == '\r') {
+            if (!AT_END() && r->buf[p] == '\n')
+                p++;
+        }
+        lines++;
+        break;
+    }
+#undef AT_END
+#undef PUT
+    if (r->fatal)
+        return -2;
+    r->start = p;
+    r->line = line0 + lines;
+    if (r->fb_failed) {
+        r->fatal = true;
+        snprintf(r->err, sizeof r->err, "out of memory");
+        return -2;
+    }
+    if (too_long) {
+        r->nf = nf_whole;
+        snprintf(r->err, sizeof r->err, "line %ld: the record is longer than 1 MiB", line0);
+        return -1;
+    }
+    if (why) {
+        snprintf(r->err, sizeof r->err, "line %ld: %s", line0, why);
+        return -1;
+    }
+    for (int i = 0; i < r->nf; i++) {
+        const char *s = r->fb + r->foff[i];
+        size_t n = strlen(s);
+        if (!kg_utf8_valid(s, n)) {
+            not_utf8(r, line0, s, n);
+            r->nf = i; /* the fields before it are still usable (an id) */
+            return -1;
+        }
+    }
+    return 1;
+}
+
+static bool blank_cell(const kg_reader *r, int i) { return !r->fquoted[i] && r->fb[r->foff[i]] == '\0'; }
+
+/* Spaces around a header cell (ASCII and the ideographic U+3000) go. */
+static char *trim(char *s)
+{
+    for (;;) {
+        if (*s == ' ' || *s == '\t')
+            s++;
+        else if ((unsigned char)s[0] == 0xE3 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0x80)
+            s += 3;
+        else
+            break;
+    }
+    size_t n = strlen(s);
+    for (;;) {
+        if (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+            n--;
+        else if (n >= 3 && (unsigned char)s[n - 3] == 0xE3 && (unsigned char)s[n - 2] == 0x80 &&
+                 (unsigned char)s[n - 1] == 0x80)
+            n -= 3;
+        else
+            break;
+    }
+    s[n] = '\0';
+    return s;
+}
+
+static int read_header(kg_reader *r)
+{
+    int rc;
+    do {
+        rc = csv_scan(r);
+    } while (rc == 1 && r->nf == 1 && blank_cell(r, 0)); /* blank lines before it */
+    if (rc == 0) {
+        snprintf(r->err, sizeof r->err, "the input is empty: a CSV header row naming the facts is needed");
+        return -2;
+    }
+    if (rc < 0) {
+        if (rc == -1) {
+            /* keep the reason, say it is the header */
+            char why[600];
+            snprintf(why, sizeof why, "%s", r->err);
+            snprintf(r->err, sizeof r->err, "the CSV header cannot be read: %.540s", why);
+        }
+        return -2;
+    }
+    r->hb = malloc(r->fblen ? r->fblen : 1);
+    if (!r->hb) {
+        snprintf(r->err, sizeof r->err, "out of memory");
+        return -2;
+    }
+    memcpy(r->hb, r->fb, r->fblen);
+    r->nheader = r->nf;
+    for (int i = 0; i < r->nf; i++) {
+        char *h = trim(r->hb + r->foff[i]);
+        r->header[i] = h;
+        if (!*h) {
+            snprintf(r->err, sizeof r->err, "CSV header: column %d has no name", i + 1);
+            return -2;
+        }
+        for (int j = 0; j < i; j++)
+            if (strcmp(r->header[j], h) == 0) {
+                snprintf(r->err, sizeof r->err, "CSV header: column '%.200s' appears twice", h);
+                return -2;
+            }
+    }
+    if (r->nheader == 1 && r->delim == ',') {
+        const char *h = r->header[0];
+        const char *sep = strchr(h, '\t') ? "a tab" : strchr(h, ';') ? "';'" : NULL;
+        if (sep) {
+            snprintf(r->err, sizeof r->err,
+                     "CSV header: the only column, '%.120s', contains %s: is the file separated by %s? Use "
+                     "--delimiter %s",
+                     h, sep, strchr(h, '\t') ? "tabs" : "semicolons", strchr(h, '\t') ? "tab" : "';'");
+            return -2;
+        }
+    }
+    r->have_header = true;
+    return 1;
+}
+
+static void csv_fill_record(kg_reader *r, kg_record *rec)
+{
+    int n = r->nf < r->nheader ? r->nf : r->nheader;
+    for (int i = 0; i < n; i++) {
+        r->names[i] = r->header[i];
+        r->values[i] = blank_cell(r, i) || r->fb[r->foff[i]] == '\0' ? NULL : r->fb + r->foff[i];
+    }
+    rec->n = n;
+    rec->names = r->names;
+    rec->values = r->values;
+}
+
+static bool push_empty(kg_reader *r, long line)
+{
+    if (r->nempty == r->capempty) {
+        size_t cap = r->capempty ? r->capempty * 2 : 16;
+        long *e = realloc(r->empty, cap * sizeof *e);
+        if (!e)
+            return false;
+        r->empty = e;
+        r->capempty = cap;
+    }
+    r->empty[r->nempty++] = line;
+    return true;
 }
 
 static int next_csv(kg_reader *r, kg_record *rec)
 {
     if (!r->have_header) {
-        int rc = csv_record(r);
-        if (rc == 0) {
-            snprintf(r->err, sizeof r->err, "the input is empty: a CSV header row naming the facts is needed");
-            return -2;
-        }
+        int rc = read_header(r);
         if (rc < 0)
-            return -2;
-        r->header_buf = malloc(r->len ? r->len : 1);
-        if (!r->header_buf)
-            return -2;
-        memcpy(r->header_buf, r->buf, r->len);
-        r->nheader = r->nfields;
-        for (int i = 0; i < r->nfields; i++) {
-            const char *h = r->header_buf + r->starts[i];
-            /* tolerate a UTF-8 byte order mark from spreadsheet exports */
-            if (i == 0 && strncmp(h, "\xEF\xBB\xBF", 3) == 0)
-                h += 3;
-            r->header[i] = h;
-            if (!*h) {
-                snprintf(r->err, sizeof r->err, "CSV header: column %d has no name", i + 1);
-                return -2;
-            }
-            for (int j = 0; j < i; j++)
-                if (strcmp(r->header[j], h) == 0) {
-                    snprintf(r->err, sizeof r->err, "CSV header: column '%s' appears twice", h);
-                    return -2;
-                }
-        }
-        r->have_header = true;
+            return rc;
     }
     for (;;) {
+        /* rows of empty cells followed by a record: each is an error record */
+        if (r->stash && r->emptyi < r->nempty) {
+            rec->number = ++r->number;
+            rec->line = r->empty[r->emptyi++];
+            snprintf(r->err, sizeof r->err, "line %ld: the row has no values", rec->line);
+            return -1;
+        }
+        if (r->stash) {
+            int rc = r->stash;
+            r->stash = 0;
+            r->nempty = r->emptyi = 0;
+            rec->number = ++r->number;
+            rec->line = r->stash_line;
+            snprintf(r->err, sizeof r->err, "%s", r->stash_err);
+            csv_fill_record(r, rec);
+            if (rc == 1 && r->nf != r->nheader) {
+                snprintf(r->err, sizeof r->err, "line %ld: %d field%s, but the header has %d", rec->line, r->nf,
+                         r->nf == 1 ? "" : "s", r->nheader);
+                return -1;
+            }
+            return rc;
+        }
         long line = r->line;
-        int rc = csv_record(r);
-        if (rc == 0)
+        int rc = csv_scan(r);
+        if (rc == -2)
+            return -2;
+        if (rc == 0) {
+            r->nempty = 0; /* trailing rows of empty cells: not records */
             return 0;
-        /* A completely empty line is not a record (spreadsheets end files
-         * with one). */
-        if (rc == 1 && r->nfields == 1 && r->lens[0] == 0 && r->nul[0])
-            continue;
-        rec->number = ++r->number;
-        rec->line = line;
-        if (rc < 0)
-            return -1;
-        if (r->nfields != r->nheader) {
-            snprintf(r->err, sizeof r->err, "line %ld: %d fields, but the header has %d", line, r->nfields,
-                     r->nheader);
-            return -1;
         }
-        for (int i = 0; i < r->nfields; i++) {
-            r->names[i] = r->header[i];
-            r->values[i] = r->lens[i] == 0 ? NULL : r->buf + r->starts[i];
+        if (rc == 1) {
+            bool empty = true;
+            for (int i = 0; i < r->nf && empty; i++)
+                empty = blank_cell(r, i);
+            if (empty && r->nf == 1)
+                continue; /* a blank line is not a record */
+            if (empty) {
+                if (!push_empty(r, line)) {
+                    snprintf(r->err, sizeof r->err, "out of memory");
+                    return -2;
+                }
+                continue;
+            }
         }
-        rec->n = r->nfields;
-        rec->names = r->names;
-        rec->values = r->values;
-        return 1;
+        r->stash = rc;
+        r->stash_line = line;
+        snprintf(r->stash_err, sizeof r->stash_err, "%s", r->err);
     }
 }
+
+/* ---- JSON Lines ------------------------------------------------------------ */
 
 static int next_jsonl(kg_reader *r, kg_record *rec)
 {
     for (;;) {
-        r->len = 0;
+        compact(r);
+        size_t p = r->start;
+        bool too_long = false;
         long line = r->line;
-        int c;
-        bool any = false, too_long = false;
-        while ((c = getch(r)) != EOF && c != '\n') {
-            any = true;
-            if (!too_long && !put(r, (char)c))
+        /* find the end of the line; a line too long is skipped as it streams */
+        for (;;) {
+            if (p == r->end && fill(r) <= 0)
+                break;
+            char *nl = memchr(r->buf + p, '\n', r->end - p);
+            if (nl) {
+                p = (size_t)(nl - r->buf);
+                break;
+            }
+            p = r->end;
+            if (p - r->start > KG_MAX_RECORD) {
                 too_long = true;
+                r->start = r->end = p = 0; /* drop what was read of it */
+            }
         }
-        if (c == EOF && !any)
+        if (r->fatal)
+            return -2;
+        if (p == r->start && p == r->end && r->eof && !too_long)
             return 0;
+        size_t len = p - r->start;
+        const char *text = r->buf + r->start;
+        bool has_nl = p < r->end;
+        r->start = has_nl ? p + 1 : p;
         r->line++;
-        /* blank lines separate nothing: skip them */
+        if (len > KG_MAX_RECORD)
+            too_long = true;
         size_t k = 0;
-        while (k < r->len && (r->buf[k] == ' ' || r->buf[k] == '\t' || r->buf[k] == '\r'))
+        while (k < len && (text[k] == ' ' || text[k] == '\t' || text[k] == '\r'))
             k++;
-        if (k == r->len && !too_long)
-            continue;
+        if (k == len && !too_long)
+            continue; /* blank lines separate nothing */
         rec->number = ++r->number;
         rec->line = line;
         if (too_long) {
             snprintf(r->err, sizeof r->err, "line %ld: the record is longer than 1 MiB", line);
+            return -1;
+        }
+        if (!kg_utf8_valid(text, len)) {
+            not_utf8(r, line, text, len);
             return -1;
         }
         if (r->json) {
@@ -318,7 +683,7 @@ static int next_jsonl(kg_reader *r, kg_record *rec)
             r->json = NULL;
         }
         json_error_t je;
-        r->json = json_loadb(r->buf, r->len, JSON_REJECT_DUPLICATES, &je);
+        r->json = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
         if (!r->json) {
             snprintf(r->err, sizeof r->err, "line %ld, column %d: not valid JSON: %s", line, je.column, je.text);
             return -1;
@@ -331,7 +696,7 @@ static int next_jsonl(kg_reader *r, kg_record *rec)
         const char *key;
         json_t *v;
         json_object_foreach(r->json, key, v) {
-            if (n == MAX_FIELDS) {
+            if (n == KG_MAX_FIELDS) {
                 snprintf(r->err, sizeof r->err, "line %ld: more than 1024 keys", line);
                 return -1;
             }
@@ -341,7 +706,8 @@ static int next_jsonl(kg_reader *r, kg_record *rec)
                 r->values[n] = NULL;
             else if (json_is_string(v)) {
                 if (strlen(json_string_value(v)) != json_string_length(v)) {
-                    snprintf(r->err, sizeof r->err, "line %ld: key '%s': the string holds a NUL character", line, key);
+                    snprintf(r->err, sizeof r->err, "line %ld: key '%.100s': the string holds a NUL character",
+                             line, key);
                     return -1;
                 }
                 r->values[n] = json_string_value(v);
@@ -367,27 +733,93 @@ static int next_jsonl(kg_reader *r, kg_record *rec)
     }
 }
 
-int kg_reader_next(kg_reader *r, kg_record *rec)
+/* ---- the reader ------------------------------------------------------------- */
+
+static kg_reader *new_reader(const kg_reader_opts *o, char *err, size_t errlen)
 {
-    r->err[0] = '\0';
-    memset(rec, 0, sizeof *rec);
-    return r->fmt == KG_FMT_CSV ? next_csv(r, rec) : next_jsonl(r, rec);
+    kg_reader *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    r->fmt = o ? o->fmt : KG_FMT_CSV;
+    r->delim = o && o->delimiter ? o->delimiter : ',';
+    r->line = 1;
+    r->enc = "utf-8";
+    r->cd = (iconv_t)-1;
+    const char *enc = o ? o->encoding : NULL;
+    if (enc && strcasecmp(enc, "utf-8") != 0 && strcasecmp(enc, "utf8") != 0) {
+        const char *shown = NULL, *name = iconv_name(enc, &shown);
+        if (!name) {
+            snprintf(err, errlen,
+                     "unknown encoding '%s' (kigen reads utf-8, cp932 (Shift_JIS), euc-jp, utf-16le, "
+                     "utf-16be)",
+                     enc);
+            free(r);
+            return NULL;
+        }
+        if (!start_conv(r, name)) {
+            snprintf(err, errlen, "this system's iconv cannot convert from %s", name);
+            kg_reader_free(r);
+            return NULL;
+        }
+        r->enc = shown;
+    }
+    return r;
 }
 
-void kg_csv_write_field(FILE *f, const char *s, size_t n)
+kg_reader *kg_reader_open(FILE *f, const kg_reader_opts *o, char *err, size_t errlen)
 {
-    bool quote = false;
-    for (size_t i = 0; i < n && !quote; i++)
-        quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
-    if (!quote) {
-        fwrite(s, 1, n, f);
+    kg_reader *r = new_reader(o, err, errlen);
+    if (r)
+        r->f = f;
+    return r;
+}
+
+kg_reader *kg_reader_open_mem(const char *data, size_t len, const kg_reader_opts *o, char *err, size_t errlen)
+{
+    kg_reader *r = new_reader(o, err, errlen);
+    if (r) {
+        r->mem = data;
+        r->memlen = len;
+    }
+    return r;
+}
+
+void kg_reader_free(kg_reader *r)
+{
+    if (!r)
         return;
-    }
-    fputc('"', f);
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"')
-            fputc('"', f);
-        fputc(s[i], f);
-    }
-    fputc('"', f);
+    if (r->json)
+        json_decref(r->json);
+    if (r->cd != (iconv_t)-1)
+        iconv_close(r->cd);
+    free(r->raw);
+    free(r->buf);
+    free(r->fb);
+    free(r->hb);
+    free(r->empty);
+    free(r);
+}
+
+const char *kg_reader_error(const kg_reader *r) { return r->err; }
+const char *kg_reader_encoding(const kg_reader *r) { return r->enc; }
+
+int kg_reader_header(const kg_reader *r, const char *const **names)
+{
+    *names = r->header;
+    return r->nheader;
+}
+
+int kg_reader_next(kg_reader *r, kg_record *rec)
+{
+    memset(rec, 0, sizeof *rec);
+    if (!r->sniffed && prime(r) < 0)
+        r->fatal = true;
+    if (r->fatal)
+        return -2;
+    int rc = r->fmt == KG_FMT_CSV ? next_csv(r, rec) : next_jsonl(r, rec);
+    if (rc == -2)
+        r->fatal = true;
+    return rc;
 }

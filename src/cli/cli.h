@@ -18,8 +18,11 @@ int cmd_test(int argc, char **argv);
 int cmd_card(int argc, char **argv);
 #endif
 
-/* Print "kigen CMD: message" to stderr; returns CLI_USAGE. */
+/* Print "kigen CMD: message" (control characters escaped) and a pointer to
+ * --help to stderr; returns CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print "kigen CMD: message" to stderr, control characters escaped. */
+void cli_warn(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Is argv[i] "-h" or "--help"? */
 int cli_is_help(const char *arg);
 

@@ -1,11 +1,24 @@
 /* kigen eval: evaluate a rule set over records, one output record per input
- * record, in order. */
+ * record, in order.
+ *
+ * What can go wrong is said, never guessed around: a column whose name is
+ * close to a fact's is an error (a misspelled residence_status must not
+ * leave the resident Japanese by default); an output that is an error fails
+ * the record; every record of the input yields exactly one output record
+ * (an error record keeps the input's pass-through columns, such as the id);
+ * every write is checked. */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "cli/columns.h"
 #include "cli/common.h"
+#include "cli/out.h"
 #include "records.h"
 #include "util.h"
 
@@ -17,9 +30,19 @@ static const char eval_help[] =
     "  --rules FILE           the rule file (required)\n"
     "  --input FILE|-         records: CSV with a header row naming the facts, or JSON\n"
     "                         Lines (.jsonl/.ndjson, or --input-format jsonl). Without\n"
-    "                         --input, one record is made of the --set values.\n"
+    "                         --input: records piped to stdin, or else one record made\n"
+    "                         of the --set values.\n"
     "  --input-format csv|jsonl\n"
+    "  --encoding ENC         the input's encoding: utf-8 (default; a byte order mark is\n"
+    "                         skipped), cp932 (Shift_JIS, as Japanese Excel saves CSV),\n"
+    "                         euc-jp, utf-16le, utf-16be (UTF-16 with a BOM is found alone)\n"
+    "  --delimiter D          the CSV separator: ',' (default), ';' or tab\n"
+    "  --passthrough A,B      input columns to copy to the output as they are\n"
+    "  --strict-columns       every input column must be a fact or a --passthrough one\n"
     "  --format csv|jsonl|table   output format (default: csv)\n"
+    "  --output-bom           start the output with a UTF-8 byte order mark\n"
+    "  --excel                --output-bom and CRLF line ends: Japanese Excel opens the\n"
+    "                         output without mojibake\n"
     "  --set FACT=VALUE       a fact for every record (a record's own non-empty value wins)\n"
     "  --param NAME=VALUE     override a param for this run (another reading of the law)\n"
     "  --today DATE           the date today() returns (default: today in Japan)\n"
@@ -27,76 +50,63 @@ static const char eval_help[] =
     "  --messages ja|en       add a NAME_message column for outputs that have messages\n"
     "\n"
     "An empty CSV cell or a JSON null means the fact is not given (its default applies).\n"
-    "Input columns that are not facts (an id, say) are copied to the output first.\n"
+    "Input columns that are clearly not facts (an id, a name) are copied to the output\n"
+    "first; a column whose name is close to a fact's is an error (did you mean ...?).\n"
     "Dates print as YYYY-MM-DD, booleans as true/false, absent values as empty cells.\n"
-    "A record that cannot be evaluated gets an error (CSV: the 'error' column; JSON:\n"
-    "\"error\") naming its number and the reason, and the run goes on.\n"
+    "A record that cannot be read or evaluated, or whose chosen output is an error, gets\n"
+    "an error (CSV: the 'error' column; JSON: \"error\") with its number and the reason;\n"
+    "the values it does have are printed, and the run goes on.\n"
     "\n"
-    "Exit status: 0 every record evaluated, 1 some records failed, 2 usage or rule errors.\n";
+    "Exit status: 0 every record evaluated, 1 some records failed, 2 usage or rule\n"
+    "errors, unreadable input or unwritable output.\n";
+
+enum { OUT_CSV, OUT_JSONL, OUT_TABLE };
 
 typedef struct eval_opts {
-    const char *rules, *input, *outputs_arg, *lang;
+    const char *rules, *input, *outputs_arg, *lang, *encoding, *passthrough;
     kg_format in_fmt;
-    bool in_fmt_set;
-    enum { OUT_CSV, OUT_JSONL, OUT_TABLE } out_fmt;
+    bool in_fmt_set, strict_columns, bom, excel;
+    char delimiter;
+    int out_fmt;
     cli_kv sets[CLI_MAX_KV], params[CLI_MAX_KV];
     int nsets, nparams;
     kigen_date today;
 } eval_opts;
 
 typedef struct out_col {
-    const char *name;
-    int output; /* output index, or -1 for a rule read by name */
+    char *name;
+    int output;  /* output index, or -1 for a rule read by name */
     bool message;
     int msg_output;
 } out_col;
 
-/* A table is aligned, so its rows are kept until the end. */
+#define MAX_COLS 1024
+#define TABLE_BLOCK 1000 /* rows whose widths set a table's columns */
+
+/* A table streams: its column widths come from the first rows. */
 typedef struct table {
     char **cells;
-    size_t n, cap;
+    size_t n, cap; /* cells buffered (the first block) */
     int ncols;
+    size_t *w;
+    bool streaming;
 } table;
 
-static void table_add(table *t, const char *s, size_t n)
-{
-    if (t->n == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 256;
-        char **c = realloc(t->cells, t->cap * sizeof *c);
-        if (!c) {
-            fprintf(stderr, "kigen eval: out of memory\n");
-            exit(CLI_USAGE);
-        }
-        t->cells = c;
-    }
-    t->cells[t->n++] = strndup(s, n);
-}
+typedef struct run {
+    eval_opts *o;
+    kigen_ruleset *rs;
+    kigen_ctx *c;
+    out_col cols[MAX_COLS];
+    int ncols;
+    cli_columns in;     /* the input's columns: facts and pass-through */
+    const char *errcol; /* the name of kigen's error column */
+    cli_out out;
+    table tab;
+    kg_buf cell;        /* scratch for one formatted value */
+    long total, failed;
+} run;
 
-static void table_print(table *t)
-{
-    size_t *w = calloc((size_t)t->ncols, sizeof *w);
-    if (!w)
-        return;
-    for (size_t i = 0; i < t->n; i++) {
-        size_t dw = kg_display_width(t->cells[i], strlen(t->cells[i]));
-        if (dw > w[i % (size_t)t->ncols])
-            w[i % (size_t)t->ncols] = dw;
-    }
-    for (size_t i = 0; i < t->n; i++) {
-        int col = (int)(i % (size_t)t->ncols);
-        fputs(t->cells[i], stdout);
-        if (col == t->ncols - 1) {
-            fputc('\n', stdout);
-        } else {
-            size_t dw = kg_display_width(t->cells[i], strlen(t->cells[i]));
-            for (size_t k = dw; k < w[col] + 2; k++)
-                fputc(' ', stdout);
-        }
-        free(t->cells[i]);
-    }
-    free(w);
-    free(t->cells);
-}
+/* ---- options ------------------------------------------------------------------ */
 
 static int parse_args(int argc, char **argv, eval_opts *o)
 {
@@ -128,6 +138,22 @@ static int parse_args(int argc, char **argv, eval_opts *o)
             else
                 return cli_usage_error("eval", "--input-format must be csv or jsonl, not '%s'", v);
             o->in_fmt_set = true;
+        } else if (strcmp(a, "--encoding") == 0) {
+            NEEDV();
+            o->encoding = v;
+        } else if (strcmp(a, "--delimiter") == 0) {
+            NEEDV();
+            if (strcmp(v, ",") == 0 || strcmp(v, ";") == 0)
+                o->delimiter = v[0];
+            else if (strcmp(v, "tab") == 0 || strcmp(v, "\t") == 0 || strcmp(v, "\\t") == 0)
+                o->delimiter = '\t';
+            else
+                return cli_usage_error("eval", "--delimiter must be ',', ';' or tab, not '%s'", v);
+        } else if (strcmp(a, "--passthrough") == 0) {
+            NEEDV();
+            o->passthrough = v;
+        } else if (strcmp(a, "--strict-columns") == 0) {
+            o->strict_columns = true;
         } else if (strcmp(a, "--format") == 0) {
             NEEDV();
             if (strcmp(v, "csv") == 0)
@@ -138,6 +164,10 @@ static int parse_args(int argc, char **argv, eval_opts *o)
                 o->out_fmt = OUT_TABLE;
             else
                 return cli_usage_error("eval", "--format must be csv, jsonl or table, not '%s'", v);
+        } else if (strcmp(a, "--output-bom") == 0) {
+            o->bom = true;
+        } else if (strcmp(a, "--excel") == 0) {
+            o->bom = o->excel = true;
         } else if (strcmp(a, "--set") == 0) {
             NEEDV();
             if (o->nsets == CLI_MAX_KV || !cli_split_kv("eval", "--set", v, &o->sets[o->nsets]))
@@ -172,391 +202,607 @@ static int parse_args(int argc, char **argv, eval_opts *o)
             (n > 7 && strcmp(o->input + n - 7, ".ndjson") == 0))
             o->in_fmt = KG_FMT_JSONL;
     }
+    if (o->out_fmt == OUT_JSONL && (o->bom || o->excel))
+        return cli_usage_error("eval", "--output-bom and --excel are for CSV and table output");
     return CLI_OK;
 }
 
-static int build_columns(kigen_ruleset *rs, kigen_ctx *c, const eval_opts *o, out_col *cols, int *ncols)
+/* ---- the output's columns ----------------------------------------------------------- */
+
+static int build_columns(run *R)
 {
+    eval_opts *o = R->o;
     int n = 0;
     if (o->outputs_arg) {
         char *list = strdup(o->outputs_arg), *save = NULL;
+        if (!list)
+            return CLI_USAGE;
         for (char *t = strtok_r(list, ",", &save); t && n < 512; t = strtok_r(NULL, ",", &save)) {
             kigen_value v;
-            if (kigen_get_by_name(c, t, &v) == KIGEN_ENOTFOUND) {
+            if (kigen_get_by_name(R->c, t, &v) == KIGEN_ENOTFOUND) {
                 fprintf(stderr, "kigen eval: --outputs: no rule or fact named '%s'\n", t);
                 free(list);
+                R->ncols = n;
                 return CLI_USAGE;
             }
-            cols[n].name = strdup(t);
-            cols[n].output = kigen_output_index(rs, t);
-            cols[n].message = false;
+            R->cols[n].name = strdup(t);
+            R->cols[n].output = kigen_output_index(R->rs, t);
+            R->cols[n].message = false;
             n++;
         }
         free(list);
     } else {
-        for (int i = 0; i < kigen_output_count(rs) && n < 512; i++) {
-            cols[n].name = strdup(kigen_output_name(rs, i));
-            cols[n].output = i;
-            cols[n].message = false;
+        for (int i = 0; i < kigen_output_count(R->rs) && n < 512; i++) {
+            R->cols[n].name = strdup(kigen_output_name(R->rs, i));
+            R->cols[n].output = i;
+            R->cols[n].message = false;
             n++;
         }
     }
     if (o->lang) {
         int base = n;
-        for (int i = 0; i < base && n < 1024; i++) {
-            if (cols[i].output < 0 || !kigen_output_has_messages(rs, cols[i].output))
+        for (int i = 0; i < base && n < MAX_COLS; i++) {
+            if (R->cols[i].output < 0 || !kigen_output_has_messages(R->rs, R->cols[i].output))
                 continue;
-            char name[300];
-            snprintf(name, sizeof name, "%s_message", cols[i].name);
-            cols[n].name = strdup(name);
-            cols[n].output = -2;
-            cols[n].message = true;
-            cols[n].msg_output = cols[i].output;
+            size_t len = strlen(R->cols[i].name) + 9;
+            R->cols[n].name = malloc(len);
+            if (R->cols[n].name)
+                snprintf(R->cols[n].name, len, "%s_message", R->cols[i].name);
+            R->cols[n].output = -2;
+            R->cols[n].message = true;
+            R->cols[n].msg_output = R->cols[i].output;
             n++;
         }
     }
-    *ncols = n;
+    R->ncols = n;
+    for (int i = 0; i < n; i++)
+        if (!R->cols[i].name)
+            return CLI_USAGE;
     return CLI_OK;
 }
 
-static void col_value(kigen_ctx *c, const out_col *col, const eval_opts *o, char *buf, size_t n)
+static bool col_get(run *R, const out_col *col, kigen_value *v)
 {
-    kigen_value v;
-    buf[0] = '\0';
+    int rc = col->output >= 0 ? kigen_get(R->c, col->output, v) : kigen_get_by_name(R->c, col->name, v);
+    return rc == KIGEN_OK;
+}
+
+/* The value as the CLI prints it, in R->cell ("" for none or an error). */
+static const char *col_text(run *R, const out_col *col, size_t *len)
+{
+    kg_buf_clear(&R->cell);
     if (col->message) {
-        const char *m = kigen_message(c, col->msg_output, o->lang);
-        snprintf(buf, n, "%s", m ? m : "");
+        const char *m = kigen_message(R->c, col->msg_output, R->o->lang);
+        kg_buf_puts(&R->cell, m ? m : "");
+    } else {
+        kigen_value v;
+        if (col_get(R, col, &v) && v.type != KIGEN_T_ERROR && v.type != KIGEN_T_NONE) {
+            if (v.type == KIGEN_T_STRING || v.type == KIGEN_T_ENUM) {
+                kg_buf_put(&R->cell, v.u.str.ptr, v.u.str.len);
+            } else {
+                char small[64];
+                size_t k = kigen_value_format(&v, small, sizeof small);
+                kg_buf_put(&R->cell, small, k < sizeof small ? k : sizeof small - 1);
+            }
+        }
+    }
+    *len = R->cell.len;
+    return kg_buf_cstr(&R->cell);
+}
+
+/* ---- tables ----------------------------------------------------------------------- */
+
+static void table_print_row(run *R, char **cells)
+{
+    table *t = &R->tab;
+    for (int k = 0; k < t->ncols; k++) {
+        const char *s = cells[k];
+        out_str(&R->out, s);
+        if (k == t->ncols - 1) {
+            out_eol(&R->out);
+        } else {
+            size_t dw = kg_display_width(s, strlen(s));
+            for (size_t j = dw; j < t->w[k] + 2; j++)
+                out_char(&R->out, ' ');
+        }
+    }
+}
+
+static void table_flush_block(run *R)
+{
+    table *t = &R->tab;
+    if (t->streaming || !t->ncols)
+        return;
+    t->w = calloc((size_t)t->ncols, sizeof *t->w);
+    for (size_t i = 0; t->w && i < t->n; i++) {
+        size_t dw = kg_display_width(t->cells[i], strlen(t->cells[i]));
+        if (dw > t->w[i % (size_t)t->ncols])
+            t->w[i % (size_t)t->ncols] = dw;
+    }
+    for (size_t i = 0; t->w && i + (size_t)t->ncols <= t->n; i += (size_t)t->ncols)
+        table_print_row(R, t->cells + i);
+    for (size_t i = 0; i < t->n; i++)
+        free(t->cells[i]);
+    free(t->cells);
+    t->cells = NULL;
+    t->n = t->cap = 0;
+    t->streaming = true;
+}
+
+/* One cell of the row being built; the row is printed when complete. */
+static void table_cell(run *R, const char *s, size_t n)
+{
+    table *t = &R->tab;
+    char *c = malloc(kg_escape_line(NULL, 0, s, n) + 1);
+    if (!c) {
+        R->out.err = ENOMEM;
         return;
     }
-    int rc = col->output >= 0 ? kigen_get(c, col->output, &v) : kigen_get_by_name(c, col->name, &v);
-    if (rc == KIGEN_OK && v.type != KIGEN_T_ERROR)
-        kigen_value_format(&v, buf, n);
-}
-
-static json_t *col_json(kigen_ctx *c, const out_col *col, const eval_opts *o)
-{
-    kigen_value v;
-    char buf[1024];
-    if (col->message) {
-        const char *m = kigen_message(c, col->msg_output, o->lang);
-        return m ? json_string(m) : json_null();
+    kg_escape_line(c, kg_escape_line(NULL, 0, s, n) + 1, s, n);
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 256;
+        char **cells = realloc(t->cells, cap * sizeof *cells);
+        if (!cells) {
+            free(c);
+            R->out.err = ENOMEM;
+            return;
+        }
+        t->cells = cells;
+        t->cap = cap;
     }
-    int rc = col->output >= 0 ? kigen_get(c, col->output, &v) : kigen_get_by_name(c, col->name, &v);
-    if (rc != KIGEN_OK || v.type == KIGEN_T_NONE || v.type == KIGEN_T_ERROR)
-        return json_null();
-    if (v.type == KIGEN_T_BOOL)
-        return json_boolean(v.u.b);
-    if (v.type == KIGEN_T_INT)
-        return json_integer((json_int_t)v.u.i);
-    kigen_value_format(&v, buf, sizeof buf);
-    return json_string(buf);
+    t->cells[t->n++] = c;
+    if (t->streaming && t->n == (size_t)t->ncols) {
+        table_print_row(R, t->cells);
+        for (size_t i = 0; i < t->n; i++)
+            free(t->cells[i]);
+        t->n = 0;
+    } else if (!t->streaming && t->n >= (size_t)t->ncols * (TABLE_BLOCK + 1)) {
+        table_flush_block(R);
+    }
 }
 
-static bool is_fact(kigen_ruleset *rs, const char *name) { return kigen_fact_index(rs, name) >= 0; }
+/* ---- writing records ------------------------------------------------------------------ */
 
-static int column_index(const out_col *cols, int n, const char *name)
+static void cell(run *R, int *width, const char *s, size_t n)
 {
-    for (int k = 0; k < n; k++)
-        if (strcmp(cols[k].name, name) == 0)
-            return k;
-    return -1;
+    if (R->o->out_fmt == OUT_TABLE) {
+        (*width)++;
+        table_cell(R, s, n);
+        return;
+    }
+    if ((*width)++)
+        out_char(&R->out, R->o->delimiter ? R->o->delimiter : ',');
+    out_csv(&R->out, s, n, R->o->delimiter ? R->o->delimiter : ',');
 }
 
-static bool in_list(const char *const *list, int n, const char *name)
+static void write_header(run *R)
 {
-    for (int i = 0; i < n; i++)
-        if (strcmp(list[i], name) == 0)
-            return true;
+    int width = 0;
+    if (R->o->bom)
+        out_str(&R->out, "\xEF\xBB\xBF");
+    if (R->o->out_fmt == OUT_JSONL)
+        return;
+    for (int i = 0; i < R->in.npass; i++)
+        cell(R, &width, R->in.pass[i], strlen(R->in.pass[i]));
+    for (int k = 0; k < R->ncols; k++)
+        cell(R, &width, R->cols[k].name, strlen(R->cols[k].name));
+    cell(R, &width, R->errcol, strlen(R->errcol));
+    if (R->o->out_fmt == OUT_CSV)
+        out_eol(&R->out);
+    else
+        R->tab.ncols = width;
+}
+
+/* The pass-through value of column name in the record, as text. */
+static const char *pass_value(const kg_record *rec, const char *name, char **dumped)
+{
+    *dumped = NULL;
+    for (int i = 0; rec && i < rec->n; i++) {
+        if (strcmp(rec->names[i], name) != 0)
+            continue;
+        if (rec->values[i])
+            return rec->values[i];
+        json_t *orig = rec->json ? json_object_get(rec->json, name) : NULL;
+        if (orig && !json_is_null(orig))
+            return *dumped = json_dumps(orig, JSON_COMPACT | JSON_ENCODE_ANY); /* a list or object */
+        return NULL;
+    }
+    return NULL;
+}
+
+static void write_json_value(run *R, const out_col *col)
+{
+    if (col->message) {
+        const char *m = kigen_message(R->c, col->msg_output, R->o->lang);
+        if (m)
+            out_json_str(&R->out, m, strlen(m));
+        else
+            out_str(&R->out, "null");
+        return;
+    }
+    kigen_value v;
+    if (!col_get(R, col, &v) || v.type == KIGEN_T_NONE || v.type == KIGEN_T_ERROR) {
+        out_str(&R->out, "null");
+        return;
+    }
+    if (v.type == KIGEN_T_BOOL) {
+        out_str(&R->out, v.u.b ? "true" : "false");
+    } else if (v.type == KIGEN_T_INT) {
+        char b[32];
+        snprintf(b, sizeof b, "%lld", (long long)v.u.i);
+        out_str(&R->out, b);
+    } else {
+        size_t n;
+        const char *s = col_text(R, col, &n);
+        out_json_str(&R->out, s, n);
+    }
+}
+
+/* evaluated: the context holds this record's values (print those that
+ * are values); error: the record's error, or "". */
+static void write_record(run *R, const kg_record *rec, bool evaluated, const char *error)
+{
+    eval_opts *o = R->o;
+    if (o->out_fmt == OUT_JSONL) {
+        out_char(&R->out, '{');
+        bool first = true;
+        for (int i = 0; rec && i < rec->n; i++) {
+            if (cli_columns_fact(&R->in, rec->names[i]) >= 0 || !cli_columns_is_pass(&R->in, rec->names[i]))
+                continue;
+            if (!first)
+                out_char(&R->out, ',');
+            first = false;
+            out_json_str(&R->out, rec->names[i], strlen(rec->names[i]));
+            out_char(&R->out, ':');
+            json_t *orig = rec->json ? json_object_get(rec->json, rec->names[i]) : NULL;
+            if (orig) {
+                char *s = json_dumps(orig, JSON_COMPACT | JSON_ENCODE_ANY); /* numbers stay numbers */
+                out_str(&R->out, s ? s : "null");
+                free(s);
+            } else if (rec->values[i]) {
+                out_json_str(&R->out, rec->values[i], strlen(rec->values[i]));
+            } else {
+                out_str(&R->out, "null");
+            }
+        }
+        for (int k = 0; evaluated && k < R->ncols; k++) {
+            kigen_value v;
+            if (!R->cols[k].message && col_get(R, &R->cols[k], &v) && v.type == KIGEN_T_ERROR)
+                continue; /* the record's error says why */
+            if (!first)
+                out_char(&R->out, ',');
+            first = false;
+            out_json_str(&R->out, R->cols[k].name, strlen(R->cols[k].name));
+            out_char(&R->out, ':');
+            write_json_value(R, &R->cols[k]);
+        }
+        if (*error) {
+            char num[64];
+            snprintf(num, sizeof num, "%s\"record\":%ld,", first ? "" : ",", rec ? rec->number : R->total);
+            out_str(&R->out, num);
+            out_json_str(&R->out, R->errcol, strlen(R->errcol));
+            out_char(&R->out, ':');
+            out_json_str(&R->out, error, strlen(error));
+        }
+        out_char(&R->out, '}');
+        out_eol(&R->out);
+        return;
+    }
+    int width = 0;
+    for (int i = 0; i < R->in.npass; i++) {
+        char *dumped;
+        const char *v = pass_value(rec, R->in.pass[i], &dumped);
+        cell(R, &width, v ? v : "", v ? strlen(v) : 0);
+        free(dumped);
+    }
+    for (int k = 0; k < R->ncols; k++) {
+        size_t n = 0;
+        const char *s = evaluated ? col_text(R, &R->cols[k], &n) : "";
+        cell(R, &width, s, n);
+    }
+    char full[1200] = "";
+    if (*error)
+        snprintf(full, sizeof full, "record %ld: %s", rec ? rec->number : R->total, error);
+    cell(R, &width, full, strlen(full));
+    if (o->out_fmt == OUT_CSV)
+        out_eol(&R->out);
+}
+
+/* ---- one record -------------------------------------------------------------------- */
+
+/* The record's id for messages: its first pass-through value. */
+static const char *record_id(run *R, const kg_record *rec)
+{
+    for (int p = 0; p < R->in.npass; p++)
+        for (int i = 0; rec && i < rec->n; i++)
+            if (rec->values[i] && strcmp(rec->names[i], R->in.pass[p]) == 0)
+                return rec->values[i];
+    return NULL;
+}
+
+static void report(run *R, const kg_record *rec, const char *error)
+{
+    const char *id = record_id(R, rec);
+    char msg[1400];
+    if (id)
+        snprintf(msg, sizeof msg, "record %ld (line %ld, %s %.100s): %s", rec->number, rec->line, R->in.pass[0], id,
+                 error);
+    else if (rec && rec->line)
+        snprintf(msg, sizeof msg, "record %ld (line %ld): %s", rec->number, rec->line, error);
+    else
+        snprintf(msg, sizeof msg, "record %ld: %s", rec ? rec->number : R->total, error);
+    cli_warn("eval", "%s", msg);
+}
+
+/* Evaluate one record and write it. readrc: what the reader said. */
+static void do_record(run *R, const kg_record *rec, int readrc, const char *readerr)
+{
+    eval_opts *o = R->o;
+    kigen_ctx *c = R->c;
+    char error[1024] = "";
+    bool evaluated = false;
+    R->total++;
+    kigen_ctx_reset(c);
+    for (int i = 0; i < o->nsets && !error[0]; i++)
+        if (kigen_set(c, o->sets[i].name, o->sets[i].value) != KIGEN_OK)
+            snprintf(error, sizeof error, "%s", kigen_errmsg(c));
+    if (readrc != 1) {
+        snprintf(error, sizeof error, "%s", readerr);
+    } else {
+        for (int i = 0; i < rec->n && !error[0]; i++) {
+            int fi = cli_columns_fact(&R->in, rec->names[i]);
+            if (fi == CLI_COL_BAD) {
+                snprintf(error, sizeof error, "%s", cli_columns_why(&R->in, rec->names[i]));
+                break;
+            }
+            if (fi < 0)
+                continue;
+            if (rec->unusable && rec->unusable[i]) {
+                snprintf(error, sizeof error, "fact '%s' holds %s; facts are strings, whole numbers, booleans or null",
+                         rec->names[i], rec->unusable[i]);
+                break;
+            }
+            if (!rec->values[i]) {
+                /* an empty cell: a --set value stays, otherwise the default applies */
+                if (!cli_columns_set_by_option(&R->in, fi))
+                    kigen_unset(c, fi);
+                continue;
+            }
+            if (kigen_set_text(c, fi, rec->values[i], strlen(rec->values[i])) != KIGEN_OK)
+                snprintf(error, sizeof error, "%s", kigen_errmsg(c));
+        }
+        if (!error[0]) {
+            int rc = kigen_eval(c);
+            /* A failing policy hook leaves the rule outputs readable; an
+             * output that is an error fails the record, chosen or not. */
+            evaluated = rc == KIGEN_OK || rc == KIGEN_EEVAL || rc == KIGEN_ELUA;
+            if (rc != KIGEN_OK)
+                snprintf(error, sizeof error, "%s", kigen_errmsg(c));
+            for (int k = 0; evaluated && !error[0] && k < R->ncols; k++) {
+                kigen_value v;
+                if (!R->cols[k].message && col_get(R, &R->cols[k], &v) && v.type == KIGEN_T_ERROR)
+                    snprintf(error, sizeof error, "%s: %.*s", R->cols[k].name, (int)v.u.str.len, v.u.str.ptr);
+            }
+        }
+    }
+    if (error[0]) {
+        R->failed++;
+        report(R, rec, error);
+    }
+    write_record(R, rec, evaluated, error);
+}
+
+/* ---- input -------------------------------------------------------------------------- */
+
+/* Has something been piped or redirected to stdin that is waiting? */
+static bool stdin_has_records(void)
+{
+    struct stat st;
+    if (isatty(0) || fstat(0, &st) != 0)
+        return false;
+    if (S_ISREG(st.st_mode)) {
+        off_t pos = lseek(0, 0, SEEK_CUR);
+        return st.st_size > (pos < 0 ? 0 : pos);
+    }
+    if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+        int n = 0;
+        return ioctl(0, FIONREAD, &n) == 0 && n > 0;
+    }
     return false;
 }
 
-static const char *rec_value(const kg_record *rec, const char *name)
+static bool stdin_is_input(void)
 {
-    for (int i = 0; i < rec->n; i++)
-        if (strcmp(rec->names[i], name) == 0)
-            return rec->values[i];
-    return NULL;
+    struct stat st;
+    if (isatty(0) || fstat(0, &st) != 0)
+        return false;
+    return S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
 }
+
+/* A malformed JSON Lines record before the first good one: kept until the
+ * pass-through columns are known. */
+typedef struct early {
+    kg_record rec;
+    char *err;
+} early;
 
 int cmd_eval(int argc, char **argv)
 {
     static eval_opts o;
+    static run R;
     memset(&o, 0, sizeof o);
+    memset(&R, 0, sizeof R);
+    R.o = &o;
     int rc = parse_args(argc, argv, &o);
     if (rc != CLI_OK) {
         cli_free_kvs(o.sets, o.nsets);
         cli_free_kvs(o.params, o.nparams);
         return rc < 0 ? CLI_OK : rc;
     }
-    kigen_ruleset *rs = NULL;
-    kigen_ctx *c = NULL;
-    static out_col cols[1024];
-    int ncols = 0, status = CLI_OK;
+    int status = CLI_OK;
     FILE *in = NULL;
     kg_reader *rd = NULL;
-    static const char *pt[1024]; /* passthrough columns, see below */
-    int npt = 0;
-    /* The fact index of each field (-1: not a fact), looked up once per CSV
-     * file (its header is fixed) and once per JSON Lines record: name
-     * lookups were a fifth of a run's time when repeated per use. */
-    static int fi[1024];
-    bool fi_ready = false;
-    table tab = {0};
-    if (cli_load_rules("eval", o.rules, false, &rs) != KIGEN_OK) {
+    bool single = false;
+    early *earlies = NULL;
+    size_t nearly = 0;
+    kg_buf_init(&R.cell, NULL);
+    out_open(&R.out, 1);
+    R.out.crlf = o.excel;
+    if (cli_load_rules("eval", o.rules, false, &R.rs) != KIGEN_OK) {
         status = CLI_USAGE;
         goto out;
     }
-    if (kigen_ctx_new(rs, &c) != KIGEN_OK) {
-        fprintf(stderr, "kigen eval: %s\n", c ? kigen_errmsg(c) : "cannot create a context");
+    if (kigen_ctx_new(R.rs, &R.c) != KIGEN_OK) {
+        cli_warn("eval", "%s", R.c ? kigen_errmsg(R.c) : "cannot create a context");
         status = CLI_USAGE;
         goto out;
     }
     if (o.today)
-        kigen_set_today(c, o.today);
-    if ((status = cli_apply_params("eval", c, o.params, o.nparams)) != CLI_OK)
+        kigen_set_today(R.c, o.today);
+    if ((status = cli_apply_params("eval", R.c, o.params, o.nparams)) != CLI_OK)
         goto out;
     for (int i = 0; i < o.nsets; i++) {
-        if (kigen_fact_index(rs, o.sets[i].name) < 0) {
-            (void)kigen_set(c, o.sets[i].name, o.sets[i].value);
-            fprintf(stderr, "kigen eval: --set: %s\n", kigen_errmsg(c));
+        if (kigen_fact_index(R.rs, o.sets[i].name) < 0) {
+            (void)kigen_set(R.c, o.sets[i].name, o.sets[i].value);
+            cli_warn("eval", "--set: %s", kigen_errmsg(R.c));
             status = CLI_USAGE;
             goto out;
         }
     }
-    if ((status = build_columns(rs, c, &o, cols, &ncols)) != CLI_OK)
+    if ((status = build_columns(&R)) != CLI_OK)
         goto out;
 
-    if (o.input) {
-        in = strcmp(o.input, "-") == 0 ? stdin : fopen(o.input, "rb");
-        if (!in) {
-            fprintf(stderr, "kigen eval: cannot read '%s': %s\n", o.input, strerror(errno));
+    /* Where the records come from. */
+    if (!o.input) {
+        if (o.nsets > 0) {
+            if (stdin_has_records()) {
+                cli_usage_error("eval", "records are waiting on stdin, but --input is not given: add --input - "
+                                        "to read them (the --set facts then apply to each), or </dev/null to "
+                                        "evaluate the --set record alone");
+                status = CLI_USAGE;
+                goto out;
+            }
+            single = true;
+        } else if (stdin_is_input()) {
+            o.input = "-";
+        } else {
+            cli_usage_error("eval", "no records: give --input FILE (or - for stdin), pipe records in, or give "
+                                    "the facts of one record with --set");
             status = CLI_USAGE;
             goto out;
         }
-        rd = kg_reader_new(in, o.in_fmt);
-    } else {
-        /* One record made of the --set values. */
+    }
+    kg_reader_opts ro = {o.in_fmt, o.delimiter, o.encoding};
+    char err[600] = "";
+    if (single) {
         static const char empty[] = "";
-        rd = kg_reader_new_mem(empty, 0, KG_FMT_JSONL);
+        ro.fmt = KG_FMT_JSONL;
+        rd = kg_reader_open_mem(empty, 0, &ro, err, sizeof err);
+    } else {
+        in = strcmp(o.input, "-") == 0 ? stdin : fopen(o.input, "rb");
+        if (!in) {
+            cli_warn("eval", "cannot read '%s': %s", o.input, strerror(errno));
+            status = CLI_USAGE;
+            goto out;
+        }
+        rd = kg_reader_open(in, &ro, err, sizeof err);
     }
     if (!rd) {
+        cli_warn("eval", "%s", err[0] ? err : "out of memory");
         status = CLI_USAGE;
         goto out;
     }
+    cli_columns_init(&R.in, R.rs, o.passthrough, o.strict_columns, o.sets, o.nsets);
 
-    bool header_done = false;
-    /* Passthrough columns: the input's fields that are not facts. CSV: the
-     * header's; JSON Lines: the first record's (a later record's extra key
-     * is carried in JSON output and reported otherwise). */
-
-    long failed = 0, total = 0;
-    bool single = !o.input;
-    for (;;) {
-        kg_record rec;
-        int r = single ? (total == 0 ? 1 : 0) : kg_reader_next(rd, &rec);
-        if (single && r == 1) {
-            memset(&rec, 0, sizeof rec);
-            rec.number = 1;
-        }
-        if (r == 0 && header_done)
+    /* The first record decides the pass-through columns: CSV by its header,
+     * JSON Lines by the first record that is an object (records before it
+     * that cannot be read wait, so that they get the same columns). */
+    kg_record rec;
+    int r = single ? 1 : kg_reader_next(rd, &rec);
+    if (single) {
+        memset(&rec, 0, sizeof rec);
+        rec.number = 1;
+    }
+    while (!single && o.in_fmt == KG_FMT_JSONL && r == -1) {
+        early *e = realloc(earlies, (nearly + 1) * sizeof *e);
+        if (!e)
             break;
-        if (r == -2) {
-            fprintf(stderr, "kigen eval: %s: %s\n", o.input, kg_reader_error(rd));
+        earlies = e;
+        earlies[nearly].rec = rec;
+        earlies[nearly].err = strdup(kg_reader_error(rd));
+        nearly++;
+        r = kg_reader_next(rd, &rec);
+    }
+    if (r == -2) {
+        cli_warn("eval", "%s: %s", o.input, kg_reader_error(rd));
+        status = CLI_USAGE;
+        goto out;
+    }
+    if (!single) {
+        const char *const *names = NULL;
+        int nnames = 0;
+        if (o.in_fmt == KG_FMT_CSV)
+            nnames = kg_reader_header(rd, &names);
+        else if (r == 1) {
+            names = rec.names;
+            nnames = rec.n;
+        }
+        if (!cli_columns_classify(&R.in, names, nnames, o.in_fmt == KG_FMT_CSV)) {
             status = CLI_USAGE;
             goto out;
         }
-        if (!header_done) {
-            if (o.in_fmt == KG_FMT_CSV && !single) {
-                const char *const *hdr = NULL;
-                int nhdr = kg_reader_header(rd, &hdr);
-                for (int i = 0; i < nhdr && npt < 1024; i++)
-                    if (!is_fact(rs, hdr[i]))
-                        pt[npt++] = strdup(hdr[i]);
-            } else if (r == 1) {
-                for (int i = 0; i < rec.n && npt < 1024; i++)
-                    if (!is_fact(rs, rec.names[i]))
-                        pt[npt++] = strdup(rec.names[i]);
-            }
-            for (int i = 0; i < npt; i++)
-                if (column_index(cols, ncols, pt[i]) >= 0) {
-                    fprintf(stderr,
-                            "kigen eval: input column '%s' has the name of an output; rename "
-                            "it or choose --outputs\n",
-                            pt[i]);
-                    status = CLI_USAGE;
-                    goto out;
-                }
-            if (o.out_fmt != OUT_JSONL) {
-                int width = 0;
-                for (int i = 0; i < npt; i++) {
-                    if (o.out_fmt == OUT_CSV) {
-                        if (width++)
-                            fputc(',', stdout);
-                        kg_csv_write_field(stdout, pt[i], strlen(pt[i]));
-                    } else {
-                        table_add(&tab, pt[i], strlen(pt[i]));
-                        width++;
-                    }
-                }
-                for (int k = 0; k < ncols; k++) {
-                    if (o.out_fmt == OUT_CSV) {
-                        if (width++)
-                            fputc(',', stdout);
-                        kg_csv_write_field(stdout, cols[k].name, strlen(cols[k].name));
-                    } else {
-                        table_add(&tab, cols[k].name, strlen(cols[k].name));
-                        width++;
-                    }
-                }
-                if (o.out_fmt == OUT_CSV)
-                    printf("%serror\n", width ? "," : "");
-                else {
-                    table_add(&tab, "error", 5);
-                    tab.ncols = width + 1;
-                }
-            }
-            header_done = true;
-            if (r == 0)
-                break; /* a header and no records: the header alone */
-        }
-        total++;
-        char errbuf[700] = "";
-        kigen_ctx_reset(c);
-        for (int i = 0; i < o.nsets && !errbuf[0]; i++)
-            if (kigen_set(c, o.sets[i].name, o.sets[i].value) != KIGEN_OK)
-                snprintf(errbuf, sizeof errbuf, "%s", kigen_errmsg(c));
-        if (r == -1) {
-            snprintf(errbuf, sizeof errbuf, "%s", kg_reader_error(rd));
-        } else {
-            if (!fi_ready)
-                for (int i = 0; i < rec.n && i < 1024; i++)
-                    fi[i] = kigen_fact_index(rs, rec.names[i]);
-            fi_ready = o.in_fmt == KG_FMT_CSV;
-            for (int i = 0; i < rec.n && !errbuf[0]; i++) {
-                if (fi[i] < 0)
-                    continue;
-                if (rec.unusable && rec.unusable[i]) {
-                    snprintf(errbuf, sizeof errbuf,
-                             "fact '%s' holds %s; facts are strings, whole numbers, booleans or null",
-                             rec.names[i], rec.unusable[i]);
-                    break;
-                }
-                if (!rec.values[i]) {
-                    /* an empty cell: a --set value stays, otherwise the default applies */
-                    bool from_set = false;
-                    for (int k = 0; k < o.nsets; k++)
-                        from_set |= strcmp(o.sets[k].name, rec.names[i]) == 0;
-                    if (!from_set)
-                        kigen_unset(c, fi[i]);
-                    continue;
-                }
-                if (kigen_set_text(c, fi[i], rec.values[i], strlen(rec.values[i])) != KIGEN_OK)
-                    snprintf(errbuf, sizeof errbuf, "%s", kigen_errmsg(c));
-            }
-            /* A CSV header was checked once; JSON Lines keys vary by record. */
-            for (int i = 0; o.in_fmt == KG_FMT_JSONL && i < rec.n && !errbuf[0]; i++) {
-                if (fi[i] >= 0)
-                    continue;
-                if (column_index(cols, ncols, rec.names[i]) >= 0)
-                    snprintf(errbuf, sizeof errbuf, "key '%s' has the name of an output", rec.names[i]);
-                else if (o.out_fmt != OUT_JSONL && !in_list(pt, npt, rec.names[i]))
-                    fprintf(stderr,
-                            "kigen eval: record %ld (line %ld): key '%s' is not a fact and not a column "
-                            "of this output, so it is not carried (use --format jsonl to carry every key)\n",
-                            rec.number, rec.line, rec.names[i]);
-            }
-            if (!errbuf[0] && kigen_eval(c) != KIGEN_OK)
-                snprintf(errbuf, sizeof errbuf, "%s", kigen_errmsg(c));
-        }
-        if (errbuf[0]) {
-            failed++;
-            fprintf(stderr, "kigen eval: record %ld (line %ld): %s\n", rec.number, rec.line, errbuf);
-        }
-        /* write the record */
-        if (o.out_fmt == OUT_JSONL) {
-            json_t *obj = json_object();
-            for (int i = 0; r == 1 && i < rec.n; i++) {
-                if (fi[i] >= 0)
-                    continue;
-                json_t *orig = rec.json ? json_object_get(rec.json, rec.names[i]) : NULL;
-                if (orig)
-                    json_object_set(obj, rec.names[i], orig); /* keeps numbers numbers */
-                else
-                    json_object_set_new(obj, rec.names[i],
-                                        rec.values[i] ? json_string(rec.values[i]) : json_null());
-            }
-            if (errbuf[0]) {
-                json_object_set_new(obj, "record", json_integer(rec.number));
-                json_object_set_new(obj, "error", json_string(errbuf));
-            } else {
-                for (int k = 0; k < ncols; k++)
-                    json_object_set_new(obj, cols[k].name, col_json(c, &cols[k], &o));
-            }
-            char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-            if (s)
-                puts(s);
-            free(s);
-            json_decref(obj);
-        } else {
-            int width = 0;
-            for (int i = 0; i < npt; i++) {
-                const char *v = r == 1 ? rec_value(&rec, pt[i]) : NULL;
-                char *dumped = NULL;
-                json_t *orig = r == 1 && rec.json ? json_object_get(rec.json, pt[i]) : NULL;
-                if (!v && orig && !json_is_null(orig))
-                    v = dumped = json_dumps(orig, JSON_COMPACT | JSON_ENCODE_ANY); /* a list or object as JSON text */
-                if (o.out_fmt == OUT_CSV) {
-                    if (width++)
-                        fputc(',', stdout);
-                    if (v)
-                        kg_csv_write_field(stdout, v, strlen(v));
-                } else {
-                    table_add(&tab, v ? v : "", v ? strlen(v) : 0);
-                }
-                free(dumped);
-            }
-            for (int k = 0; k < ncols; k++) {
-                char buf[1024] = "";
-                if (!errbuf[0])
-                    col_value(c, &cols[k], &o, buf, sizeof buf);
-                if (o.out_fmt == OUT_CSV) {
-                    if (width++)
-                        fputc(',', stdout);
-                    kg_csv_write_field(stdout, buf, strlen(buf));
-                } else {
-                    table_add(&tab, buf, strlen(buf));
-                }
-            }
-            char full[800] = "";
-            if (errbuf[0])
-                snprintf(full, sizeof full, "record %ld: %s", rec.number, errbuf);
-            if (o.out_fmt == OUT_CSV) {
-                if (width)
-                    fputc(',', stdout);
-                kg_csv_write_field(stdout, full, strlen(full));
-                fputc('\n', stdout);
-            } else {
-                table_add(&tab, full, strlen(full));
-            }
-        }
     }
-    if (o.out_fmt == OUT_TABLE && tab.ncols)
-        table_print(&tab);
-    if (failed) {
-        fprintf(stderr, "kigen eval: %ld of %ld record%s failed\n", failed, total, total == 1 ? "" : "s");
+    for (int k = 0; k < R.ncols; k++)
+        if (cli_columns_is_pass(&R.in, R.cols[k].name)) {
+            cli_usage_error("eval", "input column '%s' has the name of an output; rename it or choose --outputs",
+                            R.cols[k].name);
+            status = CLI_USAGE;
+            goto out;
+        }
+    R.errcol = cli_columns_is_pass(&R.in, "error") ? "kigen_error" : "error";
+    write_header(&R);
+    for (size_t i = 0; i < nearly; i++)
+        do_record(&R, &earlies[i].rec, -1, earlies[i].err);
+    while (r != 0) {
+        if (r == -2) {
+            cli_warn("eval", "%s: %s; stopped after %ld record%s", o.input, kg_reader_error(rd), R.total,
+                     R.total == 1 ? "" : "s");
+            status = CLI_USAGE;
+            break;
+        }
+        do_record(&R, &rec, r, r == -1 ? kg_reader_error(rd) : "");
+        if (R.out.err)
+            break;
+        r = single ? 0 : kg_reader_next(rd, &rec);
+    }
+    if (o.out_fmt == OUT_TABLE)
+        table_flush_block(&R);
+    if (R.failed && status == CLI_OK) {
+        cli_warn("eval", "%ld of %ld record%s failed", R.failed, R.total, R.total == 1 ? "" : "s");
         status = CLI_FAIL;
     }
 out:
-    fflush(stdout);
-    for (int i = 0; i < npt; i++)
-        free((char *)pt[i]);
+    /* stdout is closed (and that checked) by main, after every command */
+    if (out_close(&R.out, false) != 0) {
+        cli_warn("eval", "cannot write the output: %s", strerror(R.out.err));
+        status = CLI_USAGE;
+    }
+    for (size_t i = 0; i < nearly; i++)
+        free(earlies[i].err);
+    free(earlies);
+    for (size_t i = 0; i < R.tab.n; i++)
+        free(R.tab.cells[i]);
+    free(R.tab.cells);
+    free(R.tab.w);
+    cli_columns_free(&R.in);
     kg_reader_free(rd);
     if (in && in != stdin)
         fclose(in);
-    for (int k = 0; k < ncols; k++)
-        free((char *)cols[k].name);
-    kigen_ctx_free(c);
-    kigen_ruleset_free(rs);
+    for (int k = 0; k < R.ncols; k++)
+        free(R.cols[k].name);
+    kg_buf_free(&R.cell);
+    kigen_ctx_free(R.c);
+    kigen_ruleset_free(R.rs);
     cli_free_kvs(o.sets, o.nsets);
     cli_free_kvs(o.params, o.nparams);
     return status;

@@ -1,8 +1,10 @@
 /* kigen: the command-line front end. Each subcommand lives in its own file. */
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util.h"
 
 static const char usage_text[] =
     "usage: kigen <command> [options]\n"
@@ -24,14 +26,33 @@ static const char usage_text[] =
 
 int cli_is_help(const char *arg) { return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0; }
 
+/* "kigen CMD: message" on stderr, one line: the message often quotes what
+ * a file, a record or a script supplied, so control characters in it are
+ * escaped (a newline must not forge a line of kigen's own). */
+static void vwarn(const char *cmd, const char *fmt, va_list ap)
+{
+    char msg[4096], safe[8192];
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
+    kg_escape_line(safe, sizeof safe, msg, len);
+    fprintf(stderr, "kigen %s: %s\n", cmd, safe);
+}
+
+void cli_warn(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vwarn(cmd, fmt, ap);
+    va_end(ap);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "kigen %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vwarn(cmd, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\n(see 'kigen %s --help')\n", cmd);
+    fprintf(stderr, "(see 'kigen %s --help')\n", cmd);
     return CLI_USAGE;
 }
 
@@ -61,8 +82,17 @@ int main(int argc, char **argv)
         return CLI_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].fn(argc - 1, argv + 1);
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            int rc = commands[i].fn(argc - 1, argv + 1);
+            /* Every command's output is checked: a full disk or a closed
+             * descriptor is an error, never a silent exit 0. */
+            errno = 0;
+            if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+                cli_warn(argv[1], "cannot write the output: %s", errno ? strerror(errno) : "write error");
+                return CLI_USAGE;
+            }
+            return rc;
+        }
     fprintf(stderr, "kigen: unknown command '%s'\n\n%s", argv[1], usage_text);
     return CLI_USAGE;
 }

@@ -229,7 +229,7 @@ out_line 2 "1,山田 太郎,2031-04-02,true,valid,"
 out_line 3 '2,"Sato, Hanako",2026-04-03,false,valid,'
 out_line 4 "3,bad,,,,record 3: birth_date: 2023-02-29 does not exist: 2023 is not a leap year"
 out_line 5 "4,early,2026-06-01,false,valid,"
-err_has "record 3 (line 4): birth_date: 2023-02-29 does not exist"
+err_has "record 3 (line 4, id 3): birth_date: 2023-02-29 does not exist"
 err_has "1 of 4 records failed"
 # the CSV is valid CSV
 py '
@@ -384,7 +384,7 @@ assert "expiry" not in rows[2], rows[2]
 assert rows[3]["record"] == 4 and "not valid JSON" in rows[3]["error"], rows[3]
 assert rows[4]["residence_end"] == "2025-03-31" and rows[4]["valid_until"] == "2025-03-31", rows[4]
 '
-err_has "record 3 (line 3)"
+err_has "record 3 (line 3, id 3)"
 err_has "record 4 (line 4)"
 err_has "2 of 5 records failed"
 # the file name chooses JSON Lines; the output format is chosen apart

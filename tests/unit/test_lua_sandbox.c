@@ -405,6 +405,12 @@ static void test_control_characters_escaped(void **state)
         fail_msg("escaped text missing: %s", msg);
 }
 
+static void test_outputs_are_utf8(void **state)
+{
+    /* Was: a hook's bytes reached JSON output, which dropped the value. */
+    expect_error(*state, "not_utf8", "not_utf8", "expected a string, got a string that is not UTF-8 text");
+}
+
 static void test_instruction_limit_validated(void **state)
 {
     (void)state;
@@ -463,6 +469,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_notes_bounded, setup_memory, teardown),
         cmocka_unit_test_setup_teardown(test_os_clock_is_the_runs_clock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_control_characters_escaped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_outputs_are_utf8, setup, teardown),
         cmocka_unit_test(test_instruction_limit_validated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -237,6 +237,10 @@ attempts.os_clock = function()
          os.date("!%H", 0) .. "," .. os.date("%H", 0) .. "," .. os.date("*t", 0).hour
 end
 
+attempts.not_utf8 = function(rec)
+  rec.set("result", "ok\255")             -- @not_utf8
+end
+
 attempts.newline_error = function()
   error("bad\nkigen eval: 0 of 3 records failed\27[2K")   -- @newline_error
 end

@@ -1,0 +1,131 @@
+/* See out.h. */
+#include "cli/out.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define OUT_BUF ((size_t)64 << 10)
+
+void out_open(cli_out *o, int fd)
+{
+    memset(o, 0, sizeof *o);
+    o->fd = fd;
+}
+
+void out_flush(cli_out *o)
+{
+    size_t done = 0;
+    while (done < o->len && !o->err) {
+        ssize_t w = write(o->fd, o->buf + done, o->len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            o->err = w < 0 ? errno : EIO;
+            break;
+        }
+        done += (size_t)w;
+    }
+    o->len = 0;
+}
+
+void out_bytes(cli_out *o, const char *s, size_t n)
+{
+    if (o->err)
+        return;
+    if (!o->buf) {
+        o->buf = malloc(OUT_BUF);
+        if (!o->buf) {
+            o->err = ENOMEM;
+            return;
+        }
+        o->cap = OUT_BUF;
+    }
+    while (n > 0 && !o->err) {
+        if (o->len == o->cap)
+            out_flush(o);
+        size_t k = o->cap - o->len < n ? o->cap - o->len : n;
+        memcpy(o->buf + o->len, s, k);
+        o->len += k;
+        s += k;
+        n -= k;
+    }
+}
+
+void out_str(cli_out *o, const char *s) { out_bytes(o, s, strlen(s)); }
+void out_char(cli_out *o, char c) { out_bytes(o, &c, 1); }
+void out_eol(cli_out *o) { out_bytes(o, o->crlf ? "\r\n" : "\n", o->crlf ? 2 : 1); }
+
+void out_csv(cli_out *o, const char *s, size_t n, char delim)
+{
+    bool quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = s[i] == delim || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+    if (!quote) {
+        out_bytes(o, s, n);
+        return;
+    }
+    out_char(o, '"');
+    size_t from = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '"') {
+            out_bytes(o, s + from, i + 1 - from);
+            from = i; /* the quote again: "" */
+        }
+    out_bytes(o, s + from, n - from);
+    out_char(o, '"');
+}
+
+void out_json_str(cli_out *o, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    out_char(o, '"');
+    size_t i = 0;
+    while (i < n) {
+        size_t ok = kg_utf8_valid_prefix(s + i, n - i);
+        /* copy the valid run, escaping what JSON needs escaped */
+        size_t from = i, end = i + ok;
+        for (; i < end; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c >= 0x20 && c != '"' && c != '\\')
+                continue;
+            out_bytes(o, s + from, i - from);
+            from = i + 1;
+            char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
+            if (c == '"' || c == '\\') {
+                esc[1] = (char)c;
+                out_bytes(o, esc, 2);
+            } else if (c == '\n') {
+                out_bytes(o, "\\n", 2);
+            } else if (c == '\t') {
+                out_bytes(o, "\\t", 2);
+            } else if (c == '\r') {
+                out_bytes(o, "\\r", 2);
+            } else {
+                out_bytes(o, esc, 6);
+            }
+        }
+        out_bytes(o, s + from, end - from);
+        if (i < n) {
+            out_bytes(o, "\\ufffd", 6); /* a byte that is not UTF-8 */
+            i++;
+        }
+    }
+    out_char(o, '"');
+}
+
+int out_close(cli_out *o, bool close_fd)
+{
+    out_flush(o);
+    if (close_fd && close(o->fd) != 0 && !o->err)
+        o->err = errno;
+    free(o->buf);
+    o->buf = NULL;
+    o->cap = 0;
+    return o->err;
+}

@@ -1,0 +1,38 @@
+/* The CLI's output: a buffered writer on a file descriptor that checks
+ * every write (a full disk or a closed pipe is an error, never a silent
+ * exit 0), with the encoders the formats need: CSV fields (quoted when
+ * needed, never cut), JSON strings (escaped; bytes that are not UTF-8
+ * become U+FFFD instead of losing the value), and text for one table cell
+ * (control characters shown as escapes, so a row stays one line). */
+#ifndef KIGEN_CLI_OUT_H
+#define KIGEN_CLI_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct cli_out {
+    int fd;
+    char *buf;
+    size_t len, cap;
+    int err;   /* errno of the first failure; 0 while all is well */
+    bool crlf; /* end lines with \r\n (for Excel) */
+} cli_out;
+
+void out_open(cli_out *o, int fd);
+void out_bytes(cli_out *o, const char *s, size_t n);
+void out_str(cli_out *o, const char *s);
+void out_char(cli_out *o, char c);
+void out_eol(cli_out *o);
+/* A CSV field: quoted when it holds the delimiter, a quote, CR or LF, or
+ * starts or ends with a space (which spreadsheets would trim). */
+void out_csv(cli_out *o, const char *s, size_t n, char delim);
+/* A JSON string with its quotes. */
+void out_json_str(cli_out *o, const char *s, size_t n);
+/* Write what is buffered; the first error is kept in o->err. */
+void out_flush(cli_out *o);
+/* Flush and release; returns 0 or the errno of the first failure. The
+ * descriptor is closed only when close_fd is set (stdout is, so that an
+ * error reported by close, as NFS does, is seen). */
+int out_close(cli_out *o, bool close_fd);
+
+#endif

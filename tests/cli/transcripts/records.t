@@ -1,0 +1,110 @@
+# Records in, records out (issue 9, findings 14-18): every input record
+# gives exactly one output record, a malformed one is reported and the
+# reader resumes where the grammar allows, nothing is cut or dropped, and
+# every write is checked. Rules: tests/data/lang/cards.yaml.
+
+## a record over 1 MiB inside a quoted field is one error record (was: 3 records became 6)
++ python3 -c "import sys; sys.stdout.write('id,birth_date,issue\n1,2004-04-02,2022-04-01\n2,\"' + ('x\n9,2004-04-02,2022-04-01\n' * 60000) + '\",2022-04-01\n3,2004-04-03,2022-04-01\n')" > $T/long.csv
+$ kigen eval --rules $RULES --input $T/long.csv --today 2026-01-01
+? 1
+1> id,expiry,adult,card_status,error
+1> 1,2031-04-02,true,valid,
+1> 2,,,,record 2: line 3: the record is longer than 1 MiB
+1> 3,2026-04-03,false,valid,
+2~ kigen eval: record 2 (line 3, id 2): line 3: the record is longer than 1 MiB
+2~ 1 of 3 records failed
+
+## an unclosed quote costs its own record only (was: 60,001 records gave 29,409 outputs)
++ python3 -c "import sys; sys.stdout.write('id,birth_date,issue\n' + ''.join(('%d,\"2004-04-02,2022-04-01\n' if i == 2 else '%d,2004-04-02,2022-04-01\n') % i for i in range(1, 60002)))" > $T/quote.csv
+$ kigen eval --rules $RULES --input $T/quote.csv --today 2026-01-01
+? 1
+1= len(rows) == 60002
+1= sum(1 for r in rows[1:] if r[-1]) == 1
+1= rows[2] == ['2', '', '', '', 'record 2: line 3: a quoted field opened here is not closed before the end of the input']
+1= [r[0] for r in rows[1:]] == [str(i) for i in range(1, 60002)]
+2~ 1 of 60001 records failed
+
+## two stray quotes that pair up: each costs its own record, the lines between them are read
++ printf 'id,birth_date,issue\n1,"2004-04-02,2022-04-01\n2,2004-04-02,2022-04-01\n3,2004-04-02,"2022-04-01\n4,2004-04-02,2022-04-01\n' > $T/pair.csv
+$ kigen eval --rules $RULES --input $T/pair.csv --today 2026-01-01
+? 1
+1> id,expiry,adult,card_status,error
+1> 1,,,,record 1: line 2: a quoted field opened here does not end at a separator (a quote is missing or extra)
+1> 2,2031-04-02,true,valid,
+1> 3,,,,record 3: line 4: a quoted field opened here is not closed before the end of the input
+1> 4,2031-04-02,true,valid,
+
+## a quoted field may hold commas, quotes and newlines (RFC 4180)
++ printf 'id,birth_date,issue\n"a, ""b""\nc",2004-04-02,2022-04-01\n' > $T/rfc.csv
+$ kigen eval --rules $RULES --input $T/rfc.csv --today 2026-01-01 --format jsonl
+1> {"id":"a, \"b\"\nc","expiry":"2031-04-02","adult":true,"card_status":"valid"}
+
+## a long string output is never cut, in any format (was: 1023 bytes, mid-character)
++ printf 'kigen: 1\nname: s\nfacts:\n  s: {type: string}\nrules:\n  r: {source: t, value: "s + s"}\noutputs: [r]\n' > $T/s.yaml
++ python3 -c "print('s'); print('あ' * 3000)" > $T/s.csv
+$ kigen eval --rules $T/s.yaml --input $T/s.csv
+1= rows[1] == ['あ' * 6000, '']
+
+## ... and in JSON Lines
+$ kigen eval --rules $T/s.yaml --input $T/s.csv --format jsonl
+1= json.loads(lines[0]) == {'r': 'あ' * 6000}
+
+## table output keeps long cells whole too
+$ kigen eval --rules $T/s.yaml --input $T/s.csv --format table
+1= lines[1].startswith('あ' * 6000)
+
+## a malformed first JSON line keeps the id column for every row (was: the id vanished)
++ printf 'not json\n{"id": 2, "birth_date": "2004-04-02", "issue": "2022-04-01"}\n{"id": 3, "birth_date": "2004-04-03", "issue": "2022-04-01"}\n' > $T/first.jsonl
+$ kigen eval --rules $RULES --input $T/first.jsonl --today 2026-01-01
+? 1
+1> id,expiry,adult,card_status,error
+1> ,,,,"record 1: line 1, column 3: not valid JSON: '[' or '{' expected near 'not'"
+1> 2,2031-04-02,true,valid,
+1> 3,2026-04-03,false,valid,
+
+## writing to a full disk is an error, not exit 0 (was: exit 0)
+$ kigen eval --rules $RULES --input $DATA/lang/people.csv --today 2026-01-01 > /dev/full
+? 2
+2~ kigen eval: cannot write the output: No space left on device
+
+## explain to a full disk is an error too
+$ kigen explain --rules $RULES --set birth_date=2004-04-02 --set issue=2022-04-01 expiry > /dev/full
+? 2
+2~ cannot write the output: No space left on device
+
+## check and date check their writes too
+$ kigen date 2024-02-29 > /dev/full
+? 2
+2~ cannot write the output: No space left on device
+
+## a byte order mark before a quoted header (was: a fatal error)
++ printf '\xef\xbb\xbf"id","birth_date","issue"\r\n1,2004-04-02,2022-04-01\r\n' > $T/bomq.csv
+$ kigen eval --rules $RULES --input $T/bomq.csv --today 2026-01-01
+1> id,expiry,adult,card_status,error
+1> 1,2031-04-02,true,valid,
+
+## a byte order mark before JSON Lines (was: record 1 failed)
++ printf '\xef\xbb\xbf{"id": 1, "birth_date": "2004-04-02", "issue": "2022-04-01"}\n' > $T/bom.jsonl
+$ kigen eval --rules $RULES --input $T/bom.jsonl --today 2026-01-01
+1> id,expiry,adult,card_status,error
+1> 1,2031-04-02,true,valid,
+
+## control characters from a record are escaped in messages (no forged lines)
++ printf 'id,birth_date,issue\n1,2004-04-02\x1b[2K\x0bkigen eval: 0 of 3 records failed,2022-04-01\n' > $T/ctl.csv
+$ kigen eval --rules $RULES --input $T/ctl.csv --today 2026-01-01
+? 1
+2~ \x1b[2K\x0bkigen eval: 0 of 3 record
+1= '\x1b' not in err and '\x0b' not in err
+1= len(lines) == 2
+
+## the count of output records equals the count of input records with errors everywhere
++ printf 'id,birth_date,issue\n1,2004-04-02,2022-04-01\n2,x"y,2022-04-01\n3,"a"b,2022-04-01\n4,2004-04-02\n5,2004-04-02,2022-04-01,extra\n6,2004-02-30,2022-04-01\n7,2004-04-02,2022-04-01\n' > $T/mixed.csv
+$ kigen eval --rules $RULES --input $T/mixed.csv --today 2026-01-01
+? 1
+1= [r[0] for r in rows[1:]] == ['1', '2', '3', '4', '5', '6', '7']
+1= [bool(r[-1]) for r in rows[1:]] == [False, True, True, True, True, True, False]
+1~ record 2: line 3: a quote inside an unquoted field
+1~ record 3: line 4: text after a closing quote
+1~ record 4: line 5: 2 fields, but the header has 3
+1~ record 5: line 6: 4 fields, but the header has 3
+1~ record 6: birth_date: 2004-02-30 does not exist
