@@ -334,6 +334,11 @@ KIGEN_API int kigen_set_param(kigen_ctx *c, const char *param, const char *text)
 /* The date `today()` returns in this context; 0 means the system clock in
  * Japan time. */
 KIGEN_API int kigen_set_today(kigen_ctx *c, kigen_date today);
+/* The language of this context's messages (kigen_errmsg and the error
+ * values of a record): "en" (the default) or "ja". Messages that have no
+ * Japanese text (a policy script's own errors) stay as they are.
+ * KIGEN_EINVAL for another language. */
+KIGEN_API int kigen_set_lang(kigen_ctx *c, const char *lang);
 /* Record explanations during evaluation (slower). */
 KIGEN_API int kigen_set_explain(kigen_ctx *c, int on);
 

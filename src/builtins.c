@@ -12,13 +12,13 @@
 #include "rules.h"
 
 static const char *const eom_names[] = {"clamp", "roll"};
-static const kg_enumset eom_set = {eom_names, 2, NULL};
+static const kg_enumset eom_set = {eom_names, 2, NULL, NULL, NULL, 0};
 static const char *const feb29_names[] = {"feb28", "mar1"};
-static const kg_enumset feb29_set = {feb29_names, 2, NULL};
+static const kg_enumset feb29_set = {feb29_names, 2, NULL, NULL, NULL, 0};
 static const char *const age_names[] = {"age_act", "birthday"};
-static const kg_enumset age_set = {age_names, 2, NULL};
+static const kg_enumset age_set = {age_names, 2, NULL, NULL, NULL, 0};
 static const char *const era_names[] = {"kanji", "short"};
-static const kg_enumset era_set = {era_names, 2, NULL};
+static const kg_enumset era_set = {era_names, 2, NULL, NULL, NULL, 0};
 
 #define T(k) {k, NULL}
 #define E(s) {TK_ENUM, &(s)}
@@ -222,6 +222,7 @@ static void fn_join(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_
         *out = a[0];
         return;
     }
+    int present = 0;
     for (int i = 1; i < n; i++) {
         if (a[i].t == VT_ERR) {
             *out = a[i];
@@ -229,7 +230,12 @@ static void fn_join(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_
         }
         if (a[i].t == VT_STR) {
             total += a[i].len + a[0].len;
+            present++;
         }
+    }
+    if (!present) {
+        out->t = VT_NONE; /* nothing to join is nothing, not an empty string */
+        return;
     }
     char *s = kg_arena_alloc(&ec->c->scratch, total + 1);
     if (!s) {
@@ -269,7 +275,8 @@ static void fn_text(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_
 
 static void fn_fail(kg_evalctx *ec, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
 {
-    kg_val_err(ec, out, "%.*s", (int)a[0].len, a[0].u.s);
+    const kg_val *m = n > 1 && a[1].t == VT_STR && kg_ja() ? &a[1] : &a[0];
+    kg_val_err(ec, out, "%.*s", (int)m->len, m->u.s);
 }
 
 static const kg_fn builtins[] = {
@@ -328,10 +335,10 @@ static const kg_fn builtins[] = {
      {{"value", T(TK_ANY), false}, {"fallback", T(TK_ANY), false}}, false, true, fn_default, NULL, 0},
     {"today", "the evaluation's today (set with --today; Japan time otherwise)", T(TK_DATE), 0,
      {{0}}, false, false, fn_today, NULL, 0},
-    {"join", "join the present strings with a separator", T(TK_STRING), 2,
+    {"join", "join the present strings with a separator (none when none is present)", T(TK_STRING), 2,
      {{"separator", T(TK_STRING), false}, {"parts", T(TK_STRING), false}}, true, true, fn_join, NULL, 0},
-    {"fail", "an error value with this message: the record fails with it", T(TK_ANY), 1,
-     {{"message", T(TK_STRING), false}}, false, false, fn_fail, NULL, 0},
+    {"fail", "an error value with this message (and `ja:` its Japanese): the record fails with it", T(TK_ANY), 2,
+     {{"message", T(TK_STRING), false}, {"ja", T(TK_STRING), true}}, false, false, fn_fail, NULL, 0},
     {"text", "a value as text (dates in ISO form)", T(TK_STRING), 1, {{"value", T(TK_ANY), false}},
      false, false, fn_text, NULL, 0},
 };

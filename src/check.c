@@ -939,6 +939,32 @@ void kg_check(kg_loader *L)
     for (int i = 0; i < rs->nparams; i++)
         rs->param_names[i] = rs->params[i]->name;
     rs->slot_index = kg_nameidx_build(L->a, rs->slot_names, (size_t)rs->nslots);
+    /* Facts' aliases: each names one fact, and none is another name. */
+    size_t nal = 0;
+    for (int i = 0; i < nf; i++)
+        nal += rs->slots[i]->aliases ? rs->slots[i]->aliases->n : 0;
+    rs->alias_names = kg_arena_alloc(L->a, sizeof(char *) * (nal + 1));
+    rs->alias_slots = kg_arena_alloc(L->a, sizeof(int) * (nal + 1));
+    if (!rs->alias_names || !rs->alias_slots)
+        return;
+    for (int i = 0; i < nf; i++) {
+        const kg_ynode *al = rs->slots[i]->aliases;
+        for (size_t j = 0; al && j < al->n; j++) {
+            const kg_ynode *a = al->items[j];
+            bool clash = kg_loader_find(L, a->text) != NULL;
+            for (int k = 0; k < rs->naliases && !clash; k++)
+                clash = strcmp(rs->alias_names[k], a->text) == 0;
+            if (clash) {
+                kg_diag(L->d, ERR, "E0104", a->file, a->off, "a name no definition or other alias has", NULL,
+                        "alias '%s' of fact '%s' is already the name of a definition or an alias", a->text,
+                        rs->slots[i]->name);
+                continue;
+            }
+            rs->alias_names[rs->naliases] = a->text;
+            rs->alias_slots[rs->naliases++] = i;
+        }
+    }
+    rs->alias_index = kg_nameidx_build(L->a, rs->alias_names, (size_t)rs->naliases);
     rs->param_index = kg_nameidx_build(L->a, rs->param_names, (size_t)rs->nparams);
     rs->order = kg_arena_alloc(L->a, sizeof(int) * (c.order.n + 1));
     if (rs->order)

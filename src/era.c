@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "util.h"
 
 const kg_era kg_eras[] = {
     /* name, letter, first day (Gregorian), first year */
@@ -85,33 +86,35 @@ static int era_to_date(int ei, int ey, int m, int d, kigen_date *out, char *err,
     const kg_era *e = &kg_eras[ei];
     int gy = e->first_year + ey - 1;
     if (ey < 1) {
-        set_err(err, errlen, "%s%d年 does not exist: era years start at 元年 (1)", e->name, ey);
+        set_err(err, errlen, kg_ja() ? "%s%d年はありません（年は元年から数えます）" : "%s%d年 does not exist: era years start at 元年 (1)", e->name, ey);
         return KIGEN_EINVAL;
     }
     if (m < 1 || m > 12) {
-        set_err(err, errlen, "month %d is out of 1-12", m);
+        set_err(err, errlen, kg_ja() ? "%d月はありません" : "month %d is out of 1-12", m);
         return KIGEN_EINVAL;
     }
     if (gy > 9999) {
-        set_err(err, errlen, "%s%d年 is after 9999", e->name, ey);
+        set_err(err, errlen, kg_ja() ? "%s%d年は9999年より後です" : "%s%d年 is after 9999", e->name, ey);
         return KIGEN_ERANGE;
     }
     if (d < 1 || d > kigen_days_in_month(gy, m)) {
-        set_err(err, errlen, "%s%d年%d月%d日 does not exist: that month has %d days", e->name, ey,
+        set_err(err, errlen, kg_ja() ? "%s%d年%d月%d日という日はありません（その月は%d日までです）" : "%s%d年%d月%d日 does not exist: that month has %d days", e->name, ey,
                 m, d, kigen_days_in_month(gy, m));
         return KIGEN_EINVAL;
     }
     if (ei == 0 && gy < GREGORIAN_ADOPTION_Y) {
         set_err(err, errlen,
-                "%s%d年%d月%d日 is a lunisolar (旧暦) date: Japan adopted the Gregorian calendar "
-                "on 明治6年1月1日 (1873-01-01), and kigen reads only Gregorian dates",
+                kg_ja() ? "%s%d年%d月%d日は旧暦の日付です（グレゴリオ暦になったのは明治6年1月1日＝1873-01-01 からで、"
+                          "kigen はそれ以降の日付だけを読みます）"
+                        : "%s%d年%d月%d日 is a lunisolar (旧暦) date: Japan adopted the Gregorian calendar "
+                          "on 明治6年1月1日 (1873-01-01), and kigen reads only Gregorian dates",
                 e->name, ey, m, d);
         return KIGEN_EINVAL;
     }
     kigen_date day;
     (void)kigen_date_from_ymd(gy, m, d, &day);
     if (day < era_first_day(ei)) {
-        set_err(err, errlen, "%s%d年%d月%d日 does not exist: %s began on %04d-%02d-%02d", e->name,
+        set_err(err, errlen, kg_ja() ? "%s%d年%d月%d日という日はありません（%sは%04d-%02d-%02dに始まりました）" : "%s%d年%d月%d日 does not exist: %s began on %04d-%02d-%02d", e->name,
                 ey, m, d, e->name, e->y, e->m, e->d);
         return KIGEN_EINVAL;
     }
@@ -121,7 +124,9 @@ static int era_to_date(int ei, int ey, int m, int d, kigen_date *out, char *err,
         kigen_date_to_ymd(last, &ly, &lm, &ld);
         char next[32];
         (void)kigen_date_format_era(day, KIGEN_ERA_KANJI, next, sizeof next);
-        set_err(err, errlen, "%s%d年%d月%d日 does not exist: %s ended on %04d-%02d-%02d; that day is %s",
+        set_err(err, errlen,
+                kg_ja() ? "%s%d年%d月%d日という日はありません（%sは%04d-%02d-%02dに終わりました。その日は%sです）"
+                        : "%s%d年%d月%d日 does not exist: %s ended on %04d-%02d-%02d; that day is %s",
                 e->name, ey, m, d, e->name, ly, lm, ld, next);
         return KIGEN_EINVAL;
     }

@@ -166,9 +166,12 @@ bool kg_int_choice_ok(const kg_def *d, const kg_val *v, char *why, size_t n)
     for (int i = 0; i < d->nint_choices; i++)
         if (d->int_choices[i] == v->u.i)
             return true;
-    size_t used = (size_t)snprintf(why, n, "%lld is not one of its choices: ", (long long)v->u.i);
+    size_t used = (size_t)snprintf(why, n, kg_ja() ? "%lld は選択肢（" : "%lld is not one of its choices: ",
+                                   (long long)v->u.i);
     for (int i = 0; i < d->nint_choices && used < n; i++)
         used += (size_t)snprintf(why + used, n - used, "%s%lld", i ? ", " : "", (long long)d->int_choices[i]);
+    if (kg_ja() && used < n)
+        snprintf(why + used, n - used, "）のいずれでもありません");
     return false;
 }
 
@@ -204,6 +207,10 @@ int kigen_fact_index(const kigen_ruleset *rs, const char *name)
     if (!rs || !name)
         return -1;
     int s = kg_slot_of(rs, name);
+    if (s < 0 && rs->alias_index) {
+        int a = kg_nameidx_find(rs->alias_index, name, strlen(name));
+        s = a >= 0 ? rs->alias_slots[a] : -1;
+    }
     return s < rs->nfacts ? s : -1;
 }
 
@@ -238,6 +245,7 @@ int kigen_set(kigen_ctx *c, const char *fact, const char *text)
 {
     if (!c || !fact)
         return KIGEN_EINVAL;
+    KG_LANG_SCOPE(c->ja);
     int i = kigen_fact_index(c->rs, fact);
     if (i < 0) {
         return not_found(c, "fact", fact, c->rs->slots, c->rs->nfacts);
@@ -249,6 +257,7 @@ int kigen_set_text(kigen_ctx *c, int fact, const char *text, size_t len)
 {
     if (!c || (!text && len))
         return KIGEN_EINVAL;
+    KG_LANG_SCOPE(c->ja);
     return set_parsed(c, fact, text ? text : "", len);
 }
 
@@ -320,6 +329,7 @@ int kigen_set_param(kigen_ctx *c, const char *param, const char *text)
 {
     if (!c || !param)
         return KIGEN_EINVAL;
+    KG_LANG_SCOPE(c->ja);
     int pi = c->rs->param_index ? kg_nameidx_find(c->rs->param_index, param, strlen(param)) : -1;
     for (int i = pi; i >= 0; i = -1) {
         kg_def *d = c->rs->params[i];
@@ -350,6 +360,14 @@ int kigen_set_today(kigen_ctx *c, kigen_date today)
     if (today && !kigen_date_valid(today))
         return KIGEN_ERANGE;
     c->today = today;
+    return KIGEN_OK;
+}
+
+int kigen_set_lang(kigen_ctx *c, const char *lang)
+{
+    if (!c || !lang || (strcmp(lang, "ja") != 0 && strcmp(lang, "en") != 0))
+        return KIGEN_EINVAL;
+    c->ja = strcmp(lang, "ja") == 0;
     return KIGEN_OK;
 }
 
@@ -422,7 +440,10 @@ static void eval_param(kg_evalctx *ec, const kg_expr *e, kg_val *out)
         kigen_date_format_iso(at, a, sizeof a);
         kigen_date_format_iso(d->versions[0].eff, b, sizeof b);
         record_param(ec, e->index, at, -2);
-        kg_val_err(ec, out, "param %s has no value on %s: its first effective date is %s", d->name, a, b);
+        kg_val_err(ec, out,
+                   kg_ja() ? "パラメータ %s は %s には値がありません（最初の施行日は %s です）"
+                           : "param %s has no value on %s: its first effective date is %s",
+                   d->name, a, b);
         return;
     }
     record_param(ec, e->index, at, v);
@@ -508,13 +529,13 @@ void kg_eval_expr(kg_evalctx *ec, const kg_expr *e, kg_val *out)
         out->t = VT_DUR;
         out->months = e->months;
         if (__builtin_mul_overflow(a.u.i, (int64_t)e->index, &out->u.i))
-            kg_val_err(ec, out, "integer overflow in a duration");
+            kg_val_err(ec, out, "%s", kg_ja() ? "期間の整数の桁あふれ" : "integer overflow in a duration");
         return;
     case OP_NEG:
         ev(ec, e->a, &a);
         *out = a;
         if ((a.t == VT_INT || a.t == VT_DUR) && a.u.i == INT64_MIN)
-            kg_val_err(ec, out, "integer overflow");
+            kg_val_err(ec, out, "%s", kg_ja() ? "整数の桁あふれ" : "integer overflow");
         else if (a.t == VT_INT || a.t == VT_DUR)
             out->u.i = -a.u.i;
         return;
@@ -609,11 +630,11 @@ void kg_eval_expr(kg_evalctx *ec, const kg_expr *e, kg_val *out)
             out->t = VT_INT;
             if (sign > 0 ? __builtin_add_overflow(a.u.i, b.u.i, &out->u.i)
                          : __builtin_sub_overflow(a.u.i, b.u.i, &out->u.i))
-                kg_val_err(ec, out, "integer overflow");
+                kg_val_err(ec, out, "%s", kg_ja() ? "整数の桁あふれ" : "integer overflow");
         } else if (a.t == VT_DATE && b.t == VT_DUR) {
             kigen_date d;
             if (b.u.i == INT64_MIN || kigen_date_add_days(a.u.d, sign * b.u.i, &d) != KIGEN_OK)
-                kg_val_err(ec, out, "the date is outside 0001-01-01 .. 9999-12-31");
+                kg_val_err(ec, out, "%s", kg_ja() ? "日付が 0001-01-01 〜 9999-12-31 の範囲外です" : "the date is outside 0001-01-01 .. 9999-12-31");
             else {
                 out->t = VT_DATE;
                 out->u.d = d;
@@ -621,7 +642,7 @@ void kg_eval_expr(kg_evalctx *ec, const kg_expr *e, kg_val *out)
         } else if (a.t == VT_DUR && b.t == VT_DATE) {
             kigen_date d;
             if (kigen_date_add_days(b.u.d, a.u.i, &d) != KIGEN_OK)
-                kg_val_err(ec, out, "the date is outside 0001-01-01 .. 9999-12-31");
+                kg_val_err(ec, out, "%s", kg_ja() ? "日付が 0001-01-01 〜 9999-12-31 の範囲外です" : "the date is outside 0001-01-01 .. 9999-12-31");
             else {
                 out->t = VT_DATE;
                 out->u.d = d;
@@ -633,7 +654,7 @@ void kg_eval_expr(kg_evalctx *ec, const kg_expr *e, kg_val *out)
             *out = a;
             if (sign > 0 ? __builtin_add_overflow(a.u.i, b.u.i, &out->u.i)
                          : __builtin_sub_overflow(a.u.i, b.u.i, &out->u.i))
-                kg_val_err(ec, out, "integer overflow");
+                kg_val_err(ec, out, "%s", kg_ja() ? "整数の桁あふれ" : "integer overflow");
         } else if (a.t == VT_STR && b.t == VT_STR) {
             char *s = kg_arena_alloc(&c->scratch, (size_t)a.len + b.len + 1);
             if (!s) {
@@ -651,16 +672,16 @@ void kg_eval_expr(kg_evalctx *ec, const kg_expr *e, kg_val *out)
     case OP_MUL:
         out->t = VT_INT;
         if (__builtin_mul_overflow(a.u.i, b.u.i, &out->u.i))
-            kg_val_err(ec, out, "integer overflow");
+            kg_val_err(ec, out, "%s", kg_ja() ? "整数の桁あふれ" : "integer overflow");
         return;
     case OP_DIV:
     case OP_MOD:
         if (b.u.i == 0) {
-            kg_val_err(ec, out, "division by zero");
+            kg_val_err(ec, out, "%s", kg_ja() ? "0 による除算" : "division by zero");
             return;
         }
         if (a.u.i == INT64_MIN && b.u.i == -1) {
-            kg_val_err(ec, out, "integer overflow");
+            kg_val_err(ec, out, "%s", kg_ja() ? "整数の桁あふれ" : "integer overflow");
             return;
         }
         out->t = VT_INT;
@@ -700,7 +721,8 @@ static void eval_slot(kigen_ctx *c, int slot)
         else if (d->deflt)
             ev(&ec, d->deflt, out);
         else if (!d->optional)
-            kg_val_err(&ec, out, "fact %s is required but not given", d->name);
+            kg_val_err(&ec, out, kg_ja() ? "%s が与えられていません（必須の項目です）" : "fact %s is required but not given",
+                       d->name);
         return;
     }
     if (d->hook_output)
@@ -732,9 +754,14 @@ static void eval_slot(kigen_ctx *c, int slot)
  * whole, whichever values the refusal touched. */
 static int memory_limit_error(kigen_ctx *c)
 {
-    set_err(c, "the record needs more than %zu bytes of working memory (the record memory limit, "
-               "kigen_opts.record_memory_limit)",
-            c->scratch.limit);
+    if (c->ja)
+        set_err(c, "このレコードの計算には %zu バイトを超える作業メモリが要ります（レコードごとの上限、"
+                   "kigen_opts.record_memory_limit）",
+                c->scratch.limit);
+    else
+        set_err(c, "the record needs more than %zu bytes of working memory (the record memory limit, "
+                   "kigen_opts.record_memory_limit)",
+                c->scratch.limit);
     return KIGEN_EEVAL;
 }
 
@@ -742,6 +769,7 @@ int kigen_eval(kigen_ctx *c)
 {
     if (!c)
         return KIGEN_EINVAL;
+    KG_LANG_SCOPE(c->ja);
     if (c->unusable)
         return KIGEN_ELUA; /* c->err still says why */
     kigen_ruleset *rs = c->rs;

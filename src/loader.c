@@ -279,6 +279,66 @@ static void int_choices(kg_loader *L, kg_def *d, const kg_ynode *choices)
     d->nint_choices = (int)choices->n;
 }
 
+/* An alias is how an export names a column or a value: any text (Japanese
+ * above all) but empty, padded or with control characters. */
+static bool alias_ok(kg_loader *L, const kg_ynode *n, const char *what)
+{
+    if (!want_kind(L, n, KG_Y_SCALAR, what))
+        return false;
+    bool ok = n->len > 0 && n->text[0] != ' ' && n->text[n->len - 1] != ' ' && kg_utf8_valid(n->text, n->len);
+    for (size_t i = 0; ok && i < n->len; i++)
+        ok = (unsigned char)n->text[i] >= 0x20 && n->text[i] != 0x7f;
+    if (!ok)
+        err_node(L, "E0110", n, "a name as an export writes it (not empty, no surrounding spaces)", NULL,
+                 "'%s' cannot be %s", n->text, what);
+    return ok;
+}
+
+/* choice_aliases: {中長期在留者: mid_long}: how records may give an enum's
+ * values. */
+static void choice_aliases(kg_loader *L, kg_def *d, const kg_ynode *m)
+{
+    if (!m)
+        return;
+    if (d->ty.k != TK_ENUM || !d->ty.set) {
+        err_node(L, "E0102", m, NULL, NULL, "'choice_aliases' belongs to type enum only");
+        return;
+    }
+    if (!want_kind(L, m, KG_Y_MAP, "choice_aliases"))
+        return;
+    kg_enumset *set = (kg_enumset *)d->ty.set; /* made by parse_type, in this load's arena */
+    const char **alias = kg_arena_alloc(L->a, sizeof(char *) * (m->n + 1));
+    int *to = kg_arena_alloc(L->a, sizeof(int) * (m->n + 1));
+    if (!alias || !to)
+        return;
+    int n = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        const kg_ynode *k = m->items[i], *v = m->vals[i];
+        if (!alias_ok(L, k, "an alias of a choice") || !want_kind(L, v, KG_Y_SCALAR, "the choice an alias stands for"))
+            continue;
+        int target = kg_enum_lookup(set, v->text, v->len);
+        if (target < 0 || strcmp(set->names[target], v->text) != 0) {
+            const char *close = kg_closest(v->text, set->names, (size_t)set->n);
+            char hint[120];
+            if (close)
+                snprintf(hint, sizeof hint, "did you mean '%s'?", close);
+            err_node(L, "E0209", v, "one of the choices", close ? hint : NULL, "'%s' is not one of the choices",
+                     v->text);
+            continue;
+        }
+        if (kg_enum_lookup(set, k->text, k->len) >= 0) {
+            err_node(L, "E0104", k, NULL, NULL, "'%s' is already a choice or an alias of one", k->text);
+            continue;
+        }
+        alias[n] = k->text;
+        to[n] = target;
+        n++;
+        set->alias = alias;
+        set->alias_to = to;
+        set->nalias = n;
+    }
+}
+
 /* A param value outside its integer choices. */
 static bool check_choice(kg_loader *L, const kg_def *d, const kg_ynode *n, const kg_val *v)
 {
@@ -340,7 +400,8 @@ static kg_exprsrc expr_src(const kg_ynode *n)
 
 static void load_facts(kg_loader *L, const kg_ynode *facts)
 {
-    static const char *const keys[] = {"type", "choices", "doc", "source", "optional", "default", "override"};
+    static const char *const keys[] = {"type",    "choices", "choice_aliases", "aliases", "doc",
+                                       "source", "optional", "default",        "override"};
     if (!want_kind(L, facts, KG_Y_MAP, "facts"))
         return;
     for (size_t i = 0; i < facts->n; i++) {
@@ -363,6 +424,15 @@ static void load_facts(kg_loader *L, const kg_ynode *facts)
             } else {
                 d->broken |= !parse_type(L, t, kg_ymap_get(v, "choices"), &d->ty);
                 int_choices(L, d, kg_ymap_get(v, "choices"));
+                if (!d->broken)
+                    choice_aliases(L, d, kg_ymap_get(v, "choice_aliases"));
+            }
+            const kg_ynode *al = kg_ymap_get(v, "aliases");
+            if (al && want_kind(L, al, KG_Y_SEQ, "aliases")) {
+                for (size_t j = 0; j < al->n; j++)
+                    if (!alias_ok(L, al->items[j], "an alias"))
+                        d->broken = true;
+                d->aliases = al;
             }
             d->doc = opt_text(L, v, "doc");
             d->source = opt_text(L, v, "source");

@@ -287,21 +287,27 @@ static int l_eval(lua_State *L)
         lua_pushstring(L, bad);
         return 2;
     }
-    if (kigen_eval(u->ctx) != KIGEN_OK) {
+    int rc = kigen_eval(u->ctx);
+    if (rc != KIGEN_OK && rc != KIGEN_EEVAL && rc != KIGEN_ELUA) {
         lua_pushnil(L);
         lua_pushstring(L, kigen_errmsg(u->ctx));
         return 2;
     }
+    /* A record that failed (an output is an error, a policy hook failed)
+     * still has the outputs it computed: they come back with the error. */
     int n = kigen_output_count(u->rs);
     lua_createtable(L, 0, n);
     for (int i = 0; i < n; i++) {
         kigen_value v;
-        if (kigen_get(u->ctx, i, &v) != KIGEN_OK)
+        if (kigen_get(u->ctx, i, &v) != KIGEN_OK || v.type == KIGEN_T_ERROR)
             continue;
         push_value(L, &v);
         lua_setfield(L, -2, kigen_output_name(u->rs, i));
     }
-    return 1;
+    if (rc == KIGEN_OK)
+        return 1;
+    lua_pushstring(L, kigen_errmsg(u->ctx));
+    return 2;
 }
 
 static int l_explain(lua_State *L)

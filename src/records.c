@@ -20,11 +20,15 @@
 #include "util.h"
 
 #define CHUNK ((size_t)64 << 10)
+/* A message in the reader's language (both forms take the same arguments). */
+#define TR(en_, ja_) (r->ja ? (ja_) : (en_))
 /* The most a record may span before the reader gives up on the input. */
 #define MAX_WINDOW ((size_t)16 << 20)
 
 struct kg_reader {
     kg_format fmt;
+    bool ja; /* messages in Japanese */
+    bool seen_multibyte; /* UTF-8 beyond ASCII was read: the file is UTF-8 */
     char delim;
     /* the source */
     FILE *f;
@@ -150,7 +154,7 @@ static void decode(kg_reader *r)
     while (inleft > 0) {
         if (!reserve(r, inleft * 4 + 16)) {
             r->fatal = true;
-            snprintf(r->err, sizeof r->err, "out of memory");
+            snprintf(r->err, sizeof r->err, "%s", TR("out of memory", "メモリが足りません"));
             return;
         }
         char *out = r->buf + r->end;
@@ -183,8 +187,9 @@ static long fill(kg_reader *r)
     if (r->end - r->start > MAX_WINDOW) {
         r->fatal = true;
         snprintf(r->err, sizeof r->err,
-                 "line %ld: a record runs past 16 MiB (is a closing quote missing?); the input is not "
-                 "read past this point",
+                 TR("line %ld: a record runs past 16 MiB (is a closing quote missing?); the input is not "
+                    "read past this point",
+                    "%ld行目: レコードが 16 MiB を超えています（閉じる引用符が抜けていませんか）。ここから先は読みません"),
                  r->line);
         return -1;
     }
@@ -194,7 +199,7 @@ static long fill(kg_reader *r)
         if (!r->conv) {
             if (!reserve(r, CHUNK)) {
                 r->fatal = true;
-                snprintf(r->err, sizeof r->err, "out of memory");
+                snprintf(r->err, sizeof r->err, "%s", TR("out of memory", "メモリが足りません"));
                 return -1;
             }
             r->end += src_read(r, r->buf + r->end, CHUNK);
@@ -206,7 +211,7 @@ static long fill(kg_reader *r)
         }
         if (r->src_err) {
             r->fatal = true;
-            snprintf(r->err, sizeof r->err, "read error: %s", strerror(errno));
+            snprintf(r->err, sizeof r->err, TR("read error: %s", "読み込みエラー: %s"), strerror(errno));
             return -1;
         }
         if (r->end == before && at_eof && (!r->conv || r->rawlen == 0)) {
@@ -275,15 +280,20 @@ static void fb_put(kg_reader *r, char c)
     r->fb[r->fblen++] = c;
 }
 
-/* Why text is not UTF-8, with the fix when it looks like Shift_JIS. */
-static void not_utf8(kg_reader *r, long line, const char *s, size_t n)
+/* Why text is not UTF-8, with the fix when it looks like Shift_JIS.
+ * Returns -2 when the whole file is evidently Shift_JIS (nothing but ASCII
+ * before this, and this decodes as CP932): every record would fail, so the
+ * reader stops at once with the fix; else -1, an error for this record. */
+static int not_utf8(kg_reader *r, long line, const char *s, size_t n)
 {
     size_t ok = kg_utf8_valid_prefix(s, n);
     unsigned bad = (unsigned char)s[ok];
     if (r->conv) {
-        snprintf(r->err, sizeof r->err, "line %ld: the text is not valid %s (a byte the encoding does not have)",
+        snprintf(r->err, sizeof r->err,
+                 TR("line %ld: the text is not valid %s (a byte the encoding does not have)",
+                    "%ld行目: %s の文字として読めないバイトがあります"),
                  line, r->enc);
-        return;
+        return -1;
     }
     bool sjis = false;
     iconv_t cd = iconv_open("UTF-8", "CP932");
@@ -294,9 +304,19 @@ static void not_utf8(kg_reader *r, long line, const char *s, size_t n)
         sjis = rc != (size_t)-1 || errno == EINVAL || errno == E2BIG || in > s + ok + 1;
         iconv_close(cd);
     }
-    snprintf(r->err, sizeof r->err, "line %ld: the text is not UTF-8 (byte 0x%02x)%s", line, bad,
-             sjis ? "; it looks like Shift_JIS (CP932), as Japanese Excel saves CSV: read it with --encoding cp932"
-                  : "; save the file as UTF-8 (in Excel: CSV UTF-8), or name its encoding with --encoding");
+    snprintf(r->err, sizeof r->err, TR("line %ld: the text is not UTF-8 (byte 0x%02x)%s", "%ld行目: UTF-8 の文字ではありません（バイト 0x%02x）%s"),
+             line, bad,
+             sjis ? TR("; it looks like Shift_JIS (CP932), as Japanese Excel saves CSV: read it with --encoding cp932",
+                       "。日本語版 Excel の CSV と同じ Shift_JIS（CP932）のようです: --encoding cp932 を付けて読んでください")
+                  : TR("; save the file as UTF-8 (in Excel: CSV UTF-8), or name its encoding with --encoding",
+                       "。UTF-8 で保存する（Excel では「CSV UTF-8」）か、--encoding で文字コードを指定してください"));
+    return sjis && !r->seen_multibyte ? -2 : -1;
+}
+
+static void note_multibyte(kg_reader *r, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n && !r->seen_multibyte; i++)
+        r->seen_multibyte = (unsigned char)s[i] >= 0x80;
 }
 
 /* ---- CSV ------------------------------------------------------------------ */
@@ -351,7 +371,8 @@ static int csv_scan(kg_reader *r)
                     if (r->fatal)
                         return -2;
                     snprintf(r->err, sizeof r->err,
-                             "line %ld: a quoted field opened here is not closed before the end of the input",
+                             TR("line %ld: a quoted field opened here is not closed before the end of the input",
+                                "%ld行目: ここで始まる引用符（\"）が最後まで閉じていません"),
                              qline);
                     return resume_next_line(r, line0);
                 }
@@ -374,7 +395,7 @@ static int csv_scan(kg_reader *r)
                     multiline = true;
                 }
                 if (c == '\0' && !why)
-                    why = "a NUL byte";
+                    why = TR("a NUL byte", "NUL バイトがあります");
                 PUT(c);
                 p++;
             }
@@ -383,13 +404,15 @@ static int csv_scan(kg_reader *r)
                     /* The quote that "closed" it belonged to a later line:
                      * a quote is missing here. Read the next line afresh. */
                     snprintf(r->err, sizeof r->err,
-                             "line %ld: a quoted field opened here does not end at a separator (a quote is "
-                             "missing or extra)",
+                             TR("line %ld: a quoted field opened here does not end at a separator (a quote is "
+                                "missing or extra)",
+                                "%ld行目: ここで始まる引用符の項目が区切り文字で終わっていません（引用符が足りないか多すぎます）"),
                              qline);
                     return resume_next_line(r, line0);
                 }
                 if (!why)
-                    why = "text after a closing quote (write \"\" for a quote inside a quoted field)";
+                    why = TR("text after a closing quote (write \"\" for a quote inside a quoted field)",
+                             "閉じた引用符の後に文字があります（項目の中の引用符は \"\" と書きます）");
                 while (!AT_END() && r->buf[p] != d && r->buf[p] != '\n' && r->buf[p] != '\r')
                     p++;
             }
@@ -399,9 +422,10 @@ static int csv_scan(kg_reader *r)
                 if (c == d || c == '\n' || c == '\r')
                     break;
                 if (c == '"' && !why)
-                    why = "a quote inside an unquoted field (quote the whole field, and write \"\" for the quote)";
+                    why = TR("a quote inside an unquoted field (quote the whole field, and write \"\" for the quote)",
+                             "引用符で囲まれていない項目の中に引用符があります（項目全体を引用符で囲み、中の引用符は \"\" と書きます）");
                 if (c == '\0' && !why)
-                    why = "a NUL byte";
+                    why = TR("a NUL byte", "NUL バイトがあります");
                 PUT(c);
                 p++;
             }
@@ -413,7 +437,7 @@ static int csv_scan(kg_reader *r)
             r->fquoted[r->nf] = quoted;
             r->nf++;
         } else if (!why) {
-            why = "more than 1024 fields";
+            why = TR("more than 1024 fields", "項目が 1024 を超えています");
         }
         fb_put(r, '\0');
         if (AT_END())
@@ -439,27 +463,28 @@ static int csv_scan(kg_reader *r)
     r->line = line0 + lines;
     if (r->fb_failed) {
         r->fatal = true;
-        snprintf(r->err, sizeof r->err, "out of memory");
+        snprintf(r->err, sizeof r->err, "%s", TR("out of memory", "メモリが足りません"));
         return -2;
     }
     if (too_long) {
         r->nf = nf_whole;
-        snprintf(r->err, sizeof r->err, "line %ld: the record is longer than 1 MiB", line0);
+        snprintf(r->err, sizeof r->err, TR("line %ld: the record is longer than 1 MiB", "%ld行目: レコードが 1 MiB を超えています"), line0);
         return -1;
     }
     if (why) {
-        snprintf(r->err, sizeof r->err, "line %ld: %s", line0, why);
+        snprintf(r->err, sizeof r->err, TR("line %ld: %s", "%ld行目: %s"), line0, why);
         return -1;
     }
     for (int i = 0; i < r->nf; i++) {
         const char *s = r->fb + r->foff[i];
         size_t n = strlen(s);
         if (!kg_utf8_valid(s, n)) {
-            not_utf8(r, line0, s, n);
             r->nf = i; /* the fields before it are still usable (an id) */
-            return -1;
+            return not_utf8(r, line0, s, n);
         }
     }
+    for (int i = 0; i < r->nf && !r->seen_multibyte; i++)
+        note_multibyte(r, r->fb + r->foff[i], strlen(r->fb + r->foff[i]));
     return 1;
 }
 
@@ -497,7 +522,9 @@ static int read_header(kg_reader *r)
         rc = csv_scan(r);
     } while (rc == 1 && r->nf == 1 && blank_cell(r, 0)); /* blank lines before it */
     if (rc == 0) {
-        snprintf(r->err, sizeof r->err, "the input is empty: a CSV header row naming the facts is needed");
+        snprintf(r->err, sizeof r->err, "%s",
+                 TR("the input is empty: a CSV header row naming the facts is needed",
+                    "入力が空です（1 行目に項目名を並べた見出し行が要ります）"));
         return -2;
     }
     if (rc < 0) {
@@ -505,13 +532,13 @@ static int read_header(kg_reader *r)
             /* keep the reason, say it is the header */
             char why[600];
             snprintf(why, sizeof why, "%s", r->err);
-            snprintf(r->err, sizeof r->err, "the CSV header cannot be read: %.540s", why);
+            snprintf(r->err, sizeof r->err, TR("the CSV header cannot be read: %.540s", "CSV の見出し行が読めません: %.540s"), why);
         }
         return -2;
     }
     r->hb = malloc(r->fblen ? r->fblen : 1);
     if (!r->hb) {
-        snprintf(r->err, sizeof r->err, "out of memory");
+        snprintf(r->err, sizeof r->err, "%s", TR("out of memory", "メモリが足りません"));
         return -2;
     }
     memcpy(r->hb, r->fb, r->fblen);
@@ -520,12 +547,12 @@ static int read_header(kg_reader *r)
         char *h = trim(r->hb + r->foff[i]);
         r->header[i] = h;
         if (!*h) {
-            snprintf(r->err, sizeof r->err, "CSV header: column %d has no name", i + 1);
+            snprintf(r->err, sizeof r->err, TR("CSV header: column %d has no name", "CSV の見出し: %d 列目に名前がありません"), i + 1);
             return -2;
         }
         for (int j = 0; j < i; j++)
             if (strcmp(r->header[j], h) == 0) {
-                snprintf(r->err, sizeof r->err, "CSV header: column '%.200s' appears twice", h);
+                snprintf(r->err, sizeof r->err, TR("CSV header: column '%.200s' appears twice", "CSV の見出し: 列「%.200s」が 2 回あります"), h);
                 return -2;
             }
     }
@@ -533,10 +560,17 @@ static int read_header(kg_reader *r)
         const char *h = r->header[0];
         const char *sep = strchr(h, '\t') ? "a tab" : strchr(h, ';') ? "';'" : NULL;
         if (sep) {
-            snprintf(r->err, sizeof r->err,
-                     "CSV header: the only column, '%.120s', contains %s: is the file separated by %s? Use "
-                     "--delimiter %s",
-                     h, sep, strchr(h, '\t') ? "tabs" : "semicolons", strchr(h, '\t') ? "tab" : "';'");
+            bool tab = strchr(h, '\t') != NULL;
+            if (r->ja)
+                snprintf(r->err, sizeof r->err,
+                         "CSV の見出し: 列が「%.120s」の 1 つだけで、%sを含みます。%s区切りのファイルではありませんか？ "
+                         "--delimiter %s を付けてください",
+                         h, tab ? "タブ" : "「;」", tab ? "タブ" : "セミコロン", tab ? "tab" : "';'");
+            else
+                snprintf(r->err, sizeof r->err,
+                         "CSV header: the only column, '%.120s', contains %s: is the file separated by %s? Use "
+                         "--delimiter %s",
+                         h, sep, tab ? "tabs" : "semicolons", tab ? "tab" : "';'");
             return -2;
         }
     }
@@ -582,7 +616,7 @@ static int next_csv(kg_reader *r, kg_record *rec)
         if (r->stash && r->emptyi < r->nempty) {
             rec->number = ++r->number;
             rec->line = r->empty[r->emptyi++];
-            snprintf(r->err, sizeof r->err, "line %ld: the row has no values", rec->line);
+            snprintf(r->err, sizeof r->err, TR("line %ld: the row has no values", "%ld行目: 値のない行です"), rec->line);
             return -1;
         }
         if (r->stash) {
@@ -594,8 +628,12 @@ static int next_csv(kg_reader *r, kg_record *rec)
             snprintf(r->err, sizeof r->err, "%s", r->stash_err);
             csv_fill_record(r, rec);
             if (rc == 1 && r->nf != r->nheader) {
-                snprintf(r->err, sizeof r->err, "line %ld: %d field%s, but the header has %d", rec->line, r->nf,
-                         r->nf == 1 ? "" : "s", r->nheader);
+                if (r->ja)
+                    snprintf(r->err, sizeof r->err, "%ld行目: 項目が %d 個ありますが、見出しは %d 個です", rec->line, r->nf,
+                             r->nheader);
+                else
+                    snprintf(r->err, sizeof r->err, "line %ld: %d field%s, but the header has %d", rec->line, r->nf,
+                             r->nf == 1 ? "" : "s", r->nheader);
                 return -1;
             }
             return rc;
@@ -616,7 +654,7 @@ static int next_csv(kg_reader *r, kg_record *rec)
                 continue; /* a blank line is not a record */
             if (empty) {
                 if (!push_empty(r, line)) {
-                    snprintf(r->err, sizeof r->err, "out of memory");
+                    snprintf(r->err, sizeof r->err, "%s", TR("out of memory", "メモリが足りません"));
                     return -2;
                 }
                 continue;
@@ -671,13 +709,12 @@ static int next_jsonl(kg_reader *r, kg_record *rec)
         rec->number = ++r->number;
         rec->line = line;
         if (too_long) {
-            snprintf(r->err, sizeof r->err, "line %ld: the record is longer than 1 MiB", line);
+            snprintf(r->err, sizeof r->err, TR("line %ld: the record is longer than 1 MiB", "%ld行目: レコードが 1 MiB を超えています"), line);
             return -1;
         }
-        if (!kg_utf8_valid(text, len)) {
-            not_utf8(r, line, text, len);
-            return -1;
-        }
+        if (!kg_utf8_valid(text, len))
+            return not_utf8(r, line, text, len);
+        note_multibyte(r, text, len);
         if (r->json) {
             json_decref(r->json);
             r->json = NULL;
@@ -685,11 +722,15 @@ static int next_jsonl(kg_reader *r, kg_record *rec)
         json_error_t je;
         r->json = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
         if (!r->json) {
-            snprintf(r->err, sizeof r->err, "line %ld, column %d: not valid JSON: %s", line, je.column, je.text);
+            snprintf(r->err, sizeof r->err, TR("line %ld, column %d: not valid JSON: %s", "%ld行目 %d 文字目: JSON として読めません: %s"), line,
+                     je.column, je.text);
             return -1;
         }
         if (!json_is_object(r->json)) {
-            snprintf(r->err, sizeof r->err, "line %ld: each line must be a JSON object {\"fact\": value, ...}", line);
+            snprintf(r->err, sizeof r->err,
+                     TR("line %ld: each line must be a JSON object {\"fact\": value, ...}",
+                        "%ld行目: 各行は JSON のオブジェクト {\"項目\": 値, ...} でなければなりません"),
+                     line);
             return -1;
         }
         int n = 0;
@@ -697,7 +738,7 @@ static int next_jsonl(kg_reader *r, kg_record *rec)
         json_t *v;
         json_object_foreach(r->json, key, v) {
             if (n == KG_MAX_FIELDS) {
-                snprintf(r->err, sizeof r->err, "line %ld: more than 1024 keys", line);
+                snprintf(r->err, sizeof r->err, TR("line %ld: more than 1024 keys", "%ld行目: キーが 1024 を超えています"), line);
                 return -1;
             }
             r->names[n] = key;
@@ -706,7 +747,9 @@ static int next_jsonl(kg_reader *r, kg_record *rec)
                 r->values[n] = NULL;
             else if (json_is_string(v)) {
                 if (strlen(json_string_value(v)) != json_string_length(v)) {
-                    snprintf(r->err, sizeof r->err, "line %ld: key '%.100s': the string holds a NUL character",
+                    snprintf(r->err, sizeof r->err,
+                             TR("line %ld: key '%.100s': the string holds a NUL character",
+                                "%ld行目: キー「%.100s」: 文字列に NUL 文字があります"),
                              line, key);
                     return -1;
                 }
@@ -743,6 +786,7 @@ static kg_reader *new_reader(const kg_reader_opts *o, char *err, size_t errlen)
         return NULL;
     }
     r->fmt = o ? o->fmt : KG_FMT_CSV;
+    r->ja = o && o->ja;
     r->delim = o && o->delimiter ? o->delimiter : ',';
     r->line = 1;
     r->enc = "utf-8";

@@ -26,6 +26,7 @@ typedef struct kg_reader_opts {
     char delimiter;       /* CSV: ',' (0), ';' or '\t' */
     const char *encoding; /* NULL or "utf-8": UTF-8; "cp932" (also shift_jis, sjis,
                              windows-31j), "euc-jp", "utf-16le", "utf-16be" */
+    bool ja;              /* messages in Japanese */
 } kg_reader_opts;
 
 /* A record longer than this is an error record (the reader skips it). */

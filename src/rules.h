@@ -28,6 +28,11 @@ typedef struct kg_enumset {
     const char *const *names;
     int n;
     const kg_nameidx *index; /* for large sets (NULL: search the names) */
+    /* other names a value may be given by in records (`choice_aliases`):
+     * alias[i] stands for names[alias_to[i]] */
+    const char *const *alias;
+    const int *alias_to;
+    int nalias;
 } kg_enumset;
 
 typedef struct kg_type {
@@ -178,6 +183,8 @@ typedef struct kg_def {
     bool optional;
     kg_expr *deflt;        /* default expression, or NULL */
     kg_exprsrc deflt_src;
+    /* facts: other names a record may give it by (`aliases: [生年月日]`) */
+    const kg_ynode *aliases; /* the list, or NULL */
     /* integer facts and params: the values allowed (`choices: [6, 5]`), or none */
     const int64_t *int_choices;
     int nint_choices;
@@ -228,6 +235,10 @@ struct kigen_ruleset {
     int nparams;
     int *order; /* evaluation order of slots */
     const kg_nameidx *slot_index;  /* name -> slot (facts and rules) */
+    const kg_nameidx *alias_index; /* a fact's alias -> position in alias_slots */
+    const char **alias_names;
+    int *alias_slots;
+    int naliases;
     const kg_nameidx *param_index; /* name -> param index */
     const char **slot_names, **param_names; /* the arrays they index */
     int *outputs; /* slots */
@@ -278,6 +289,7 @@ struct kigen_ctx {
     long record;          /* record number for messages */
     bool evaluated;       /* kigen_eval has run since the last reset */
     bool unusable;        /* its policy scripts failed to start (see err) */
+    bool ja;              /* messages in Japanese (kigen_set_lang) */
 };
 
 struct kg_evalctx {
@@ -306,6 +318,8 @@ kg_expr *kg_parse_expr(kg_arena *a, const kg_exprsrc *src, kigen_diags *d);
 const char *kg_type_name(kg_type t, char *buf, size_t n);
 bool kg_type_fits(kg_type have, kg_type want);
 bool kg_enum_has(const kg_enumset *s, const char *v, size_t len);
+/* The index of a value given as text (a name, or an alias), or -1. */
+int kg_enum_lookup(const kg_enumset *set, const char *text, size_t len);
 kg_type kg_type_make(kg_tk k);
 
 /* Values as text (value.c). */

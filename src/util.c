@@ -572,3 +572,16 @@ size_t kg_escape_line(char *dst, size_t cap, const char *src, size_t n)
         dst[w] = '\0';
     return need;
 }
+
+static _Thread_local bool lang_ja;
+
+bool kg_ja(void) { return lang_ja; }
+
+bool kg_lang_enter(bool ja)
+{
+    bool prev = lang_ja;
+    lang_ja = ja;
+    return prev;
+}
+
+void kg_lang_restore(bool *prev) { lang_ja = *prev; }

@@ -112,6 +112,14 @@ size_t kg_display_width(const char *s, size_t n);
 size_t kg_utf8_count(const char *s, size_t n);
 bool kg_is_ident(const char *s, size_t n);
 
+/* The language of the messages the running API call writes: Japanese or
+ * English. Set from the context at the public entry points (kg_lang_enter),
+ * so that deep helpers (the date parser, value parsing) need no argument. */
+bool kg_ja(void);
+bool kg_lang_enter(bool ja);      /* returns the previous setting */
+void kg_lang_restore(bool *prev); /* for __attribute__((cleanup)) */
+#define KG_LANG_SCOPE(ja) bool kg_lang_prev_ __attribute__((cleanup(kg_lang_restore))) = kg_lang_enter(ja)
+
 /* Is s[0..n) well-formed UTF-8 (no overlong forms, no surrogates, at most
  * U+10FFFF)? */
 bool kg_utf8_valid(const char *s, size_t n);

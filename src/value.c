@@ -6,10 +6,94 @@
 
 #include "rules.h"
 
+/* Spaces around a value (ASCII and the ideographic U+3000) are not part of
+ * it: spreadsheets and hand-typed cells have them. */
+static void trim(const char **text, size_t *len)
+{
+    const char *s = *text;
+    size_t n = *len;
+    for (;;) {
+        if (n && (s[0] == ' ' || s[0] == '\t'))
+            s++, n--;
+        else if (n >= 3 && memcmp(s, "\xE3\x80\x80", 3) == 0)
+            s += 3, n -= 3;
+        else if (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+            n--;
+        else if (n >= 3 && memcmp(s + n - 3, "\xE3\x80\x80", 3) == 0)
+            n -= 3;
+        else
+            break;
+    }
+    *text = s;
+    *len = n;
+}
+
+/* Full-width digits and minus signs as ASCII, for numbers typed in a
+ * Japanese input method: "１２" is 12. false when it does not fit. */
+static bool ascii_number(const char *s, size_t n, char *buf, size_t cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k + 1 >= cap)
+            return false;
+        const unsigned char *u = (const unsigned char *)s + i;
+        if (n - i >= 3 && u[0] == 0xEF && u[1] == 0xBC && u[2] >= 0x90 && u[2] <= 0x99) {
+            buf[k++] = (char)('0' + (u[2] - 0x90));
+            i += 2;
+        } else if (n - i >= 3 && ((u[0] == 0xEF && u[1] == 0xBC && u[2] == 0x8D) || /* U+FF0D */
+                                  (u[0] == 0xE2 && u[1] == 0x88 && u[2] == 0x92))) { /* U+2212 */
+            buf[k++] = '-';
+            i += 2;
+        } else {
+            buf[k++] = s[i];
+        }
+    }
+    buf[k] = '\0';
+    return true;
+}
+
+static bool text_is(const char *s, size_t n, const char *lit)
+{
+    return strlen(lit) == n && memcmp(s, lit, n) == 0;
+}
+
+static bool text_is_nocase(const char *s, size_t n, const char *lit)
+{
+    if (strlen(lit) != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+        if (c != lit[i])
+            return false;
+    }
+    return true;
+}
+
+int kg_enum_lookup(const kg_enumset *set, const char *text, size_t len)
+{
+    if (!set)
+        return -1;
+    if (set->index) {
+        int i = kg_nameidx_find(set->index, text, len);
+        if (i >= 0)
+            return i;
+    } else {
+        for (int i = 0; i < set->n; i++)
+            if (text_is(text, len, set->names[i]))
+                return i;
+    }
+    for (int i = 0; i < set->nalias; i++)
+        if (text_is(text, len, set->alias[i]))
+            return set->alias_to[i];
+    return -1;
+}
+
 int kg_val_parse(kg_arena *a, kg_type ty, const char *text, size_t len, kg_val *out, char *err,
                  size_t errlen)
 {
     memset(out, 0, sizeof *out);
+    if (ty.k != TK_STRING)
+        trim(&text, &len);
     switch (ty.k) {
     case TK_DATE: {
         kigen_date d;
@@ -23,20 +107,19 @@ int kg_val_parse(kg_arena *a, kg_type ty, const char *text, size_t len, kg_val *
     case TK_INT: {
         char buf[32];
         char *end;
-        if (len == 0 || len >= sizeof buf) {
-            snprintf(err, errlen, "'%.*s' is not a whole number", (int)(len > 40 ? 40 : len), text);
+        if (len == 0 || !ascii_number(text, len, buf, sizeof buf)) {
+            snprintf(err, errlen, kg_ja() ? "「%.*s」は整数ではありません" : "'%.*s' is not a whole number",
+                     (int)(len > 40 ? 40 : len), text);
             return KIGEN_EPARSE;
         }
-        memcpy(buf, text, len);
-        buf[len] = '\0';
         errno = 0;
         long long v = strtoll(buf, &end, 10);
         if (errno == ERANGE) {
-            snprintf(err, errlen, "'%s' is out of range for a whole number", buf);
+            snprintf(err, errlen, kg_ja() ? "「%s」は整数の範囲を超えています" : "'%s' is out of range for a whole number", buf);
             return KIGEN_ERANGE;
         }
         if (*end || end == buf || buf[0] == ' ' || buf[0] == '+') {
-            snprintf(err, errlen, "'%s' is not a whole number", buf);
+            snprintf(err, errlen, kg_ja() ? "「%s」は整数ではありません" : "'%s' is not a whole number", buf);
             return KIGEN_EPARSE;
         }
         out->t = VT_INT;
@@ -44,36 +127,55 @@ int kg_val_parse(kg_arena *a, kg_type ty, const char *text, size_t len, kg_val *
         return KIGEN_OK;
     }
     case TK_BOOL:
-        if (len == 4 && memcmp(text, "true", 4) == 0) {
+        /* as spreadsheets and forms write them: TRUE/FALSE, 1/0, はい/いいえ */
+        if (text_is_nocase(text, len, "true") || text_is(text, len, "1") || text_is(text, len, "\xEF\xBC\x91") ||
+            text_is(text, len, "はい")) {
             out->t = VT_BOOL;
             out->u.i = 1;
             return KIGEN_OK;
         }
-        if (len == 5 && memcmp(text, "false", 5) == 0) {
+        if (text_is_nocase(text, len, "false") || text_is(text, len, "0") || text_is(text, len, "\xEF\xBC\x90") ||
+            text_is(text, len, "いいえ")) {
             out->t = VT_BOOL;
             out->u.i = 0;
             return KIGEN_OK;
         }
-        snprintf(err, errlen, "'%.*s' is not a boolean: expected true or false",
+        snprintf(err, errlen,
+                 kg_ja() ? "「%.*s」は真偽値ではありません（true/false、TRUE/FALSE、1/0、はい/いいえ のいずれかです）"
+                         : "'%.*s' is not a boolean: expected true or false (also TRUE/FALSE, 1/0, はい/いいえ)",
                  (int)(len > 40 ? 40 : len), text);
         return KIGEN_EPARSE;
-    case TK_ENUM:
-        if (!kg_enum_has(ty.set, text, len)) {
-            char tb[400];
-            snprintf(err, errlen, "'%.*s' is not %s", (int)(len > 40 ? 40 : len), text,
-                     kg_type_name(ty, tb, sizeof tb));
+    case TK_ENUM: {
+        if (!ty.set) {
+            out->t = VT_STR;
+            out->len = (uint32_t)len;
+            out->u.s = kg_arena_strndup(a, text, len);
+            return out->u.s ? KIGEN_OK : KIGEN_ENOMEM;
+        }
+        int i = kg_enum_lookup(ty.set, text, len);
+        if (i < 0) {
+            char tb[400], shown[48];
+            snprintf(shown, sizeof shown, "%.*s", (int)(len > 40 ? 40 : len), text);
+            const char *close = kg_closest(shown, ty.set->names, (size_t)ty.set->n);
+            kg_type_name(ty, tb, sizeof tb);
+            if (kg_ja() && close)
+                snprintf(err, errlen, "「%s」は選択肢（%s）のいずれでもありません。「%s」の誤りではありませんか？", shown,
+                         tb + 7, close);
+            else if (kg_ja())
+                snprintf(err, errlen, "「%s」は選択肢（%s）のいずれでもありません", shown, tb + 7);
+            else if (close)
+                snprintf(err, errlen, "'%s' is not %s (did you mean '%s'?)", shown, tb, close);
+            else
+                snprintf(err, errlen, "'%s' is not %s", shown, tb);
             return KIGEN_EPARSE;
         }
-        /* Point at the set's own copy so the value outlives the text. */
+        /* The set's own name (an alias gives the name it stands for), so
+         * that the value outlives the text. */
         out->t = VT_STR;
-        out->len = (uint32_t)len;
-        out->u.s = NULL;
-        for (int i = 0; ty.set && i < ty.set->n; i++)
-            if (strlen(ty.set->names[i]) == len && memcmp(ty.set->names[i], text, len) == 0)
-                out->u.s = ty.set->names[i];
-        if (!out->u.s)
-            out->u.s = kg_arena_strndup(a, text, len);
-        return out->u.s ? KIGEN_OK : KIGEN_ENOMEM;
+        out->u.s = ty.set->names[i];
+        out->len = (uint32_t)strlen(out->u.s);
+        return KIGEN_OK;
+    }
     case TK_STRING:
         out->t = VT_STR;
         out->len = (uint32_t)len;

@@ -48,6 +48,8 @@ static const char eval_help[] =
     "  --today DATE           the date today() returns (default: today in Japan)\n"
     "  --outputs A,B,...      print these rules instead of the rule file's outputs\n"
     "  --messages ja|en       add a NAME_message column for outputs that have messages\n"
+    "  --date-style iso|era   print dates as 2028-07-07 (default) or 令和10年7月7日\n"
+    "  --lang en|ja           the language of the errors and messages kigen writes\n"
     "\n"
     "An empty CSV cell or a JSON null means the fact is not given (its default applies).\n"
     "Input columns that are clearly not facts (an id, a name) are copied to the output\n"
@@ -65,7 +67,7 @@ enum { OUT_CSV, OUT_JSONL, OUT_TABLE };
 typedef struct eval_opts {
     const char *rules, *input, *outputs_arg, *lang, *encoding, *passthrough;
     kg_format in_fmt;
-    bool in_fmt_set, strict_columns, bom, excel;
+    bool in_fmt_set, strict_columns, bom, excel, ja, era;
     char delimiter;
     int out_fmt;
     cli_kv sets[CLI_MAX_KV], params[CLI_MAX_KV];
@@ -185,6 +187,16 @@ static int parse_args(int argc, char **argv, eval_opts *o)
         } else if (strcmp(a, "--outputs") == 0) {
             NEEDV();
             o->outputs_arg = v;
+        } else if (strcmp(a, "--lang") == 0) {
+            NEEDV();
+            if (strcmp(v, "ja") != 0 && strcmp(v, "en") != 0)
+                return cli_usage_error("eval", "--lang must be ja or en, not '%s'", v);
+            o->ja = strcmp(v, "ja") == 0;
+        } else if (strcmp(a, "--date-style") == 0) {
+            NEEDV();
+            if (strcmp(v, "iso") != 0 && strcmp(v, "era") != 0)
+                return cli_usage_error("eval", "--date-style must be iso or era, not '%s'", v);
+            o->era = strcmp(v, "era") == 0;
         } else if (strcmp(a, "--messages") == 0) {
             NEEDV();
             if (strcmp(v, "ja") != 0 && strcmp(v, "en") != 0)
@@ -277,8 +289,12 @@ static const char *col_text(run *R, const out_col *col, size_t *len)
     } else {
         kigen_value v;
         if (col_get(R, col, &v) && v.type != KIGEN_T_ERROR && v.type != KIGEN_T_NONE) {
+            char era[48];
             if (v.type == KIGEN_T_STRING || v.type == KIGEN_T_ENUM) {
                 kg_buf_put(&R->cell, v.u.str.ptr, v.u.str.len);
+            } else if (v.type == KIGEN_T_DATE && R->o->era &&
+                       kigen_date_format_era(v.u.date, KIGEN_ERA_KANJI, era, sizeof era) == KIGEN_OK) {
+                kg_buf_puts(&R->cell, era); /* before 1873 there is no era form: ISO */
             } else {
                 char small[64];
                 size_t k = kigen_value_format(&v, small, sizeof small);
@@ -502,7 +518,7 @@ static void write_record(run *R, const kg_record *rec, bool evaluated, const cha
     }
     char full[1200] = "";
     if (*error)
-        snprintf(full, sizeof full, "record %ld: %s", rec ? rec->number : R->total, error);
+        snprintf(full, sizeof full, o->ja ? "レコード %ld: %s" : "record %ld: %s", rec ? rec->number : R->total, error);
     cell(R, &width, full, strlen(full));
     if (o->out_fmt == OUT_CSV)
         out_eol(&R->out);
@@ -524,13 +540,15 @@ static void report(run *R, const kg_record *rec, const char *error)
 {
     const char *id = record_id(R, rec);
     char msg[1400];
+    bool ja = R->o->ja;
     if (id)
-        snprintf(msg, sizeof msg, "record %ld (line %ld, %s %.100s): %s", rec->number, rec->line, R->in.pass[0], id,
-                 error);
+        snprintf(msg, sizeof msg, ja ? "レコード %ld（%ld行目、%s %.100s）: %s" : "record %ld (line %ld, %s %.100s): %s",
+                 rec->number, rec->line, R->in.pass[0], id, error);
     else if (rec && rec->line)
-        snprintf(msg, sizeof msg, "record %ld (line %ld): %s", rec->number, rec->line, error);
+        snprintf(msg, sizeof msg, ja ? "レコード %ld（%ld行目）: %s" : "record %ld (line %ld): %s", rec->number, rec->line,
+                 error);
     else
-        snprintf(msg, sizeof msg, "record %ld: %s", rec ? rec->number : R->total, error);
+        snprintf(msg, sizeof msg, ja ? "レコード %ld: %s" : "record %ld: %s", rec ? rec->number : R->total, error);
     cli_warn("eval", "%s", msg);
 }
 
@@ -558,8 +576,14 @@ static void do_record(run *R, const kg_record *rec, int readrc, const char *read
             if (fi < 0)
                 continue;
             if (rec->unusable && rec->unusable[i]) {
-                snprintf(error, sizeof error, "fact '%s' holds %s; facts are strings, whole numbers, booleans or null",
-                         rec->names[i], rec->unusable[i]);
+                snprintf(error, sizeof error,
+                         o->ja ? "項目「%s」の値が%sです（項目の値は文字列、整数、真偽値か null です）"
+                               : "fact '%s' holds %s; facts are strings, whole numbers, booleans or null",
+                         rec->names[i],
+                         !o->ja                                   ? rec->unusable[i]
+                         : strcmp(rec->unusable[i], "a list") == 0 ? "リスト"
+                         : strcmp(rec->unusable[i], "a fraction") == 0 ? "小数"
+                                                                       : "オブジェクト");
                 break;
             }
             if (!rec->values[i]) {
@@ -571,6 +595,16 @@ static void do_record(run *R, const kg_record *rec, int readrc, const char *read
             if (kigen_set_text(c, fi, rec->values[i], strlen(rec->values[i])) != KIGEN_OK)
                 snprintf(error, sizeof error, "%s", kigen_errmsg(c));
         }
+        /* A JSON key that is not a fact and not a column of this output is
+         * said, not silently dropped. */
+        for (int i = 0; o->in_fmt == KG_FMT_JSONL && o->out_fmt != OUT_JSONL && i < rec->n; i++)
+            if (cli_columns_fact(&R->in, rec->names[i]) == CLI_COL_PASS && !cli_columns_is_pass(&R->in, rec->names[i]))
+                cli_warn("eval",
+                         o->ja ? "レコード %ld（%ld行目）: キー「%s」は項目でも出力の列でもないため出力しません（すべてのキーを残すには "
+                                 "--format jsonl）"
+                               : "record %ld (line %ld): key '%s' is not a fact and not a column of this output, so it "
+                                 "is not carried (use --format jsonl to carry every key)",
+                         rec->number, rec->line, rec->names[i]);
         if (!error[0]) {
             int rc = kigen_eval(c);
             /* A failing policy hook leaves the rule outputs readable; an
@@ -659,6 +693,7 @@ int cmd_eval(int argc, char **argv)
     }
     if (o.today)
         kigen_set_today(R.c, o.today);
+    kigen_set_lang(R.c, o.ja ? "ja" : "en");
     if ((status = cli_apply_params("eval", R.c, o.params, o.nparams)) != CLI_OK)
         goto out;
     for (int i = 0; i < o.nsets; i++) {
@@ -692,7 +727,7 @@ int cmd_eval(int argc, char **argv)
             goto out;
         }
     }
-    kg_reader_opts ro = {o.in_fmt, o.delimiter, o.encoding};
+    kg_reader_opts ro = {o.in_fmt, o.delimiter, o.encoding, o.ja};
     char err[600] = "";
     if (single) {
         static const char empty[] = "";
@@ -701,7 +736,7 @@ int cmd_eval(int argc, char **argv)
     } else {
         in = strcmp(o.input, "-") == 0 ? stdin : fopen(o.input, "rb");
         if (!in) {
-            cli_warn("eval", "cannot read '%s': %s", o.input, strerror(errno));
+            cli_warn("eval", o.ja ? "「%s」を読めません: %s" : "cannot read '%s': %s", o.input, strerror(errno));
             status = CLI_USAGE;
             goto out;
         }
@@ -713,6 +748,7 @@ int cmd_eval(int argc, char **argv)
         goto out;
     }
     cli_columns_init(&R.in, R.rs, o.passthrough, o.strict_columns, o.sets, o.nsets);
+    R.in.ja = o.ja;
 
     /* The first record decides the pass-through columns: CSV by its header,
      * JSON Lines by the first record that is an object (records before it
@@ -765,8 +801,11 @@ int cmd_eval(int argc, char **argv)
         do_record(&R, &earlies[i].rec, -1, earlies[i].err);
     while (r != 0) {
         if (r == -2) {
-            cli_warn("eval", "%s: %s; stopped after %ld record%s", o.input, kg_reader_error(rd), R.total,
-                     R.total == 1 ? "" : "s");
+            if (o.ja)
+                cli_warn("eval", "%s: %s。%ld 件のレコードの後で止めました", o.input, kg_reader_error(rd), R.total);
+            else
+                cli_warn("eval", "%s: %s; stopped after %ld record%s", o.input, kg_reader_error(rd), R.total,
+                         R.total == 1 ? "" : "s");
             status = CLI_USAGE;
             break;
         }
@@ -778,13 +817,16 @@ int cmd_eval(int argc, char **argv)
     if (o.out_fmt == OUT_TABLE)
         table_flush_block(&R);
     if (R.failed && status == CLI_OK) {
-        cli_warn("eval", "%ld of %ld record%s failed", R.failed, R.total, R.total == 1 ? "" : "s");
+        if (o.ja)
+            cli_warn("eval", "%ld 件中 %ld 件のレコードでエラーがありました", R.total, R.failed);
+        else
+            cli_warn("eval", "%ld of %ld record%s failed", R.failed, R.total, R.total == 1 ? "" : "s");
         status = CLI_FAIL;
     }
 out:
     /* stdout is closed (and that checked) by main, after every command */
     if (out_close(&R.out, false) != 0) {
-        cli_warn("eval", "cannot write the output: %s", strerror(R.out.err));
+        cli_warn("eval", o.ja ? "出力を書き込めません: %s" : "cannot write the output: %s", strerror(R.out.err));
         status = CLI_USAGE;
     }
     for (size_t i = 0; i < nearly; i++)

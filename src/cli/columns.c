@@ -101,8 +101,10 @@ static decision *decide(cli_columns *c, const char *name)
     if (c->strict) {
         d->fact = CLI_COL_BAD;
         snprintf(d->why, sizeof d->why,
-                 "column '%.100s' is not a fact of %s (with --strict-columns, list the columns to copy "
-                 "through with --passthrough)",
+                 c->ja ? "列「%.100s」は %s の項目ではありません（--strict-columns では、そのまま出力する列を "
+                         "--passthrough で指定します）"
+                       : "column '%.100s' is not a fact of %s (with --strict-columns, list the columns to copy "
+                         "through with --passthrough)",
                  name, rules ? rules : "the rules");
         return d;
     }
@@ -123,8 +125,10 @@ static decision *decide(cli_columns *c, const char *name)
     if (close) {
         d->fact = CLI_COL_BAD;
         snprintf(d->why, sizeof d->why,
-                 "column '%.100s' is not a fact: did you mean '%s'? (if it is not meant as a fact, copy it "
-                 "through with --passthrough '%.100s')",
+                 c->ja ? "列「%.100s」は項目名ではありません。「%s」の誤りではありませんか？（項目でない列なら "
+                         "--passthrough '%.100s' を付けるとそのまま出力します）"
+                       : "column '%.100s' is not a fact: did you mean '%s'? (if it is not meant as a fact, copy it "
+                         "through with --passthrough '%.100s')",
                  name, close, name);
     }
     return d;
@@ -163,8 +167,12 @@ bool cli_columns_classify(cli_columns *c, const char *const *names, int n, bool 
     for (int i = 0; fatal && i < c->nexplicit; i++)
         if (!cli_columns_is_pass(c, c->explicit_pass[i])) {
             bool fact = kigen_fact_index(c->rs, c->explicit_pass[i]) >= 0;
-            cli_warn("eval", "--passthrough: %s '%s'", fact ? "it names a fact, not a column to copy:" : "the input has no column",
-                     c->explicit_pass[i]);
+            if (c->ja)
+                cli_warn("eval", "--passthrough: %s「%s」", fact ? "項目はそのまま出力する列にできません:" : "入力にその列がありません:",
+                         c->explicit_pass[i]);
+            else
+                cli_warn("eval", "--passthrough: %s '%s'",
+                         fact ? "it names a fact, not a column to copy:" : "the input has no column", c->explicit_pass[i]);
             ok = false;
         }
     return ok;

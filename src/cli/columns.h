@@ -21,6 +21,7 @@
 typedef struct cli_columns {
     kigen_ruleset *rs;
     bool strict;
+    bool ja;              /* messages in Japanese */
     char **explicit_pass; /* --passthrough */
     int nexplicit;
     bool *set_by_option;  /* per fact: given with --set */

@@ -12,7 +12,7 @@ A transcript is a sequence of cases:
     $ kigen eval --rules $RULES ...     the command (bash; `kigen` is the binary)
     < $T/in.csv                         its standard input (default /dev/null)
     ? 1                                 its exit status (default 0)
-    1> text                             stdout, exactly these lines (all of them)
+    1> text                             stdout, exactly these lines (all of them; \\t is a tab)
     1~ text                             stdout has a line containing text
     1! text                             no line of stdout contains text
     2> / 2~ / 2!                        the same for stderr (2> lines: all of them)
@@ -109,7 +109,7 @@ def main():
                 checks += 1
                 stream, kind = tag[0], tag[1]
                 if kind == ">":
-                    exact[stream].append(text)
+                    exact[stream].append(text.replace("\\t", "\t"))
                 elif kind == "~":
                     if not any(text in ln for ln in lines[stream]):
                         problems.append(f"line {n}: {'stdout' if stream == '1' else 'stderr'} has no line containing: {text}")

@@ -106,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         add(&csv, crlf ? "\r\n" : "\n", crlf ? 2 : 1);
     }
-    kg_reader_opts o = {KG_FMT_CSV, delim, NULL};
+    kg_reader_opts o = {KG_FMT_CSV, delim, NULL, false};
     char err[200];
     kg_reader *rd = kg_reader_open_mem(csv.p, csv.n, &o, err, sizeof err);
     if (!rd)

@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     kg_reader_opts o = {(data[0] & 1) ? KG_FMT_JSONL : KG_FMT_CSV, (data[0] & 2) ? ';' : ',',
-                        (data[0] & 4) ? "cp932" : NULL};
+                        (data[0] & 4) ? "cp932" : NULL, (data[0] & 8) != 0};
     char err[200];
     kg_reader *r = kg_reader_open_mem((const char *)data + 1, size - 1, &o, err, sizeof err);
     if (!r)

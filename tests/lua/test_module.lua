@@ -85,13 +85,15 @@ test("params and today apply to one call", function()
   eq(assert(rs:eval(r)).auth_status, "expired")
 end)
 
-test("data errors return nil, message; program errors raise", function()
+test("data errors return the message (and what was computed); program errors raise", function()
   local rs <close> = assert(kigen.load(ward))
   local o, err = rs:eval{ birth_date = "1978-13-45", card_issue_date = "2019-12-27" }
   eq(o, nil)
   has(err, "birth_date")
+  -- a record that fails keeps what it computed, with the message
   local o2, err2 = rs:eval{ card_issue_date = "2019-12-27" }
-  eq(o2, nil)
+  eq(type(o2), "table")
+  eq(o2.card_expiry, nil)
   has(err2, "birth_date is required")
   local ok, e = pcall(rs.eval, rs, { birth_dat = "1978-01-05" })
   eq(ok, false)
@@ -115,11 +117,13 @@ end)
 
 test("policy script errors, and the next record", function()
   local rs <close> = assert(kigen.load(data .. "sandbox.yaml", { lua_instruction_limit = 20000 }))
+  -- a failing hook: the rule outputs stay (issue 10), the hook's is nil
   local o, err = rs:eval{ attempt = "io_open" }
-  eq(o, nil)
+  eq(o.result, nil)
+  eq(o.peeked, "")
   has(err, "sandbox.lua:8: attempt to index a nil value (global 'io')")
   o, err = rs:eval{ attempt = "infinite_loop" }
-  eq(o, nil)
+  eq(o.result, nil)
   has(err, "instruction limit of 20000 exceeded")
   eq(assert(rs:eval{ attempt = "ok" }).result, "ok")
 end)

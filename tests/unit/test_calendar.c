@@ -51,13 +51,48 @@ static void test_weekday_and_between(void **state)
     assert_int_equal(kigen_days_between(D("2025-01-01"), D("2024-01-01")), -366);
 }
 
+/* Dates as Japanese offices write them (issue 10): slashes, one-digit
+ * months and days, 年月日, era names with a space, full-width letters and
+ * digits; the same day as the ISO form, the same checks. */
+static void test_office_forms(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *iso;
+    } ok[] = {
+        {"2023/04/01", "2023-04-01"},       {"2023/4/1", "2023-04-01"},     {"2023-4-1", "2023-04-01"},
+        {"2023.4.1", "2023-04-01"},         {"2023年4月1日", "2023-04-01"},  {"令和 5年4月1日", "2023-04-01"},
+        {"令和5年 4月 1日", "2023-04-01"},  {"Ｒ5.4.1", "2023-04-01"},       {"R5/4/1", "2023-04-01"},
+        {"r5-4-1", "2023-04-01"},           {"平成31年4月30日", "2019-04-30"}, {"２０２３／４／１", "2023-04-01"},
+        {"２０２３年４月１日", "2023-04-01"}, {" 2023/4/1 ", "2023-04-01"},   {"\xE3\x80\x80" "2024/2/29", "2024-02-29"},
+        {"Ｈ３１．４．３０", "2019-04-30"},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        kigen_date d = 0;
+        char err[200] = "", iso[16];
+        if (kigen_date_parse(ok[i].text, (size_t)-1, &d, err, sizeof err) != KIGEN_OK)
+            fail_msg("'%s' refused: %s", ok[i].text, err);
+        kigen_date_format_iso(d, iso, sizeof iso);
+        if (strcmp(iso, ok[i].iso) != 0)
+            fail_msg("'%s' read as %s, expected %s", ok[i].text, iso, ok[i].iso);
+    }
+    char err[200];
+    kigen_date d;
+    assert_int_equal(kigen_date_parse("2023/2/29", (size_t)-1, &d, err, sizeof err), KIGEN_EINVAL);
+    assert_non_null(strstr(err, "2023/2/29 does not exist: 2023 is not a leap year"));
+    assert_int_equal(kigen_date_parse("平成31年5月1日", (size_t)-1, &d, err, sizeof err), KIGEN_EINVAL);
+    assert_non_null(strstr(err, "平成 ended on 2019-04-30"));
+}
+
 static void test_malformed_iso(void **state)
 {
     (void)state;
     static const char *bad[] = {"2023-02-29", "2023-04-31", "2023-13-01", "2023-00-10",
-                                "2023-01-00", "0000-01-01", "2023-1-01",  "2023/01/01",
+                                "2023-01-00", "0000-01-01", "2023-1/01",  "23/01/01",
                                 "20230101",   "",           "2023-01-01x", "x023-01-01",
-                                "１２３", "2023-0a-01", "-023-01-01", "2023-01-32"};
+                                "１２３", "2023-0a-01", "-023-01-01", "2023-01-32",
+                                "2023/2/29", "2023年2月30日", "01/04/2023", "2023年4月1",
+                                "R5/4.1", "令和5年4月31日", "2023 4 1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         kigen_date d = 12345;
         char err[200] = "";
@@ -323,7 +358,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_iso_roundtrip_bounds), cmocka_unit_test(test_weekday_and_between),
-        cmocka_unit_test(test_malformed_iso),        cmocka_unit_test(test_era_reading),
+        cmocka_unit_test(test_malformed_iso),
+        cmocka_unit_test(test_office_forms),        cmocka_unit_test(test_era_reading),
         cmocka_unit_test(test_era_errors),           cmocka_unit_test(test_era_printing),
         cmocka_unit_test(test_month_addition_policies),
         cmocka_unit_test(test_renewal_window_examples),
