@@ -210,6 +210,155 @@ static bool is_const_date(const kg_expr *e, kigen_date *d)
     return false;
 }
 
+/* ---- the earliest date an expression can have (W0004) ------------------ */
+
+static int32_t lb_min(int32_t a, int32_t b)
+{
+    if (a == KG_LB_OPEN || b == KG_LB_OPEN)
+        return KG_LB_OPEN;
+    if (a == KG_LB_UNKNOWN || b == KG_LB_UNKNOWN)
+        return KG_LB_UNKNOWN;
+    return a < b ? a : b; /* KG_LB_NONE is the largest: neutral */
+}
+
+static int32_t lb_max(int32_t a, int32_t b)
+{
+    if (a == KG_LB_NONE)
+        return b;
+    if (b == KG_LB_NONE)
+        return a;
+    if (a >= 0 && b >= 0)
+        return a > b ? a : b;
+    if (a >= 0 || b >= 0)
+        return a >= 0 ? a : b; /* latest(x, d) is at least d, whatever x is */
+    return a == KG_LB_OPEN || b == KG_LB_OPEN ? KG_LB_OPEN : KG_LB_UNKNOWN;
+}
+
+/* A literal count of days or months (`3 months`, `-1 day`), or false. */
+static bool literal_duration(const kg_expr *e, int64_t *n, bool *months)
+{
+    if (!e || e->op != OP_DUR || !e->a || e->a->op != OP_LIT || e->a->lit.t != VT_INT)
+        return false;
+    if (__builtin_mul_overflow(e->a->lit.u.i, (int64_t)e->index, n))
+        return false;
+    *months = e->months;
+    return true;
+}
+
+static int32_t shift(int32_t lb, int64_t n, bool months)
+{
+    if (lb < 0 || lb == KG_LB_NONE)
+        return lb;
+    kigen_date d;
+    int rc = months ? kigen_date_add_months(lb, n, KIGEN_EOM_CLAMP, &d) : kigen_date_add_days(lb, n, &d);
+    return rc == KIGEN_OK ? d : KG_LB_UNKNOWN;
+}
+
+/* The earliest value a date expression can have, from the facts' declared
+ * minimums through the rules: a conservative reading (KG_LB_UNKNOWN when it
+ * cannot tell; KG_LB_OPEN when a fact without `min:` can bring any date). */
+static int32_t expr_lb(const chk *c, const kg_expr *e)
+{
+    if (!e)
+        return KG_LB_NONE;
+    switch (e->op) {
+    case OP_LIT: return e->lit.t == VT_DATE ? e->lit.u.d : KG_LB_NONE;
+    case OP_FACT:
+    case OP_RULE: return c->L->rs->slots[e->index]->lb;
+    case OP_IF: return lb_min(expr_lb(c, e->b), expr_lb(c, e->c));
+    case OP_ADD:
+    case OP_SUB: {
+        int64_t n;
+        bool months;
+        if (e->ty.k != TK_DATE)
+            return KG_LB_NONE;
+        if (literal_duration(e->b, &n, &months))
+            return shift(expr_lb(c, e->a), e->op == OP_SUB ? -n : n, months);
+        if (e->op == OP_ADD && literal_duration(e->a, &n, &months))
+            return shift(expr_lb(c, e->b), n, months);
+        return KG_LB_UNKNOWN;
+    }
+    case OP_CALL: {
+        const char *f = e->fn ? e->fn->name : "";
+        if (strcmp(f, "fail") == 0)
+            return KG_LB_NONE;
+        if (e->ty.k != TK_DATE && strcmp(f, "default") != 0)
+            return KG_LB_NONE;
+        if (strcmp(f, "earliest") == 0 || strcmp(f, "default") == 0) {
+            int32_t lb = KG_LB_NONE;
+            for (int i = 0; i < e->nargs; i++)
+                lb = lb_min(lb, expr_lb(c, e->args[i]));
+            return lb;
+        }
+        if (strcmp(f, "latest") == 0) {
+            int32_t lb = KG_LB_NONE;
+            for (int i = 0; i < e->nargs; i++)
+                lb = lb_max(lb, expr_lb(c, e->args[i]));
+            return lb;
+        }
+        if (strcmp(f, "nth_birthday") == 0 && e->nargs >= 3) /* strictly after its third argument */
+            return shift(expr_lb(c, e->args[2]), 1, false);
+        if (strcmp(f, "end_of_month") == 0 && e->nargs >= 1)
+            return expr_lb(c, e->args[0]);
+        if (strcmp(f, "add") == 0 && e->nargs >= 2) {
+            int64_t n;
+            bool months;
+            return literal_duration(e->args[1], &n, &months) ? shift(expr_lb(c, e->args[0]), n, months)
+                                                            : KG_LB_UNKNOWN;
+        }
+        return KG_LB_UNKNOWN;
+    }
+    default: return e->ty.k == TK_DATE ? KG_LB_UNKNOWN : KG_LB_NONE;
+    }
+}
+
+/* `min: a_param` / `max: a_param`: an undated date param's value. */
+static void resolve_bound(chk *c, kg_def *d, const kg_ynode *n, kg_val *out, const kg_def **from)
+{
+    if (!n)
+        return;
+    kg_def *p = kg_loader_find(c->L, n->text);
+    if (!p || p->kind != KIND_PARAM || p->dated || p->ty.k != TK_DATE || p->broken || p->nversions < 1) {
+        kg_diag(c->L->d, ERR, "E0201", n->file, n->off, "a date, or the name of an undated date param", NULL,
+                "the bound of fact '%s' names '%s', which is not an undated date param", d->name, n->text);
+        return;
+    }
+    p->used = true;
+    *out = p->versions[0].v;
+    *from = p;
+}
+
+/* A definition's lower bound, once it has been checked. */
+static void def_lb(chk *c, kg_def *d)
+{
+    if (d->ty.k != TK_DATE) {
+        if (d->kind == KIND_FACT && (d->min_param || d->max_param))
+            kg_diag(c->L->d, ERR, "E0102", d->file, d->node->off, NULL, NULL,
+                    "fact '%s': a param as min or max belongs to date facts only", d->name);
+        d->lb = KG_LB_NONE;
+        return;
+    }
+    if (d->kind == KIND_FACT) {
+        resolve_bound(c, d, d->min_param, &d->min, &d->min_from);
+        resolve_bound(c, d, d->max_param, &d->max, &d->max_from);
+        int32_t given = d->min.t == VT_DATE ? d->min.u.d : KG_LB_OPEN;
+        d->lb = d->deflt ? lb_min(given, expr_lb(c, d->deflt)) : given;
+        return;
+    }
+    if (d->hook_output || d->broken) {
+        d->lb = KG_LB_UNKNOWN;
+        return;
+    }
+    if (d->value) {
+        d->lb = expr_lb(c, d->value);
+        return;
+    }
+    int32_t lb = KG_LB_NONE;
+    for (int i = 0; i < d->ncases; i++)
+        lb = lb_min(lb, expr_lb(c, d->cases[i].then));
+    d->lb = lb;
+}
+
 static kg_type check_param_at(chk *c, kg_expr *e)
 {
     kg_def *d = kg_loader_find(c->L, e->name);
@@ -245,6 +394,24 @@ static kg_type check_param_at(chk *c, kg_expr *e)
     e->ty = d->ty;
     c->param_nodes++;
     kigen_date when;
+    int32_t lb = d->broken || d->nversions == 0 || is_const_date(e->a, &when) ? KG_LB_NONE : expr_lb(c, e->a);
+    if (lb == KG_LB_OPEN || (lb >= 0 && lb != KG_LB_NONE && lb < d->versions[0].eff)) {
+        char b[16], early[16];
+        kigen_date_format_iso(d->versions[0].eff, b, sizeof b);
+        if (lb == KG_LB_OPEN)
+            cerr(c, WARN, "W0004", e, "a date no earlier than the param's first value",
+                 "give the date facts it comes from a realistic `min:` (no earlier than the param's first "
+                 "value), or the param a value from an earlier date",
+                 "param '%s' is read at a date that can be any date (it comes from a fact without `min:`), "
+                 "but it has no value before %s",
+                 e->name, b);
+        else {
+            kigen_date_format_iso(lb, early, sizeof early);
+            cerr(c, WARN, "W0004", e, "a date no earlier than the param's first value",
+                 "raise the facts' `min:`, or give the param a value from an earlier date",
+                 "param '%s' can be read as early as %s, but it has no value before %s", e->name, early, b);
+        }
+    }
     if (!d->broken && d->nversions > 0 && is_const_date(e->a, &when) && when < d->versions[0].eff) {
         char a[16], b[16];
         kigen_date_format_iso(when, a, sizeof a);
@@ -759,6 +926,7 @@ static void check_def(chk *c, kg_def *d)
     kg_vec_free(&deps, &c->L->rs->mem);
     c->cur = NULL;
     c->deps = NULL;
+    def_lb(c, d);
     d->state = 2;
 }
 
@@ -877,6 +1045,66 @@ static void check_from(chk *c, kg_def *root, dfs_frame **stackp, size_t *capp)
 out:
     for (size_t i = 0; i < sp; i++)
         kg_vec_free(&stack[i].refs, &c->L->rs->mem);
+}
+
+static bool source_defined(const kg_loader *L, const char *id, size_t n)
+{
+    for (size_t i = 0; i < L->sources.n; i++) {
+        const char *s = ((const kg_source *)L->sources.v[i])->id;
+        if (strlen(s) == n && memcmp(s, id, n) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Letters then digits: the shape of a source id; the letters must be a
+ * prefix the file's own sources use (so SPEC's R7, U6 are not taken for
+ * sources). */
+static bool cited_kind(const kg_loader *L, const char *id, size_t letters)
+{
+    for (size_t i = 0; i < L->sources.n; i++) {
+        const char *s = ((const kg_source *)L->sources.v[i])->id;
+        size_t k = 0;
+        while (s[k] && ((s[k] >= 'A' && s[k] <= 'Z') || (s[k] >= 'a' && s[k] <= 'z')))
+            k++;
+        if (k == letters && memcmp(s, id, k) == 0 && s[k] >= '0' && s[k] <= '9')
+            return true;
+    }
+    return false;
+}
+
+static void check_citations(kg_loader *L, const char *source, const kg_ynode *at, const char *what, const char *name)
+{
+    if (!source || !at)
+        return;
+    for (const char *p = source; *p;) {
+        bool start = p == source || !((p[-1] >= 'A' && p[-1] <= 'Z') || (p[-1] >= 'a' && p[-1] <= 'z') ||
+                                      (p[-1] >= '0' && p[-1] <= '9') || p[-1] == '_');
+        size_t letters = 0, digits = 0;
+        while ((p[letters] >= 'A' && p[letters] <= 'Z') || (p[letters] >= 'a' && p[letters] <= 'z'))
+            letters++;
+        while (p[letters + digits] >= '0' && p[letters + digits] <= '9')
+            digits++;
+        char after = p[letters + digits];
+        bool end = !((after >= 'A' && after <= 'Z') || (after >= 'a' && after <= 'z') || after == '_');
+        if (start && letters && digits && end && cited_kind(L, p, letters) && !source_defined(L, p, letters + digits))
+            kg_diag(L->d, WARN, "W0005", at->file, at->off, "a source defined under `sources:`", NULL,
+                    "%s '%s' cites %.*s, which `sources:` does not define", what, name, (int)(letters + digits), p);
+        p += letters + digits > 0 ? letters + digits : 1;
+    }
+}
+
+static void warn_undefined_sources(kg_loader *L)
+{
+    if (L->sources.n == 0)
+        return;
+    for (size_t i = 0; i < L->defs.n; i++) {
+        const kg_def *d = L->defs.v[i];
+        const char *what = d->kind == KIND_FACT ? "fact" : d->kind == KIND_PARAM ? "param" : "rule";
+        check_citations(L, d->source, d->node, what, d->name);
+        for (int k = 0; k < d->ncases; k++)
+            check_citations(L, d->cases[k].source, d->cases[k].node, "a case of rule", d->name);
+    }
 }
 
 void kg_check(kg_loader *L)
@@ -1023,6 +1251,10 @@ void kg_check(kg_loader *L)
     rs->sources = kg_arena_alloc(L->a, sizeof(kg_source) * (L->sources.n + 1));
     for (size_t i = 0; rs->sources && i < L->sources.n; i++)
         rs->sources[rs->nsources++] = *(kg_source *)L->sources.v[i];
+
+    /* Citations: a `source:` naming an id of the kind the file defines
+     * (S14 where S1... are defined) that is not defined (W0005). */
+    warn_undefined_sources(L);
 
     /* Warnings. */
     for (size_t i = 0; i < L->defs.n; i++) {

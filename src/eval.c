@@ -159,6 +159,47 @@ void kigen_ctx_reset(kigen_ctx *c)
     c->evaluated = false;
 }
 
+/* " (param: its doc)": which law sets a fact's range. */
+static void bound_why(char *buf, size_t n, const kg_def *p)
+{
+    size_t dl = p->doc ? strlen(p->doc) : 0;
+    while (dl && (p->doc[dl - 1] == '\n' || p->doc[dl - 1] == ' '))
+        dl--;
+    snprintf(buf, n, " (%s%s%.*s)", p->name, dl ? ": " : "", (int)dl, p->doc ? p->doc : "");
+}
+
+/* Inside the fact's declared range (min:, max:)? When not, writes why. */
+static bool in_range(const kg_def *d, const kg_val *v, char *why, size_t n)
+{
+    char a[16], b[16];
+    if (v->t == VT_DATE && d->min.t == VT_DATE && v->u.d < d->min.u.d) {
+        kigen_date_format_iso(v->u.d, a, sizeof a);
+        kigen_date_format_iso(d->min.u.d, b, sizeof b);
+        size_t k = (size_t)snprintf(why, n, kg_ja() ? "%s は %s より前です（このルールが扱うのは %s 以降です）"
+                                                    : "%s is before %s, the earliest these rules accept",
+                                    a, b, b);
+        if (d->min_from && k < n) /* the param that says so, and why */
+            bound_why(why + k, n - k, d->min_from);
+        return false;
+    }
+    if (v->t == VT_DATE && d->max.t == VT_DATE && v->u.d > d->max.u.d) {
+        kigen_date_format_iso(v->u.d, a, sizeof a);
+        kigen_date_format_iso(d->max.u.d, b, sizeof b);
+        size_t k = (size_t)snprintf(why, n, kg_ja() ? "%s は %s より後です（このルールが扱うのは %s までです）"
+                                                    : "%s is after %s, the latest these rules accept",
+                                    a, b, b);
+        if (d->max_from && k < n)
+            bound_why(why + k, n - k, d->max_from);
+        return false;
+    }
+    if (v->t == VT_INT && ((d->min.t == VT_INT && v->u.i < d->min.u.i) || (d->max.t == VT_INT && v->u.i > d->max.u.i))) {
+        snprintf(why, n, kg_ja() ? "%lld は範囲外です" : "%lld is outside the range these rules accept",
+                 (long long)v->u.i);
+        return false;
+    }
+    return true;
+}
+
 bool kg_int_choice_ok(const kg_def *d, const kg_val *v, char *why, size_t n)
 {
     if (!d->nint_choices || v->t != VT_INT)
@@ -217,7 +258,7 @@ int kigen_fact_index(const kigen_ruleset *rs, const char *name)
 static int set_parsed(kigen_ctx *c, int i, const char *text, size_t len)
 {
     kg_def *d = fact_def(c, i);
-    char err[300];
+    char err[1024];
     if (!d) {
         set_err(c, "no fact with index %d", i);
         return KIGEN_ENOTFOUND;
@@ -232,7 +273,7 @@ static int set_parsed(kigen_ctx *c, int i, const char *text, size_t len)
         set_err(c, "%s: %s", d->name, err);
         return rc == KIGEN_ENOMEM ? rc : KIGEN_EPARSE;
     }
-    if (!kg_int_choice_ok(d, &v, err, sizeof err)) {
+    if (!kg_int_choice_ok(d, &v, err, sizeof err) || !in_range(d, &v, err, sizeof err)) {
         set_err(c, "%s: %s", d->name, err);
         return KIGEN_EPARSE;
     }
@@ -273,8 +314,8 @@ static int set_typed(kigen_ctx *c, int i, kg_tk want, kg_val v)
         set_err(c, "%s is %s", d->name, kg_type_name(d->ty, tb, sizeof tb));
         return KIGEN_ETYPE;
     }
-    char why[300];
-    if (!kg_int_choice_ok(d, &v, why, sizeof why)) {
+    char why[1024];
+    if (!kg_int_choice_ok(d, &v, why, sizeof why) || !in_range(d, &v, why, sizeof why)) {
         set_err(c, "%s: %s", d->name, why);
         return KIGEN_EINVAL;
     }
@@ -337,7 +378,7 @@ int kigen_set_param(kigen_ctx *c, const char *param, const char *text)
             c->overridden[i] = false;
             return KIGEN_OK;
         }
-        char err[300];
+        char err[1024];
         kg_val v;
         /* Overrides live as long as the context: their own arena, never reset. */
         int rc = kg_val_parse(&c->pkeep, d->ty, text, strlen(text), &v, err, sizeof err);

@@ -55,6 +55,8 @@ static const char *case_text(const kg_case *kc)
     return w ? w->text : NULL;
 }
 
+static void text_sources(kigen_ctx *c, const char *source, const char *ind);
+
 static void text_param_lines(kigen_ctx *c, int slot, const char *ind)
 {
     int max = c->rs->max_trace;
@@ -81,8 +83,10 @@ static void text_param_lines(kigen_ctx *c, int slot, const char *ind)
             kg_buf_printf(&c->out, "%sparam %s = %s  (in effect from %s; looked up at %s)\n", ind, p->name,
                           val, eff, at);
         }
-        if (p->source)
+        if (p->source) {
             kg_buf_printf(&c->out, "%s    source: %s\n", ind, p->source);
+            text_sources(c, p->source, ind);
+        }
     }
 }
 
@@ -213,6 +217,18 @@ static json_t *json_val(const kg_val *v)
     }
 }
 
+/* The sources a `source:` text cites, with titles and URLs. */
+static json_t *json_sources(kigen_ctx *c, const char *source)
+{
+    json_t *srcs = json_array();
+    for (int i = 0; i < c->rs->nsources; i++) {
+        const kg_source *s = &c->rs->sources[i];
+        if (word_in(source, s->id))
+            json_array_append_new(srcs, json_pack("{s:s, s:s?, s:s?}", "id", s->id, "title", s->title, "url", s->url));
+    }
+    return srcs;
+}
+
 static json_t *json_node(kigen_ctx *c, int slot, int depth, unsigned char *seen)
 {
     const kg_def *d = c->rs->slots[slot];
@@ -229,14 +245,7 @@ static json_t *json_node(kigen_ctx *c, int slot, int depth, unsigned char *seen)
         json_object_set_new(o, "doc", json_string(d->doc));
     if (d->source) {
         json_object_set_new(o, "source", json_string(d->source));
-        json_t *srcs = json_array();
-        for (int i = 0; i < c->rs->nsources; i++) {
-            const kg_source *s = &c->rs->sources[i];
-            if (word_in(d->source, s->id))
-                json_array_append_new(srcs, json_pack("{s:s, s:s?, s:s?}", "id", s->id, "title",
-                                                      s->title, "url", s->url));
-        }
-        json_object_set_new(o, "sources", srcs);
+        json_object_set_new(o, "sources", json_sources(c, d->source));
     }
     if (d->kind == KIND_RULE && d->ncases && c->case_taken[slot] >= 0) {
         const kg_case *kc = &d->cases[c->case_taken[slot]];
@@ -275,8 +284,10 @@ static json_t *json_node(kigen_ctx *c, int slot, int depth, unsigned char *seen)
                 json_object_set_new(po, "value", json_null());
                 json_object_set_new(po, "error", json_string("no value before the first effective date"));
             }
-            if (p->source)
+            if (p->source) {
                 json_object_set_new(po, "source", json_string(p->source));
+                json_object_set_new(po, "sources", json_sources(c, p->source));
+            }
             json_array_append_new(ps, po);
         }
         json_object_set_new(o, "params", ps);

@@ -279,6 +279,36 @@ static void int_choices(kg_loader *L, kg_def *d, const kg_ynode *choices)
     d->nint_choices = (int)choices->n;
 }
 
+/* `min:` / `max:` of a date or integer fact: the realistic range of its
+ * values (a record outside it is refused with the range), and what the
+ * checker assumes when a dated param is read at it (W0004). */
+static void fact_bound(kg_loader *L, kg_def *d, const kg_ynode *n, kg_val *out, const char *what)
+{
+    char err[300];
+    memset(out, 0, sizeof *out);
+    if (!n)
+        return;
+    if (d->ty.k != TK_DATE && d->ty.k != TK_INT) {
+        err_node(L, "E0102", n, NULL, NULL, "'%s' belongs to date and integer facts only", what);
+        return;
+    }
+    if (!want_kind(L, n, KG_Y_SCALAR, what))
+        return;
+    if (d->ty.k == TK_DATE && kg_is_ident(n->text, n->len)) {
+        /* the name of an undated date param: law kept in one place */
+        if (strcmp(what, "min") == 0)
+            d->min_param = n;
+        else
+            d->max_param = n;
+        return;
+    }
+    if (kg_val_parse(L->a, d->ty, n->text, n->len, out, err, sizeof err) != KIGEN_OK) {
+        char tb[300];
+        err_node(L, "E0132", n, kg_type_name(d->ty, tb, sizeof tb), NULL, "%s of fact '%s': %s", what, d->name, err);
+        memset(out, 0, sizeof *out);
+    }
+}
+
 /* An alias is how an export names a column or a value: any text (Japanese
  * above all) but empty, padded or with control characters. */
 static bool alias_ok(kg_loader *L, const kg_ynode *n, const char *what)
@@ -400,8 +430,8 @@ static kg_exprsrc expr_src(const kg_ynode *n)
 
 static void load_facts(kg_loader *L, const kg_ynode *facts)
 {
-    static const char *const keys[] = {"type",    "choices", "choice_aliases", "aliases", "doc",
-                                       "source", "optional", "default",        "override"};
+    static const char *const keys[] = {"type",    "choices", "choice_aliases", "aliases", "doc",   "source",
+                                       "optional", "default", "override",       "min",     "max"};
     if (!want_kind(L, facts, KG_Y_MAP, "facts"))
         return;
     for (size_t i = 0; i < facts->n; i++) {
@@ -427,6 +457,12 @@ static void load_facts(kg_loader *L, const kg_ynode *facts)
                 if (!d->broken)
                     choice_aliases(L, d, kg_ymap_get(v, "choice_aliases"));
             }
+            fact_bound(L, d, kg_ymap_get(v, "min"), &d->min, "min");
+            fact_bound(L, d, kg_ymap_get(v, "max"), &d->max, "max");
+            if (d->min.t && d->max.t && ((d->min.t == VT_DATE && d->min.u.d > d->max.u.d) ||
+                                         (d->min.t == VT_INT && d->min.u.i > d->max.u.i)))
+                err_node(L, "E0121", kg_ymap_get(v, "max"), "max at or after min", NULL,
+                         "fact '%s': max is before min", k->text);
             const kg_ynode *al = kg_ymap_get(v, "aliases");
             if (al && want_kind(L, al, KG_Y_SEQ, "aliases")) {
                 for (size_t j = 0; j < al->n; j++)

@@ -166,6 +166,11 @@ typedef struct kg_version {
 
 typedef enum kg_kind { KIND_FACT, KIND_PARAM, KIND_RULE } kg_kind;
 
+/* Lower bounds of dates, for W0004 (the special values sort below days). */
+#define KG_LB_NONE INT32_MAX  /* never a date (absent only): neutral */
+#define KG_LB_OPEN (-2)       /* any date: a fact with no `min:` */
+#define KG_LB_UNKNOWN (-1)    /* cannot tell (a function result) */
+
 typedef struct kg_def {
     kg_kind kind;
     const char *name;
@@ -185,6 +190,14 @@ typedef struct kg_def {
     kg_exprsrc deflt_src;
     /* facts: other names a record may give it by (`aliases: [生年月日]`) */
     const kg_ynode *aliases; /* the list, or NULL */
+    /* date and integer facts: the realistic range a record's value must lie
+     * in (`min:`, `max:`), VT_NONE when not declared */
+    kg_val min, max;
+    const kg_ynode *min_param, *max_param; /* `min: a_param`: resolved by the checker */
+    const struct kg_def *min_from, *max_from; /* ... to these params (for messages) */
+    /* dependency analysis: the earliest date this definition can have
+     * (KG_LB_* or a day number), for W0004 */
+    int32_t lb;
     /* integer facts and params: the values allowed (`choices: [6, 5]`), or none */
     const int64_t *int_choices;
     int nint_choices;

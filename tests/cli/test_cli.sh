@@ -481,7 +481,8 @@ assert e["case"]["index"] == 1 and e["case"]["of"] == 2 and e["case"]["when"] ==
 adult = [i for i in e["inputs"] if i["name"] == "adult"][0]
 line = [p for p in adult["params"] if p["name"] == "age_line"][0]
 assert line == {"name": "age_line", "looked_up_at": "2022-04-01", "value": 18,
-                "effective_from": "2022-04-01", "source": "S2"}, line
+                "effective_from": "2022-04-01", "source": "S2",
+                "sources": [{"id": "S2", "title": "施行規則", "url": "https://example.invalid/s2"}]}, line
 '
 run "$KIGEN" explain --rules "$RULES" --set birth_date=2004-04-02 --set issue=2022-04-01 --today 2026-01-01 --format json
 expect_rc 0

@@ -942,6 +942,83 @@ static void test_integer_choices(void **state)
     unload(&l);
 }
 
+/* W0004 (issue 11, finding 1): a dated param read at a date that a
+ * fact's realistic range lets fall before its first value. Was: the pack
+ * read card_age_line (from 2016-01-01) at application dates of 2015. */
+static void test_w0004_param_before_first_value(void **state)
+{
+    (void)state;
+    static const char head[] = "kigen: 1\n"
+                               "name: t\n"
+                               "params:\n"
+                               "  line: {source: S, values: {2016-01-01: 20, 2022-04-01: 18}}\n"
+                               "  opened: {source: S, type: date, value: 2015-10-05}\n";
+    char text[2000];
+    /* a fact with no min: any date */
+    snprintf(text, sizeof text, "%sfacts:\n  app: {type: date}\nrules:\n  r: {source: S, value: line@app}\n", head);
+    loaded l = load(text);
+    assert_int_equal(l.rc, KIGEN_OK); /* a warning */
+    const kigen_diag *g = find(l.d, "W0004", "param 'line' is read at a date that can be any date");
+    assert_non_null(g);
+    assert_int_equal(g->line, 9);
+    unload(&l);
+    /* min: a param earlier than the first value: still a warning, with the day */
+    snprintf(text, sizeof text,
+             "%sfacts:\n  app: {type: date, min: opened}\n  issue: {type: date, min: 2016-01-01}\n"
+             "rules:\n  key: {source: S, value: 'if given(app) then app else issue'}\n"
+             "  r: {source: S, value: line@key}\n",
+             head);
+    l = load(text);
+    assert_non_null(find(l.d, "W0004", "param 'line' can be read as early as 2015-10-05, but it has no value before 2016-01-01"));
+    unload(&l);
+    /* through rules and functions: nth_birthday after a bounded date, earliest of two bounded ones */
+    snprintf(text, sizeof text,
+             "%sfacts:\n  b: {type: date}\n  issue: {type: date, min: 2016-01-01}\n  end: {type: date, min: 2017-01-01}\n"
+             "rules:\n  exp: {source: S, value: 'earliest(nth_birthday(b, 5, issue, feb28), end)'}\n"
+             "  r: {source: S, value: 'line@exp + line@(issue + 1 days)'}\n",
+             head);
+    l = load(text);
+    assert_int_equal(l.rc, KIGEN_OK);
+    assert_null(find(l.d, "W0004", ""));
+    unload(&l);
+    /* a value below min is refused, with the law that sets the range */
+    snprintf(text, sizeof text,
+             "%sfacts:\n  app: {type: date, min: opened, doc: d}\nrules:\n  r: {source: S, value: app}\n", head);
+    l = load(text);
+    kigen_ctx *c = NULL;
+    assert_int_equal(kigen_ctx_new(l.rs, &c), KIGEN_OK);
+    assert_int_equal(kigen_set(c, "app", "2015-10-04"), KIGEN_EPARSE);
+    assert_string_equal(kigen_errmsg(c), "app: 2015-10-04 is before 2015-10-05, the earliest these rules accept (opened)");
+    assert_int_equal(kigen_set(c, "app", "2015-10-05"), KIGEN_OK);
+    kigen_ctx_free(c);
+    unload(&l);
+    /* min must name an undated date param */
+    snprintf(text, sizeof text, "%sfacts:\n  app: {type: date, min: line}\nrules:\n  r: {source: S, value: app}\n", head);
+    l = load(text);
+    expect_error(&l, "E0201", 7, 26, "which is not an undated date param");
+    unload(&l);
+}
+
+/* W0005 (issue 11, finding 10): a source id cited but not defined. */
+static void test_w0005_undefined_source(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "sources:\n"
+                    "  S1: {title: one}\n"
+                    "  S2: {title: two}\n"
+                    "facts: {b: date}\n"
+                    "rules:\n"
+                    "  r: {source: 'SPEC R7, U6; S1, S14', value: b}\n"
+                    "  q: {source: S2, value: r}\n");
+    assert_int_equal(l.rc, KIGEN_OK);
+    const kigen_diag *g = find(l.d, "W0005", "rule 'r' cites S14, which `sources:` does not define");
+    assert_non_null(g);
+    assert_int_equal(count_code(l.d, "W0005"), 1); /* R7, U6 are not of a kind the file defines */
+    unload(&l);
+}
+
 static void test_e0209_not_an_allowed_value(void **state)
 {
     (void)state;
@@ -1685,6 +1762,8 @@ int main(void)
         cmocka_unit_test(test_e0208_dependency_cycle),
         cmocka_unit_test(test_e0209_not_an_allowed_value),
         cmocka_unit_test(test_integer_choices),
+        cmocka_unit_test(test_w0004_param_before_first_value),
+        cmocka_unit_test(test_w0005_undefined_source),
         cmocka_unit_test(test_e0210_ambiguous_name),
         cmocka_unit_test(test_e0213_fact_default_uses_rule),
         cmocka_unit_test(test_e0300_include_not_found),
