@@ -12,8 +12,6 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/columns.h"
@@ -560,41 +558,10 @@ static void do_record(run *R, const kg_record *rec, int readrc, const char *read
     char error[1024] = "";
     bool evaluated = false;
     R->total++;
-    kigen_ctx_reset(c);
-    for (int i = 0; i < o->nsets && !error[0]; i++)
-        if (kigen_set(c, o->sets[i].name, o->sets[i].value) != KIGEN_OK)
-            snprintf(error, sizeof error, "%s", kigen_errmsg(c));
-    if (readrc != 1) {
+    if (readrc != 1)
         snprintf(error, sizeof error, "%s", readerr);
-    } else {
-        for (int i = 0; i < rec->n && !error[0]; i++) {
-            int fi = cli_columns_fact(&R->in, rec->names[i]);
-            if (fi == CLI_COL_BAD) {
-                snprintf(error, sizeof error, "%s", cli_columns_why(&R->in, rec->names[i]));
-                break;
-            }
-            if (fi < 0)
-                continue;
-            if (rec->unusable && rec->unusable[i]) {
-                snprintf(error, sizeof error,
-                         o->ja ? "項目「%s」の値が%sです（項目の値は文字列、整数、真偽値か null です）"
-                               : "fact '%s' holds %s; facts are strings, whole numbers, booleans or null",
-                         rec->names[i],
-                         !o->ja                                   ? rec->unusable[i]
-                         : strcmp(rec->unusable[i], "a list") == 0 ? "リスト"
-                         : strcmp(rec->unusable[i], "a fraction") == 0 ? "小数"
-                                                                       : "オブジェクト");
-                break;
-            }
-            if (!rec->values[i]) {
-                /* an empty cell: a --set value stays, otherwise the default applies */
-                if (!cli_columns_set_by_option(&R->in, fi))
-                    kigen_unset(c, fi);
-                continue;
-            }
-            if (kigen_set_text(c, fi, rec->values[i], strlen(rec->values[i])) != KIGEN_OK)
-                snprintf(error, sizeof error, "%s", kigen_errmsg(c));
-        }
+    else {
+        cli_columns_apply(&R->in, c, rec, o->sets, o->nsets, error, sizeof error);
         /* A JSON key that is not a fact and not a column of this output is
          * said, not silently dropped. */
         for (int i = 0; o->in_fmt == KG_FMT_JSONL && o->out_fmt != OUT_JSONL && i < rec->n; i++)
@@ -627,31 +594,6 @@ static void do_record(run *R, const kg_record *rec, int readrc, const char *read
 }
 
 /* ---- input -------------------------------------------------------------------------- */
-
-/* Has something been piped or redirected to stdin that is waiting? */
-static bool stdin_has_records(void)
-{
-    struct stat st;
-    if (isatty(0) || fstat(0, &st) != 0)
-        return false;
-    if (S_ISREG(st.st_mode)) {
-        off_t pos = lseek(0, 0, SEEK_CUR);
-        return st.st_size > (pos < 0 ? 0 : pos);
-    }
-    if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
-        int n = 0;
-        return ioctl(0, FIONREAD, &n) == 0 && n > 0;
-    }
-    return false;
-}
-
-static bool stdin_is_input(void)
-{
-    struct stat st;
-    if (isatty(0) || fstat(0, &st) != 0)
-        return false;
-    return S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
-}
 
 /* A malformed JSON Lines record before the first good one: kept until the
  * pass-through columns are known. */
@@ -710,7 +652,7 @@ int cmd_eval(int argc, char **argv)
     /* Where the records come from. */
     if (!o.input) {
         if (o.nsets > 0) {
-            if (stdin_has_records()) {
+            if (cli_stdin_has_records()) {
                 cli_usage_error("eval", "records are waiting on stdin, but --input is not given: add --input - "
                                         "to read them (the --set facts then apply to each), or </dev/null to "
                                         "evaluate the --set record alone");
@@ -718,7 +660,7 @@ int cmd_eval(int argc, char **argv)
                 goto out;
             }
             single = true;
-        } else if (stdin_is_input()) {
+        } else if (cli_stdin_is_input()) {
             o.input = "-";
         } else {
             cli_usage_error("eval", "no records: give --input FILE (or - for stdin), pipe records in, or give "

@@ -188,6 +188,50 @@ bool cli_columns_is_pass(const cli_columns *c, const char *name)
 
 bool cli_columns_set_by_option(const cli_columns *c, int fact) { return c->set_by_option && c->set_by_option[fact]; }
 
+bool cli_columns_apply(cli_columns *c, kigen_ctx *ctx, const kg_record *rec, const cli_kv *sets, int nsets,
+                       char *err, size_t n)
+{
+    err[0] = '\0';
+    kigen_ctx_reset(ctx);
+    for (int i = 0; i < nsets; i++)
+        if (kigen_set(ctx, sets[i].name, sets[i].value) != KIGEN_OK) {
+            snprintf(err, n, "%s", kigen_errmsg(ctx));
+            return false;
+        }
+    for (int i = 0; rec && i < rec->n; i++) {
+        int fi = cli_columns_fact(c, rec->names[i]);
+        if (fi == CLI_COL_BAD) {
+            snprintf(err, n, "%s", cli_columns_why(c, rec->names[i]));
+            return false;
+        }
+        if (fi < 0)
+            continue;
+        if (rec->unusable && rec->unusable[i]) {
+            const char *u = rec->unusable[i];
+            snprintf(err, n,
+                     c->ja ? "項目「%s」の値が%sです（項目の値は文字列、整数、真偽値か null です）"
+                           : "fact '%s' holds %s; facts are strings, whole numbers, booleans or null",
+                     rec->names[i],
+                     !c->ja                            ? u
+                     : strcmp(u, "a list") == 0        ? "リスト"
+                     : strcmp(u, "a fraction") == 0    ? "小数"
+                                                       : "オブジェクト");
+            return false;
+        }
+        if (!rec->values[i]) {
+            /* an empty cell: a --set value stays, otherwise the default applies */
+            if (!cli_columns_set_by_option(c, fi))
+                kigen_unset(ctx, fi);
+            continue;
+        }
+        if (kigen_set_text(ctx, fi, rec->values[i], strlen(rec->values[i])) != KIGEN_OK) {
+            snprintf(err, n, "%s", kigen_errmsg(ctx));
+            return false;
+        }
+    }
+    return true;
+}
+
 void cli_columns_free(cli_columns *c)
 {
     for (size_t i = 0; i < c->owned.n; i++)

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "cli/common.h"
+#include "records.h"
 #include "util.h"
 
 #define CLI_COL_PASS (-1)
@@ -43,6 +44,12 @@ const char *cli_columns_why(cli_columns *c, const char *name);
 /* Is it one of the output's pass-through columns? */
 bool cli_columns_is_pass(const cli_columns *c, const char *name);
 bool cli_columns_set_by_option(const cli_columns *c, int fact);
+/* Reset the context and give it the record's facts: the --set values first,
+ * then the record's own (an empty one leaves a --set value, else the
+ * default). false with the reason in err (a value that does not parse, a
+ * mistaken column, a JSON value that cannot be a fact). */
+bool cli_columns_apply(cli_columns *c, kigen_ctx *ctx, const kg_record *rec, const cli_kv *sets, int nsets,
+                       char *err, size_t n);
 void cli_columns_free(cli_columns *c);
 
 #endif

@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int cli_load_rules(const char *cmd, const char *path, bool strict, kigen_ruleset **rs)
@@ -67,3 +69,29 @@ int cli_parse_today(const char *cmd, const char *arg, kigen_date *d)
     }
     return 1;
 }
+
+/* Has something been piped or redirected to stdin that is waiting? */
+bool cli_stdin_has_records(void)
+{
+    struct stat st;
+    if (isatty(0) || fstat(0, &st) != 0)
+        return false;
+    if (S_ISREG(st.st_mode)) {
+        off_t pos = lseek(0, 0, SEEK_CUR);
+        return st.st_size > (pos < 0 ? 0 : pos);
+    }
+    if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+        int n = 0;
+        return ioctl(0, FIONREAD, &n) == 0 && n > 0;
+    }
+    return false;
+}
+
+bool cli_stdin_is_input(void)
+{
+    struct stat st;
+    if (isatty(0) || fstat(0, &st) != 0)
+        return false;
+    return S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
+}
+

@@ -20,5 +20,9 @@ int cli_apply_params(const char *cmd, kigen_ctx *c, const cli_kv *params, int n)
 int cli_split_kv(const char *cmd, const char *opt, const char *arg, cli_kv *kv);
 void cli_free_kvs(cli_kv *kv, int n);
 int cli_parse_today(const char *cmd, const char *arg, kigen_date *d);
+/* Is something piped or redirected to stdin (a file, a pipe, a socket)? */
+bool cli_stdin_is_input(void);
+/* ... and are bytes already waiting there? */
+bool cli_stdin_has_records(void);
 
 #endif

@@ -13,6 +13,7 @@ static const char usage_text[] =
     "\n"
     "commands:\n"
     "  eval      evaluate a rule file over CSV or JSON Lines records\n"
+    "  diff      what another reading of the law (--param) changes over the records\n"
     "  explain   show how each value of one record was derived, with sources\n"
     "  check     validate rule files (errors and warnings with positions)\n"
     "  test      run the test cases that sit beside a rule pack\n"
@@ -62,7 +63,7 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int, char **);
     } commands[] = {
-        {"eval", cmd_eval},   {"explain", cmd_explain}, {"check", cmd_check},
+        {"eval", cmd_eval},   {"diff", cmd_diff},       {"explain", cmd_explain}, {"check", cmd_check},
         {"test", cmd_test},   {"date", cmd_date},
 #ifdef KIGEN_WITH_CARD
         {"card", cmd_card},
