@@ -1248,6 +1248,30 @@ void kg_check(kg_loader *L)
         }
         rs->messages[rs->nmessages++] = *m;
     }
+    /* An enum or boolean rule with messages has one for every value it can
+     * take, in both languages (W0006): a person at a counter reads them. */
+    for (size_t i = 0; rs->messages && i < (size_t)rs->nmessages; i++) {
+        kg_def *d = kg_loader_find(L, rs->messages[i].rule);
+        bool first = true;
+        for (size_t j = 0; j < i && first; j++)
+            first = strcmp(rs->messages[j].rule, rs->messages[i].rule) != 0;
+        if (!d || !first || d->broken)
+            continue;
+        static const char *const bools[] = {"true", "false"};
+        int n = d->ty.k == TK_ENUM && d->ty.set ? d->ty.set->n : d->ty.k == TK_BOOL ? 2 : 0;
+        for (int k = 0; k < n; k++) {
+            const char *value = d->ty.k == TK_BOOL ? bools[k] : d->ty.set->names[k];
+            const kg_message *m = NULL;
+            for (int j = 0; j < rs->nmessages && !m; j++)
+                if (strcmp(rs->messages[j].rule, d->name) == 0 && strcmp(rs->messages[j].outcome, value) == 0)
+                    m = &rs->messages[j];
+            if (!m || !m->ja || !m->en)
+                kg_diag(L->d, WARN, "W0006", rs->messages[i].node->file, rs->messages[i].node->off,
+                        "a message for every value, in ja and en", NULL,
+                        "rule '%s' has messages, but %s for the value '%s'", d->name,
+                        !m ? "none" : !m->ja ? "no Japanese one" : "no English one", value);
+        }
+    }
     rs->sources = kg_arena_alloc(L->a, sizeof(kg_source) * (L->sources.n + 1));
     for (size_t i = 0; rs->sources && i < L->sources.n; i++)
         rs->sources[rs->nsources++] = *(kg_source *)L->sources.v[i];

@@ -1019,6 +1019,27 @@ static void test_w0005_undefined_source(void **state)
     unload(&l);
 }
 
+/* W0006 (issue 10/11): every value of a rule with messages has one, in
+ * both languages. */
+static void test_w0006_message_for_every_value(void **state)
+{
+    (void)state;
+    loaded l = load("kigen: 1\n"
+                    "name: t\n"
+                    "facts: {b: date}\n"
+                    "rules:\n"
+                    "  st: {source: S, type: enum, choices: [valid, expired, revoked], value: valid}\n"
+                    "messages:\n"
+                    "  st:\n"
+                    "    valid: {ja: 有効です。, en: Valid.}\n"
+                    "    expired: {en: Expired.}\n");
+    assert_int_equal(l.rc, KIGEN_OK);
+    assert_non_null(find(l.d, "W0006", "rule 'st' has messages, but no Japanese one for the value 'expired'"));
+    assert_non_null(find(l.d, "W0006", "rule 'st' has messages, but none for the value 'revoked'"));
+    assert_int_equal(count_code(l.d, "W0006"), 2);
+    unload(&l);
+}
+
 static void test_e0209_not_an_allowed_value(void **state)
 {
     (void)state;
@@ -1764,6 +1785,7 @@ int main(void)
         cmocka_unit_test(test_integer_choices),
         cmocka_unit_test(test_w0004_param_before_first_value),
         cmocka_unit_test(test_w0005_undefined_source),
+        cmocka_unit_test(test_w0006_message_for_every_value),
         cmocka_unit_test(test_e0210_ambiguous_name),
         cmocka_unit_test(test_e0213_fact_default_uses_rule),
         cmocka_unit_test(test_e0300_include_not_found),
