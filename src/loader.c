@@ -419,7 +419,15 @@ static const char *opt_text(kg_loader *L, const kg_ynode *map, const char *key)
         }
         return s;
     }
-    return scalar_text(L, n, key);
+    const char *t = scalar_text(L, n, key);
+    size_t len = t ? strlen(t) : 0;
+    if (len && (t[len - 1] == '\n' || t[len - 1] == ' ')) {
+        /* a folded block (`doc: >`) ends with a newline: texts are one line */
+        while (len && (t[len - 1] == '\n' || t[len - 1] == ' '))
+            len--;
+        return kg_arena_strndup(L->a, t, len);
+    }
+    return t;
 }
 
 static kg_exprsrc expr_src(const kg_ynode *n)
