@@ -1,7 +1,6 @@
 # kigen as a Lua 5.4 module: `require "kigen"` from the stock interpreter.
 #
-# The module is built from the library's objects plus src/lua_module.c
-# (compiled with KIGEN_LUA_MODULE; empty in the library itself). It does
+# The module is built from the library's objects plus src/luamod/lua_module.c. It does
 # not link liblua: the interpreter that loads it provides the Lua API
 # (Debian's lua5.4 links Lua in and exports it), and two copies of Lua in
 # one process must be avoided. Output: ${CMAKE_BINARY_DIR}/lua/kigen.so.
@@ -9,7 +8,7 @@
 set(KIGEN_LUA_MODULE_DEPS ${KIGEN_DEPS})
 list(REMOVE_ITEM KIGEN_LUA_MODULE_DEPS PkgConfig::LUA)
 
-add_library(kigen_lua MODULE ${CMAKE_CURRENT_SOURCE_DIR}/src/lua_module.c $<TARGET_OBJECTS:kigen_obj>)
+add_library(kigen_lua MODULE ${CMAKE_CURRENT_SOURCE_DIR}/src/luamod/lua_module.c $<TARGET_OBJECTS:kigen_obj>)
 set_target_properties(kigen_lua PROPERTIES
   OUTPUT_NAME kigen
   PREFIX ""

@@ -2,7 +2,6 @@
  * facts the card itself proves (docs/card.md). PINs never come from argv:
  * a no-echo prompt on /dev/tty, a file descriptor or an environment
  * variable; each is wiped right after the one VERIFY that needs it. */
-#ifdef KIGEN_WITH_CARD /* the whole file: main.c dispatches here only then */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -17,7 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "cli/cli.h"
-#include "util.h"
+#include "base/util.h"
 
 static const char card_help[] =
     "usage: kigen card [list] [--reader R] [--timeout S] [--json]\n"
@@ -1055,7 +1054,3 @@ int cmd_card(int argc, char **argv)
     kigen_card_free(h);
     return status;
 }
-#else
-/* Built without the card driver (KIGEN_WITH_CARD=OFF): nothing here. */
-typedef int kigen_cmd_card_unused;
-#endif

@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "diag.h"
+#include "base/diag.h"
 
 static const char check_help[] =
     "usage: kigen check [--strict] [--format text|json] RULES.yaml...\n"

@@ -12,8 +12,8 @@
 #include "cli/columns.h"
 #include "cli/common.h"
 #include "cli/out.h"
-#include "records.h"
-#include "util.h"
+#include "cli/records.h"
+#include "base/util.h"
 
 static const char diff_help[] =
     "usage: kigen diff --rules RULES.yaml --input FILE|- --param NAME=VALUE [--param ...] [options]\n"

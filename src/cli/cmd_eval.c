@@ -17,8 +17,8 @@
 #include "cli/columns.h"
 #include "cli/common.h"
 #include "cli/out.h"
-#include "records.h"
-#include "util.h"
+#include "cli/records.h"
+#include "base/util.h"
 
 static const char eval_help[] =
     "usage: kigen eval --rules RULES.yaml [--input FILE|-] [options]\n"

@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "cli/common.h"
-#include "diag.h"
-#include "util.h"
-#include "yamltree.h"
+#include "base/diag.h"
+#include "base/util.h"
+#include "base/yaml.h"
 
 static const char test_help[] =
     "usage: kigen test [--param NAME=VALUE]... [--verbose] TESTS.yaml...\n"

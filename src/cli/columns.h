@@ -13,8 +13,8 @@
 #include <stdbool.h>
 
 #include "cli/common.h"
-#include "records.h"
-#include "util.h"
+#include "cli/records.h"
+#include "base/util.h"
 
 #define CLI_COL_PASS (-1)
 #define CLI_COL_BAD (-2)

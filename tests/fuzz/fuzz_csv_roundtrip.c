@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "records.h"
-#include "util.h"
+#include "cli/records.h"
+#include "base/util.h"
 
 #define MAXR 64
 #define MAXF 6

@@ -17,8 +17,8 @@
 #include <cmocka.h>
 
 #include "kigen.h"
-#include "lua_sandbox.h"
-#include "rules.h"
+#include "lua/sandbox.h"
+#include "model/model.h"
 
 static const char *src_dir(void)
 {

@@ -16,8 +16,8 @@
 #include <cmocka.h>
 
 #include "kigen.h"
-#include "lua_sandbox.h"
-#include "rules.h"
+#include "lua/sandbox.h"
+#include "model/model.h"
 
 typedef struct fx {
     kigen_ruleset *rs;

@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lua_sandbox.h"
+#include "lua/sandbox.h"
 
 void kg_lua_load_scripts(kg_loader *L);
 int kg_lua_ctx_init(kigen_ctx *c);

@@ -2,7 +2,7 @@
  * and precise errors. Nothing in a rule file is ignored: every key is
  * either understood or reported. */
 #define _XOPEN_SOURCE 700 /* realpath */
-#include "loader.h"
+#include "front/load.h"
 
 #include <errno.h>
 #include <stdarg.h>

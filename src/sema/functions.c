@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "calendar.h"
-#include "rules.h"
+#include "base/calendar.h"
+#include "model/model.h"
 
 static const char *const eom_names[] = {"clamp", "roll"};
 static const kg_enumset eom_set = {eom_names, 2, NULL, NULL, NULL, 0};

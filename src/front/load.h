@@ -3,7 +3,7 @@
 #ifndef KIGEN_LOADER_H
 #define KIGEN_LOADER_H
 
-#include "rules.h"
+#include "model/model.h"
 
 #define KG_MAX_INCLUDE_DEPTH 16
 #define KG_MAX_FILE_SIZE (8u << 20)

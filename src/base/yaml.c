@@ -1,5 +1,5 @@
 /* libyaml events -> kg_ynode tree with positions. */
-#include "yamltree.h"
+#include "base/yaml.h"
 
 #include <string.h>
 #include <yaml.h>

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "rules.h"
+#include "model/model.h"
 
 void kg_lua_ctx_free(kigen_ctx *c);
 int kg_lua_ctx_init(kigen_ctx *c);

@@ -16,8 +16,7 @@
  *   rs:close()                          (also __close and __gc)
  *
  * Only the public API of include/kigen.h is used. This file is compiled
- * into the module only (KIGEN_LUA_MODULE); in the library it is empty. */
-#ifdef KIGEN_LUA_MODULE
+ * into the module only (cmake/lua_module.cmake). */
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -426,8 +425,3 @@ int luaopen_kigen(lua_State *L)
     lua_setfield(L, -2, "version");
     return 1;
 }
-
-#else
-/* Compiled into the library too (CMake globs every C file of src): empty there. */
-typedef int kg_lua_module_unused;
-#endif

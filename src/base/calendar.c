@@ -3,7 +3,7 @@
  * Everything here is integer arithmetic with explicit range checks, so a
  * bad date is an error code, never undefined behaviour. The conversions are
  * Howard Hinnant's days_from_civil/civil_from_days, shifted to Rata Die. */
-#include "calendar.h"
+#include "base/calendar.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* Internal helpers: allocator plumbing, arenas, buffers, string tools. */
-#include "util.h"
+#include "base/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

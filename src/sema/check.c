@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "loader.h"
+#include "front/load.h"
 
 #define ERR KIGEN_SEV_ERROR
 #define WARN KIGEN_SEV_WARNING

@@ -1,6 +1,6 @@
 /* Diagnostics: collected during a load, printed the way compilers print
  * them (file:line:col, the line, a caret), or as JSON for editors. */
-#include "diag.h"
+#include "base/diag.h"
 
 #include <jansson.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
 #ifndef KIGEN_YAMLTREE_H
 #define KIGEN_YAMLTREE_H
 
-#include "diag.h"
+#include "base/diag.h"
 
 typedef enum { KG_Y_SCALAR, KG_Y_SEQ, KG_Y_MAP } kg_ykind;
 typedef enum { KG_YS_PLAIN, KG_YS_SINGLE, KG_YS_DOUBLE, KG_YS_LITERAL, KG_YS_FOLDED } kg_ystyle;

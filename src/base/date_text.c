@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "calendar.h"
-#include "era.h"
-#include "util.h"
+#include "base/calendar.h"
+#include "base/era.h"
+#include "base/util.h"
 
 static const char *const month_names[12] = {"January", "February", "March",     "April",
                                             "May",     "June",     "July",      "August",

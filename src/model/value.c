@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules.h"
+#include "model/model.h"
 
 /* Spaces around a value (ASCII and the ideographic U+3000) are not part of
  * it: spreadsheets and hand-typed cells have them. */

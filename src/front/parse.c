@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "calendar.h"
-#include "rules.h"
+#include "base/calendar.h"
+#include "model/model.h"
 
 #define MAX_DEPTH 200
 

@@ -5,9 +5,9 @@
 
 #include <stdatomic.h>
 
-#include "diag.h"
-#include "util.h"
-#include "yamltree.h"
+#include "base/diag.h"
+#include "base/util.h"
+#include "base/yaml.h"
 
 /* ---- types ---------------------------------------------------------- */
 

@@ -4,14 +4,14 @@
  * day. 明治 dates exist in kigen only from 明治6年1月1日 (1873-01-01), when
  * Japan adopted the Gregorian calendar; earlier 明治 dates are lunisolar
  * and are refused rather than silently misread. */
-#include "era.h"
+#include "base/era.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "calendar.h"
-#include "util.h"
+#include "base/calendar.h"
+#include "base/util.h"
 
 const kg_era kg_eras[] = {
     /* name, letter, first day (Gregorian), first year */

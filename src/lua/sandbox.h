@@ -12,7 +12,7 @@
 
 #include <lua.h>
 
-#include "loader.h"
+#include "front/load.h"
 
 /* Defaults when kigen_opts leaves a limit at 0 (docs/lua.md). */
 #define LP_DEFAULT_INSTRUCTIONS 1000000L

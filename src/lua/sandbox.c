@@ -22,7 +22,7 @@
  * single instructions that do a lot of work). When the budget runs out the
  * hook fires at every instruction, so pcall inside the script cannot keep
  * it going. */
-#include "lua_sandbox.h"
+#include "lua/sandbox.h"
 
 #include <errno.h>
 #include <lauxlib.h>

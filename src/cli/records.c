@@ -7,7 +7,7 @@
  * rest of the file, and a record that is merely too long is skipped by the
  * grammar (its quotes still count), so no record is invented from the
  * inside of another. */
-#include "records.h"
+#include "cli/records.h"
 
 #include <errno.h>
 #include <iconv.h>
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "util.h"
+#include "base/util.h"
 
 #define CHUNK ((size_t)64 << 10)
 /* A message in the reader's language (both forms take the same arguments). */
