@@ -5,7 +5,7 @@
 
 #include "base/calendar.h"
 #include "base/era.h"
-#include "base/util.h"
+#include "base/text.h"
 
 static const char *const month_names[12] = {"January", "February", "March",     "April",
                                             "May",     "June",     "July",      "August",

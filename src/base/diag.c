@@ -1,6 +1,7 @@
 /* Diagnostics: collected during a load, printed the way compilers print
  * them (file:line:col, the line, a caret), or as JSON for editors. */
 #include "base/diag.h"
+#include "base/text.h"
 
 #include <jansson.h>
 #include <stdio.h>

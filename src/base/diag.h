@@ -2,7 +2,7 @@
 #ifndef KIGEN_DIAG_H
 #define KIGEN_DIAG_H
 
-#include "base/util.h"
+#include "base/mem.h"
 
 /* A source file held in memory during a load. */
 typedef struct kg_srcfile {

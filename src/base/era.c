@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "base/calendar.h"
-#include "base/util.h"
+#include "base/text.h"
 
 const kg_era kg_eras[] = {
     /* name, letter, first day (Gregorian), first year */

@@ -16,7 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "cli/cli.h"
-#include "base/util.h"
+#include "base/mem.h"
 
 static const char card_help[] =
     "usage: kigen card [list] [--reader R] [--timeout S] [--json]\n"

@@ -13,7 +13,8 @@
 #include "cli/common.h"
 #include "cli/out.h"
 #include "cli/records.h"
-#include "base/util.h"
+#include "base/mem.h"
+#include "base/text.h"
 
 static const char diff_help[] =
     "usage: kigen diff --rules RULES.yaml --input FILE|- --param NAME=VALUE [--param ...] [options]\n"

@@ -18,7 +18,8 @@
 #include "cli/common.h"
 #include "cli/out.h"
 #include "cli/records.h"
-#include "base/util.h"
+#include "base/mem.h"
+#include "base/text.h"
 
 static const char eval_help[] =
     "usage: kigen eval --rules RULES.yaml [--input FILE|-] [options]\n"

@@ -18,7 +18,8 @@
 
 #include "cli/common.h"
 #include "base/diag.h"
-#include "base/util.h"
+#include "base/mem.h"
+#include "base/text.h"
 #include "base/yaml.h"
 
 static const char test_help[] =

@@ -1,5 +1,6 @@
 /* See columns.h. */
 #include "cli/columns.h"
+#include "base/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -14,7 +14,8 @@
 
 #include "cli/common.h"
 #include "cli/records.h"
-#include "base/util.h"
+#include "base/mem.h"
+#include "base/symtab.h"
 
 #define CLI_COL_PASS (-1)
 #define CLI_COL_BAD (-2)

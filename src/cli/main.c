@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "base/util.h"
+#include "base/text.h"
 
 static const char usage_text[] =
     "usage: kigen <command> [options]\n"

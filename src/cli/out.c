@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "base/util.h"
+#include "base/text.h"
 
 #define OUT_BUF ((size_t)64 << 10)
 

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "base/util.h"
+#include "base/text.h"
 
 #define CHUNK ((size_t)64 << 10)
 /* A message in the reader's language (both forms take the same arguments). */

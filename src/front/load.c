@@ -3,6 +3,7 @@
  * either understood or reported. */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "front/load.h"
+#include "base/text.h"
 
 #include <errno.h>
 #include <stdarg.h>

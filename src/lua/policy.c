@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "lua/sandbox.h"
+#include "base/text.h"
 
 void kg_lua_load_scripts(kg_loader *L);
 int kg_lua_ctx_init(kigen_ctx *c);

@@ -6,7 +6,8 @@
 #include <stdatomic.h>
 
 #include "base/diag.h"
-#include "base/util.h"
+#include "base/mem.h"
+#include "base/symtab.h"
 #include "base/yaml.h"
 
 /* ---- types ---------------------------------------------------------- */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model/model.h"
+#include "base/text.h"
 
 /* Spaces around a value (ASCII and the ideographic U+3000) are not part of
  * it: spreadsheets and hand-typed cells have them. */

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "model/model.h"
+#include "base/text.h"
 
 void kg_lua_ctx_free(kigen_ctx *c);
 int kg_lua_ctx_init(kigen_ctx *c);

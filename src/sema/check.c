@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "front/load.h"
+#include "base/text.h"
 
 #define ERR KIGEN_SEV_ERROR
 #define WARN KIGEN_SEV_WARNING

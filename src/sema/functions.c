@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/calendar.h"
+#include "base/text.h"
 #include "model/model.h"
 
 static const char *const eom_names[] = {"clamp", "roll"};

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cli/records.h"
-#include "base/util.h"
+#include "base/text.h"
 
 #define MAXR 64
 #define MAXF 6
