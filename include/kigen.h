@@ -339,6 +339,10 @@ KIGEN_API int kigen_set_today(kigen_ctx *c, kigen_date today);
  * Japanese text (a policy script's own errors) stay as they are.
  * KIGEN_EINVAL for another language. */
 KIGEN_API int kigen_set_lang(kigen_ctx *c, const char *lang);
+/* Which record the context evaluates next, for messages: errors of policy
+ * scripts then end with "(record N, id X)". number 0 clears it; id may be
+ * NULL (copied, at most 63 bytes kept). Batch readers call it per record. */
+KIGEN_API int kigen_set_record(kigen_ctx *c, long number, const char *id);
 /* Record explanations during evaluation (slower). */
 KIGEN_API int kigen_set_explain(kigen_ctx *c, int on);
 

@@ -1,9 +1,10 @@
-/* The loader's shared state: reading YAML into definitions (loader.c) and
- * checking and compiling them (check.c). */
-#ifndef KIGEN_LOADER_H
-#define KIGEN_LOADER_H
+/* Reading rule files into definitions: YAML, includes and layering, every
+ * key understood or reported. The kg_loader is the state of one load, which
+ * the later phases (lua/ registration, sema/ checking) continue. */
+#ifndef KIGEN_FRONT_LOAD_H
+#define KIGEN_FRONT_LOAD_H
 
-#include "model/model.h"
+#include "model/ruleset.h"
 
 #define KG_MAX_INCLUDE_DEPTH 16
 #define KG_MAX_FILE_SIZE (8u << 20)
@@ -41,16 +42,16 @@ kg_def *kg_loader_find(kg_loader *L, const char *name);
 /* Does kigen_opts.include_root allow reading `path`? Reports E0300 at
  * `from` (may be NULL) when not. */
 bool kg_loader_path_allowed(kg_loader *L, const kg_ynode *from, const char *path);
-/* Check, resolve and compile everything that was loaded. */
-void kg_check(kg_loader *L);
-
 /* Declare a rule whose value a policy hook sets (name clashes are
  * reported at `where`). Returns NULL on error. */
 kg_def *kg_loader_add_hook_output(kg_loader *L, const char *name, kg_type ty, const char *doc,
                                   const kg_ynode *where);
 
-/* Policy scripts (lua_policy.c): run the scripts named by the rule files
- * once at load time to learn the functions and hooks they register. */
-void kg_lua_load_scripts(kg_loader *L);
+/* Read the top file (text NULL: from the file `name`; else the text, with
+ * `name` for messages and relative includes) and what it includes into L.
+ * KIGEN_EIO when the top file cannot be read; problems go to L->d. */
+int kg_front_load(kg_loader *L, const char *name, const char *text, size_t len);
+/* Free what the load kept beside the rule set. */
+void kg_front_free(kg_loader *L);
 
 #endif

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "base/calendar.h"
-#include "model/model.h"
+#include "front/parse.h"
 
 #define MAX_DEPTH 200
 

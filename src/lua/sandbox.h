@@ -10,9 +10,11 @@
 #ifndef KIGEN_LUA_SANDBOX_H
 #define KIGEN_LUA_SANDBOX_H
 
+#include <lauxlib.h>
 #include <lua.h>
 
 #include "front/load.h"
+#include "rt/ctx.h"
 
 /* Defaults when kigen_opts leaves a limit at 0 (docs/lua.md). */
 #define LP_DEFAULT_INSTRUCTIONS 1000000L
@@ -148,8 +150,15 @@ void lp_push_val(lua_State *L, const kg_val *v);
  * -1 when it names none of the state's files. */
 int lp_locate(const lp_state *lp, const char *msg, int *line, const char **rest);
 
-/* lua_policy.c: kigen.register_function / kigen.register_hook. */
+/* lib.c: the `kigen` library for scripts, and os.time / os.date. */
+extern const luaL_Reg lp_kigen_funcs[];
+int lp_os_time(lua_State *L);
+int lp_os_date(lua_State *L);
+
+/* register.c: kigen.register_function / kigen.register_hook. */
 int lp_register_function(lua_State *L);
 int lp_register_hook(lua_State *L);
+/* call.c: the implementation of every function a script registered. */
+void lp_fn_impl(kg_fncall *fc, const kg_fn *fn, const kg_val *args, int n, kg_val *out);
 
 #endif

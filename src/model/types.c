@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "model/model.h"
+#include "model/types.h"
 
 kg_type kg_type_make(kg_tk k)
 {

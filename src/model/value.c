@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/model.h"
+#include "model/types.h"
 #include "base/text.h"
 
 /* Spaces around a value (ASCII and the ideographic U+3000) are not part of

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/model.h"
+#include "rt/ctx.h"
 
 /* Derivations are shown this many levels deep; a deeper input says so and
  * is explained by its own name. A rule set may chain thousands of rules:

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "front/load.h"
+#include "sema/sema.h"
+#include "sema/check.h"
+#include "sema/functions.h"
 #include "base/text.h"
 
 #define ERR KIGEN_SEV_ERROR
@@ -15,7 +17,7 @@
  * explicit stack: a chain of any length is checked without recursion, and
  * E0208 means a cycle, nothing else. Expressions themselves are bounded in
  * depth by the parser. */
-typedef struct chk {
+typedef struct kg_chk {
     kg_loader *L;
     kg_def *cur;
     const kg_ynode *src; /* the scalar holding the expression being checked */
@@ -27,6 +29,18 @@ typedef struct chk {
     size_t nnames;
     char t1[300], t2[300]; /* type names for messages, used at once */
 } chk;
+
+void kg_chk_err(kg_chk *c, const char *code, const kg_expr *e, const char *expected, const char *hint,
+                const char *fmt, ...)
+{
+    char msg[700];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    size_t off = c->src ? (e ? kg_yscalar_offset(c->src, e->pos) : c->src->off) : KG_NOPOS;
+    kg_diag(c->L->d, KIGEN_SEV_ERROR, code, c->src ? c->src->file : NULL, off, expected, hint, "%s", msg);
+}
 
 /* A reference from one definition to another, found before checking. */
 typedef struct kg_ref {
@@ -57,6 +71,10 @@ static kg_type T(kg_tk k) { return kg_type_make(k); }
 static kg_type unknown(void) { return T(TK_UNKNOWN); }
 
 /* The common type of two branches, or TK_LIST as a "no common type" mark. */
+static kg_type unify(chk *c, kg_type a, kg_type b);
+
+kg_type kg_chk_unify(kg_chk *c, kg_type a, kg_type b) { return unify(c, a, b); }
+
 static kg_type unify(chk *c, kg_type a, kg_type b)
 {
     if (a.k == TK_UNKNOWN || b.k == TK_UNKNOWN)
@@ -437,16 +455,7 @@ static void sig_text(const kg_fn *fn, char *buf, size_t n)
         snprintf(buf + used, n - used, ")");
 }
 
-static const kg_fn *find_fn(chk *c, const char *name)
-{
-    const kg_fn *fn = kg_builtin_find(name);
-    if (fn)
-        return fn;
-    for (int i = 0; i < c->L->rs->nlua_fns; i++)
-        if (strcmp(c->L->rs->lua_fns[i]->name, name) == 0)
-            return c->L->rs->lua_fns[i];
-    return NULL;
-}
+static const kg_fn *find_fn(chk *c, const char *name) { return kg_fn_find(c->L->rs, name); }
 
 static kg_type check_call(chk *c, kg_expr *e)
 {
@@ -544,7 +553,7 @@ static kg_type check_call(chk *c, kg_expr *e)
             continue;
         }
         kg_type want = p->ty;
-        if (j == 1 && strcmp(fn->name, "default") == 0 && argt[0].k != TK_UNKNOWN)
+        if (p->like_first && j > 0 && argt[0].k != TK_UNKNOWN)
             want = argt[0]; /* default(status, japanese): the fallback is of the value's type */
         argt[j] = check(c, slots[j], want);
         if (!kg_type_fits(argt[j], p->ty)) {
@@ -562,36 +571,8 @@ static kg_type check_call(chk *c, kg_expr *e)
     if (bad)
         return unknown();
     /* Functions whose signature needs more than types can say. */
-    if (strcmp(fn->name, "add") == 0 && slots[1]) {
-        kg_tk k = argt[1].k;
-        if (k != TK_DUR_DAYS && k != TK_DUR_MONTHS && k != TK_UNKNOWN) {
-            cerr(c, ERR, "E0203", slots[1], "a duration such as 3 months or 10 days", NULL,
-                 "argument 'duration' of add must be a duration, not %s", tn(argt[1], tb, sizeof tb));
-            return unknown();
-        }
-        if (k == TK_DUR_MONTHS && !slots[2]) {
-            cerr(c, ERR, "E0205", e, "add(date, N months, clamp) or add(date, N months, roll)",
-                 "clamp: the month's last day (民法143条); roll: the 1st of the next month",
-                 "adding months or years needs an end-of-month policy: what is 01-31 + 1 month?");
-            return unknown();
-        }
-        if (k == TK_DUR_DAYS && slots[2]) {
-            cerr(c, ERR, "E0203", slots[2], "no policy for days", NULL,
-                 "an end-of-month policy applies to months and years only");
-            return unknown();
-        }
-    }
-    if (strcmp(fn->name, "default") == 0 && slots[0] && slots[1]) {
-        kg_type t = unify(c, argt[0], argt[1]);
-        if (t.k == TK_LIST) {
-            char tb2[300];
-            cerr(c, ERR, "E0203", slots[1], tn(argt[0], tb, sizeof tb), NULL,
-                 "the fallback of default must have the value's type (%s), not %s",
-                 tn(argt[0], tb, sizeof tb), tn(argt[1], tb2, sizeof tb2));
-            return unknown();
-        }
-        return t;
-    }
+    if (fn->check)
+        return fn->check(c, e, argt);
     return fn->ret;
 }
 

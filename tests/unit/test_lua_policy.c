@@ -18,7 +18,7 @@
 
 #include "kigen.h"
 #include "lua/sandbox.h"
-#include "model/model.h"
+#include "rt/ctx.h"
 
 static const char *src_dir(void)
 {
@@ -238,10 +238,10 @@ static void test_function_runtime_error(void **state)
     assert_contains(kigen_errmsg(f->c), "boom: ");
     assert_contains(kigen_errmsg(f->c), where);
     /* with a record number from the host, the message carries it */
-    f->c->record = 7;
+    kigen_set_record(f->c, 7, NULL);
     assert_int_equal(eval_with(f, "2024-02-10", "3", "raise"), KIGEN_EEVAL);
     assert_contains(kigen_errmsg(f->c), "(in function raises) (record 7)");
-    f->c->record = 0;
+    kigen_set_record(f->c, 0, NULL);
     assert_int_equal(eval_with(f, "2024-02-10", "3", NULL), KIGEN_OK);
 }
 
@@ -441,7 +441,7 @@ static void test_load_memory_from_opts(void **state)
 static void test_default_limits(void **state)
 {
     fx *f = *state;
-    lp_state *lp = f->c->lua;
+    lp_state *lp = kg_ctx_ext_state(f->c);
     assert_non_null(lp);
     assert_int_equal(lp->insn_limit, 1000000);
     assert_true(lp->mem_limit == (size_t)16 << 20);

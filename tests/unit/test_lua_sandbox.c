@@ -17,7 +17,7 @@
 
 #include "kigen.h"
 #include "lua/sandbox.h"
-#include "model/model.h"
+#include "rt/ctx.h"
 
 typedef struct fx {
     kigen_ruleset *rs;
@@ -263,7 +263,7 @@ static void test_memory_bomb(void **state)
 {
     fx *f = *state;
     expect_error(f, "memory_bomb", NULL, "memory limit of 33554432 bytes exceeded in hook 'probe'");
-    lp_state *lp = f->c->lua;
+    lp_state *lp = kg_ctx_ext_state(f->c);
     /* what the failed call held was given back */
     assert_true(lp->mem_used < ((size_t)2 << 20));
     expect_error(f, "string_bomb", NULL, "memory limit of 33554432 bytes exceeded");
@@ -311,14 +311,14 @@ static void test_time_limit(void **state)
 static void test_record_number_in_message(void **state)
 {
     fx *f = *state;
-    f->c->record = 42;
+    kigen_set_record(f->c, 42, NULL);
     int rc = run(f, "io_open");
     assert_int_equal(rc, KIGEN_ELUA);
     const char *msg = kigen_errmsg(f->c);
     size_t n = strlen(msg);
     assert_true(n > 11);
     assert_string_equal(msg + n - 11, "(record 42)");
-    f->c->record = 0;
+    kigen_set_record(f->c, 0, NULL);
     expect_ok(f, "ok", "ok");
 }
 

@@ -1,0 +1,454 @@
+/* Contexts: the public context API (facts in, values out, params, today,
+ * language), and the accessors extensions use (ctx.h). */
+#include "rt/ctx.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/text.h"
+
+/* Every message a context keeps goes through here: it often quotes what a
+ * record or a policy script supplied, so control characters are escaped
+ * (a newline in a script's error must not forge a line of kigen's own),
+ * and a message too long to keep says that it was cut. */
+void kg_ctx_verr(kigen_ctx *c, const char *fmt, va_list ap)
+{
+    static const char cut[] = " [... message cut]";
+    char tmp[4096];
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1;
+    size_t need = kg_escape_line(c->err, sizeof c->err, tmp, len);
+    if (need >= sizeof c->err || (n >= 0 && (size_t)n >= sizeof tmp)) {
+        kg_escape_line(c->err, sizeof c->err - (sizeof cut - 1), tmp, len);
+        strcat(c->err, cut);
+    }
+}
+
+void kg_ctx_err(kigen_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kg_ctx_verr(c, fmt, ap);
+    va_end(ap);
+}
+
+#define set_err kg_ctx_err
+
+static size_t at_least_1(size_t n) { return n ? n : 1; }
+#define ALLOC(c, n, type) ((type *)kg_mem_alloc(&(c)->mem, sizeof(type) * at_least_1((size_t)(n))))
+
+int kigen_ctx_new(kigen_ruleset *rs, kigen_ctx **out)
+{
+    if (!rs || !out)
+        return KIGEN_EINVAL;
+    *out = NULL;
+    kigen_ctx *c = kg_mem_alloc(&rs->mem, sizeof *c);
+    if (!c)
+        return KIGEN_ENOMEM;
+    memset(c, 0, sizeof *c);
+    c->mem = rs->mem;
+    c->rs = rs;
+    c->fc.scratch = &c->scratch;
+    c->fc.host = c;
+    kg_arena_init(&c->scratch, &c->mem);
+    kg_arena_init(&c->keep, &c->mem);
+    kg_arena_init(&c->pkeep, &c->mem);
+    kg_buf_init(&c->out, &c->mem);
+    int ns = rs->nslots, np = rs->nparams;
+    c->vals = ALLOC(c, ns, kg_val);
+    c->input = ALLOC(c, rs->nfacts, kg_val);
+    c->given = ALLOC(c, rs->nfacts, bool);
+    c->override = ALLOC(c, np, kg_val);
+    c->overridden = ALLOC(c, np, bool);
+    c->override_text = ALLOC(c, np, const char *);
+    c->case_taken = ALLOC(c, ns, int);
+    c->ntrace = ALLOC(c, ns, int);
+    c->trace = ALLOC(c, (size_t)ns * at_least_1((size_t)rs->max_trace), kg_trace);
+    kigen_ruleset_retain(rs);
+    if (!c->vals || !c->input || !c->given || !c->override || !c->overridden || !c->override_text ||
+        !c->case_taken || !c->ntrace || !c->trace) {
+        kigen_ctx_free(c);
+        return KIGEN_ENOMEM;
+    }
+    memset(c->vals, 0, sizeof(kg_val) * (size_t)(ns ? ns : 1));
+    memset(c->given, 0, sizeof(bool) * (size_t)(rs->nfacts ? rs->nfacts : 1));
+    memset(c->overridden, 0, sizeof(bool) * (size_t)(np ? np : 1));
+    memset(c->ntrace, 0, sizeof(int) * at_least_1((size_t)ns));
+    for (int i = 0; i < ns; i++)
+        c->case_taken[i] = -1;
+    c->scratch.limit = rs->opts.record_memory_limit ? rs->opts.record_memory_limit : KIGEN_RECORD_MEMORY_DEFAULT;
+    /* Warm the scratch arena so the first record does not allocate. */
+    (void)kg_arena_alloc(&c->scratch, 1);
+    kg_arena_reset(&c->scratch);
+    if (rs->ext && rs->ext->ctx_init(c) != KIGEN_OK) {
+        /* As sqlite3_open does: hand back the context so that kigen_errmsg
+         * can say why; it refuses to evaluate and must be freed. */
+        c->unusable = true;
+        *out = c;
+        return KIGEN_ELUA;
+    }
+    *out = c;
+    return KIGEN_OK;
+}
+
+void kigen_ctx_free(kigen_ctx *c)
+{
+    if (!c)
+        return;
+    kigen_ruleset *rs = c->rs;
+    int ns = rs->nslots, np = rs->nparams;
+    kg_mem mem = c->mem;
+    if (c->rs->ext && c->ext_state)
+        c->rs->ext->ctx_free(c);
+#define FREE(p, n, type) kg_mem_free(&mem, p, sizeof(type) * at_least_1((size_t)(n)))
+    FREE(c->vals, ns, kg_val);
+    FREE(c->input, rs->nfacts, kg_val);
+    FREE(c->given, rs->nfacts, bool);
+    FREE(c->override, np, kg_val);
+    FREE(c->overridden, np, bool);
+    FREE(c->override_text, np, const char *);
+    FREE(c->case_taken, ns, int);
+    FREE(c->ntrace, ns, int);
+    FREE(c->trace, (size_t)ns * at_least_1((size_t)rs->max_trace), kg_trace);
+    kg_arena_free(&c->scratch);
+    kg_arena_free(&c->keep);
+    kg_arena_free(&c->pkeep);
+    kg_buf_free(&c->out);
+    kg_vec_free(&c->notes, &mem);
+    kg_mem_free(&mem, c, sizeof *c);
+    kigen_ruleset_free(rs);
+}
+
+const kigen_ruleset *kigen_ctx_ruleset(const kigen_ctx *c) { return c ? c->rs : NULL; }
+
+const char *kigen_errmsg(const kigen_ctx *c) { return c ? c->err : "no context"; }
+
+void kigen_ctx_reset(kigen_ctx *c)
+{
+    if (!c)
+        return;
+    memset(c->given, 0, sizeof(bool) * (size_t)(c->rs->nfacts ? c->rs->nfacts : 1));
+    kg_arena_reset(&c->keep);
+    c->evaluated = false;
+}
+
+/* " (param: its doc)": which law sets a fact's range. */
+/* " (param: its doc)": which law sets a fact's range. */
+static void bound_why(char *buf, size_t n, const kg_def *p)
+{
+    size_t dl = p->doc ? strlen(p->doc) : 0;
+    while (dl && (p->doc[dl - 1] == '\n' || p->doc[dl - 1] == ' '))
+        dl--;
+    snprintf(buf, n, " (%s%s%.*s)", p->name, dl ? ": " : "", (int)dl, p->doc ? p->doc : "");
+}
+
+/* Inside the fact's declared range (min:, max:)? When not, writes why. */
+static bool in_range(const kg_def *d, const kg_val *v, char *why, size_t n)
+{
+    char a[16], b[16];
+    if (v->t == VT_DATE && d->min.t == VT_DATE && v->u.d < d->min.u.d) {
+        kigen_date_format_iso(v->u.d, a, sizeof a);
+        kigen_date_format_iso(d->min.u.d, b, sizeof b);
+        size_t k = (size_t)snprintf(why, n, kg_ja() ? "%s は %s より前です（このルールが扱うのは %s 以降です）"
+                                                    : "%s is before %s, the earliest these rules accept",
+                                    a, b, b);
+        if (d->min_from && k < n) /* the param that says so, and why */
+            bound_why(why + k, n - k, d->min_from);
+        return false;
+    }
+    if (v->t == VT_DATE && d->max.t == VT_DATE && v->u.d > d->max.u.d) {
+        kigen_date_format_iso(v->u.d, a, sizeof a);
+        kigen_date_format_iso(d->max.u.d, b, sizeof b);
+        size_t k = (size_t)snprintf(why, n, kg_ja() ? "%s は %s より後です（このルールが扱うのは %s までです）"
+                                                    : "%s is after %s, the latest these rules accept",
+                                    a, b, b);
+        if (d->max_from && k < n)
+            bound_why(why + k, n - k, d->max_from);
+        return false;
+    }
+    if (v->t == VT_INT && ((d->min.t == VT_INT && v->u.i < d->min.u.i) || (d->max.t == VT_INT && v->u.i > d->max.u.i))) {
+        snprintf(why, n, kg_ja() ? "%lld は範囲外です" : "%lld is outside the range these rules accept",
+                 (long long)v->u.i);
+        return false;
+    }
+    return true;
+}
+
+static kg_def *fact_def(kigen_ctx *c, int i) { return i >= 0 && i < c->rs->nfacts ? c->rs->slots[i] : NULL; }
+
+/* KIGEN_ENOTFOUND, with a "did you mean" among the n definitions. */
+static int not_found(kigen_ctx *c, const char *kind, const char *name, kg_def *const *defs, int n)
+{
+    const char *close = NULL;
+    int best = 4;
+    for (int k = 0; k < n; k++) {
+        int dist = kg_edit_distance(name, defs[k]->name, 3);
+        if (dist < best && kg_closest(name, &defs[k]->name, 1)) {
+            best = dist;
+            close = defs[k]->name;
+        }
+    }
+    if (close)
+        set_err(c, "no %s named '%s' (did you mean '%s'?)", kind, name, close);
+    else
+        set_err(c, "no %s named '%s'", kind, name);
+    return KIGEN_ENOTFOUND;
+}
+
+/* The slot of a fact or rule by name, or -1. */
+static int set_parsed(kigen_ctx *c, int i, const char *text, size_t len)
+{
+    kg_def *d = fact_def(c, i);
+    char err[1024];
+    if (!d) {
+        set_err(c, "no fact with index %d", i);
+        return KIGEN_ENOTFOUND;
+    }
+    if (len == 0) {
+        c->given[i] = false;
+        return KIGEN_OK;
+    }
+    kg_val v;
+    int rc = kg_val_parse(&c->keep, d->ty, text, len, &v, err, sizeof err);
+    if (rc != KIGEN_OK) {
+        set_err(c, "%s: %s", d->name, err);
+        return rc == KIGEN_ENOMEM ? rc : KIGEN_EPARSE;
+    }
+    if (!kg_int_choice_ok(d, &v, err, sizeof err) || !in_range(d, &v, err, sizeof err)) {
+        set_err(c, "%s: %s", d->name, err);
+        return KIGEN_EPARSE;
+    }
+    c->input[i] = v;
+    c->given[i] = true;
+    return KIGEN_OK;
+}
+
+int kigen_set(kigen_ctx *c, const char *fact, const char *text)
+{
+    if (!c || !fact)
+        return KIGEN_EINVAL;
+    KG_LANG_SCOPE(c->fc.ja);
+    int i = kigen_fact_index(c->rs, fact);
+    if (i < 0) {
+        return not_found(c, "fact", fact, c->rs->slots, c->rs->nfacts);
+    }
+    return set_parsed(c, i, text ? text : "", text ? strlen(text) : 0);
+}
+
+int kigen_set_text(kigen_ctx *c, int fact, const char *text, size_t len)
+{
+    if (!c || (!text && len))
+        return KIGEN_EINVAL;
+    KG_LANG_SCOPE(c->fc.ja);
+    return set_parsed(c, fact, text ? text : "", len);
+}
+
+static int set_typed(kigen_ctx *c, int i, kg_tk want, kg_val v)
+{
+    kg_def *d = fact_def(c, i);
+    if (!d) {
+        set_err(c, "no fact with index %d", i);
+        return KIGEN_ENOTFOUND;
+    }
+    if (d->ty.k != want) {
+        char tb[300];
+        set_err(c, "%s is %s", d->name, kg_type_name(d->ty, tb, sizeof tb));
+        return KIGEN_ETYPE;
+    }
+    char why[1024];
+    if (!kg_int_choice_ok(d, &v, why, sizeof why) || !in_range(d, &v, why, sizeof why)) {
+        set_err(c, "%s: %s", d->name, why);
+        return KIGEN_EINVAL;
+    }
+    c->input[i] = v;
+    c->given[i] = true;
+    return KIGEN_OK;
+}
+
+int kigen_set_date(kigen_ctx *c, int fact, kigen_date d)
+{
+    kg_val v = {0};
+    if (!c)
+        return KIGEN_EINVAL;
+    if (!kigen_date_valid(d)) {
+        set_err(c, "day number %d is outside 0001-01-01 .. 9999-12-31", (int)d);
+        return KIGEN_ERANGE;
+    }
+    v.t = VT_DATE;
+    v.u.d = d;
+    return set_typed(c, fact, TK_DATE, v);
+}
+
+int kigen_set_int(kigen_ctx *c, int fact, int64_t x)
+{
+    kg_val v = {0};
+    if (!c)
+        return KIGEN_EINVAL;
+    v.t = VT_INT;
+    v.u.i = x;
+    return set_typed(c, fact, TK_INT, v);
+}
+
+int kigen_set_bool(kigen_ctx *c, int fact, int b)
+{
+    kg_val v = {0};
+    if (!c)
+        return KIGEN_EINVAL;
+    v.t = VT_BOOL;
+    v.u.i = b != 0;
+    return set_typed(c, fact, TK_BOOL, v);
+}
+
+int kigen_unset(kigen_ctx *c, int fact)
+{
+    if (!c || !fact_def(c, fact))
+        return KIGEN_ENOTFOUND;
+    c->given[fact] = false;
+    return KIGEN_OK;
+}
+
+int kigen_set_param(kigen_ctx *c, const char *param, const char *text)
+{
+    if (!c || !param)
+        return KIGEN_EINVAL;
+    KG_LANG_SCOPE(c->fc.ja);
+    int pi = c->rs->param_index ? kg_nameidx_find(c->rs->param_index, param, strlen(param)) : -1;
+    for (int i = pi; i >= 0; i = -1) {
+        kg_def *d = c->rs->params[i];
+        if (!text) {
+            c->overridden[i] = false;
+            return KIGEN_OK;
+        }
+        char err[1024];
+        kg_val v;
+        /* Overrides live as long as the context: their own arena, never reset. */
+        int rc = kg_val_parse(&c->pkeep, d->ty, text, strlen(text), &v, err, sizeof err);
+        if (rc != KIGEN_OK || !kg_int_choice_ok(d, &v, err, sizeof err)) {
+            set_err(c, "param %s: %s", param, err);
+            return KIGEN_EPARSE;
+        }
+        c->override[i] = v;
+        c->overridden[i] = true;
+        c->override_text[i] = NULL;
+        return KIGEN_OK;
+    }
+    return not_found(c, "param", param, c->rs->params, c->rs->nparams);
+}
+
+int kigen_set_today(kigen_ctx *c, kigen_date today)
+{
+    if (!c)
+        return KIGEN_EINVAL;
+    if (today && !kigen_date_valid(today))
+        return KIGEN_ERANGE;
+    c->fc.today = today;
+    return KIGEN_OK;
+}
+
+int kigen_set_lang(kigen_ctx *c, const char *lang)
+{
+    if (!c || !lang || (strcmp(lang, "ja") != 0 && strcmp(lang, "en") != 0))
+        return KIGEN_EINVAL;
+    c->fc.ja = strcmp(lang, "ja") == 0;
+    return KIGEN_OK;
+}
+
+int kigen_set_explain(kigen_ctx *c, int on)
+{
+    if (!c)
+        return KIGEN_EINVAL;
+    c->explain = on != 0;
+    return KIGEN_OK;
+}
+
+int kigen_get(const kigen_ctx *c, int output, kigen_value *v)
+{
+    if (!c || !v || output < 0 || output >= c->rs->noutputs)
+        return KIGEN_ENOTFOUND;
+    kg_val_to_public(&c->vals[c->rs->outputs[output]], v);
+    if (c->rs->slots[c->rs->outputs[output]]->ty.k == TK_ENUM && v->type == KIGEN_T_STRING)
+        v->type = KIGEN_T_ENUM;
+    return KIGEN_OK;
+}
+
+int kigen_get_by_name(const kigen_ctx *c, const char *name, kigen_value *v)
+{
+    if (!c || !name || !v)
+        return KIGEN_EINVAL;
+    int i = kg_slot_of(c->rs, name);
+    if (i < 0)
+        return KIGEN_ENOTFOUND;
+    kg_val_to_public(&c->vals[i], v);
+    if (c->rs->slots[i]->ty.k == TK_ENUM && v->type == KIGEN_T_STRING)
+        v->type = KIGEN_T_ENUM;
+    return KIGEN_OK;
+}
+
+const char *kigen_message(const kigen_ctx *c, int output, const char *lang)
+{
+    if (!c || !lang || output < 0 || output >= c->rs->noutputs)
+        return NULL;
+    int slot = c->rs->outputs[output];
+    const kg_val *v = &c->vals[slot];
+    char buf[64];
+    const char *text = buf;
+    size_t n;
+    if (v->t == VT_ERR || v->t == VT_NONE)
+        return NULL;
+    if (v->t == VT_STR) {
+        text = v->u.s; /* outcomes of any length */
+        n = v->len;
+    } else {
+        n = kg_val_format(v, buf, sizeof buf);
+    }
+    for (int i = 0; i < c->rs->nmessages; i++) {
+        const kg_message *m = &c->rs->messages[i];
+        if (strcmp(m->rule, c->rs->slots[slot]->name) == 0 && strlen(m->outcome) == n &&
+            memcmp(m->outcome, text, n) == 0)
+            return strcmp(lang, "ja") == 0 ? m->ja : strcmp(lang, "en") == 0 ? m->en : NULL;
+    }
+    return NULL;
+}
+
+/* ---- records and extensions --------------------------------------------- */
+
+int kigen_set_record(kigen_ctx *c, long number, const char *id)
+{
+    if (!c || number < 0)
+        return KIGEN_EINVAL;
+    c->record = number;
+    c->record_id[0] = '\0';
+    if (id) {
+        /* kept short and on one line: it goes into messages */
+        size_t n = strlen(id);
+        kg_escape_line(c->record_id, sizeof c->record_id, id, n);
+    }
+    return KIGEN_OK;
+}
+
+const char *kg_ctx_record_label(const kigen_ctx *c, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    if (c->record > 0 && c->record_id[0])
+        snprintf(buf, n, " (record %ld, id %s)", c->record, c->record_id);
+    else if (c->record > 0)
+        snprintf(buf, n, " (record %ld)", c->record);
+    return buf;
+}
+
+const kg_val *kg_ctx_value(const kigen_ctx *c, int slot) { return &c->vals[slot]; }
+void kg_ctx_set_value(kigen_ctx *c, int slot, const kg_val *v) { c->vals[slot] = *v; }
+char *kg_ctx_strdup(kigen_ctx *c, const char *s, size_t n) { return kg_arena_strndup(&c->scratch, s, n); }
+
+bool kg_ctx_add_note(kigen_ctx *c, const char *s, size_t n)
+{
+    char *p = kg_arena_strndup(&c->scratch, s, n);
+    return p && kg_vec_push(&c->notes, &c->mem, p);
+}
+
+long kg_ctx_record(const kigen_ctx *c) { return c->record; }
+kigen_date kg_ctx_today(const kigen_ctx *c) { return kg_fn_today(&c->fc); }
+kigen_date kg_ctx_fixed_today(const kigen_ctx *c) { return c->fc.today; }
+void *kg_ctx_ext_state(const kigen_ctx *c) { return c->ext_state; }
+void kg_ctx_set_ext_state(kigen_ctx *c, void *state) { c->ext_state = state; }
+const kg_mem *kg_ctx_mem(const kigen_ctx *c) { return &c->mem; }
