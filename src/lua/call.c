@@ -289,16 +289,26 @@ static int rec_index(lua_State *L)
                       k, close ? " (did you mean '" : "", close ? close : "", close ? "'?)" : "");
 }
 
-/* pairs(rec.facts): the iterator checks the view at every step, so a saved
- * iterator dies with its record too. */
+/* pairs(rec.facts): in the rule set's order (not a hash table's, which
+ * changes from run to run), and the iterator checks the view at every
+ * step, so a saved iterator dies with its record too. Upvalues: the name
+ * map, the ordered names, the view. */
 static int view_next(lua_State *L)
 {
     lp_state *lp = lp_of(L);
-    lp_recud *u = live_view(L, lua_upvalueindex(2));
-    (void)u;
-    lua_settop(L, 2);
-    if (!lua_next(L, lua_upvalueindex(1)))
+    (void)live_view(L, lua_upvalueindex(3));
+    lua_Integer i = lua_isnil(L, 2) ? 1 : 0;
+    if (!i) {
+        /* the position after the previous name */
+        lua_pushvalue(L, 2);
+        lua_rawget(L, lua_upvalueindex(4));
+        i = lua_tointeger(L, -1) + 1;
+        lua_pop(L, 1);
+    }
+    if (lua_rawgeti(L, lua_upvalueindex(2), i) != LUA_TSTRING)
         return 0;
+    lua_pushvalue(L, -1);
+    lua_rawget(L, lua_upvalueindex(1));
     lp_push_val(L, kg_ctx_value(lp->c, (int)lua_tointeger(L, -1)));
     lua_remove(L, -2);
     return 2;
@@ -309,9 +319,11 @@ static int rec_pairs(lua_State *L)
     lp_recud *u = live_view(L, 1);
     if (u->kind == REC_REC)
         return luaL_error(L, "rec cannot be iterated; iterate rec.facts, rec.outputs or rec.rules");
-    push_map(L, u->kind);
+    push_map(L, u->kind);                              /* name -> slot */
+    lua_pushvalue(L, lua_upvalueindex(3 + u->kind));   /* names in order */
     lua_pushvalue(L, 1);
-    lua_pushcclosure(L, view_next, 2);
+    lua_pushvalue(L, lua_upvalueindex(6 + u->kind));   /* name -> position */
+    lua_pushcclosure(L, view_next, 4);
     lua_pushnil(L);
     lua_pushnil(L);
     return 3;
@@ -358,6 +370,40 @@ static int sb_ctx_setup(lua_State *L)
     }
     lua_pushcfunction(L, rec_set);  /* 4 */
     lua_pushcfunction(L, rec_note); /* 5 */
+    /* 6-8: each view's names in the rule set's order; 9-11: name -> position */
+    for (int kind = REC_FACTS; kind <= REC_RULES; kind++) {
+        lua_newtable(L);
+        int n = 0;
+        if (kind == REC_FACTS)
+            for (int s = 0; s < rs->nfacts; s++) {
+                lua_pushstring(L, rs->slots[s]->name);
+                lua_rawseti(L, -2, ++n);
+            }
+        else if (kind == REC_OUTPUTS) {
+            for (int i = 0; i < rs->noutputs; i++) {
+                lua_pushstring(L, rs->slots[rs->outputs[i]]->name);
+                lua_rawseti(L, -2, ++n);
+            }
+            for (int s = rs->nfacts; s < rs->nslots; s++)
+                if (rs->slots[s]->hook_output) {
+                    lua_pushstring(L, rs->slots[s]->name);
+                    lua_rawseti(L, -2, ++n);
+                }
+        } else
+            for (int s = rs->nfacts; s < rs->nslots; s++) {
+                lua_pushstring(L, rs->slots[s]->name);
+                lua_rawseti(L, -2, ++n);
+            }
+    }
+    for (int kind = REC_FACTS; kind <= REC_RULES; kind++) {
+        lua_newtable(L);
+        lua_Integer n = (lua_Integer)lua_rawlen(L, 5 + kind);
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, 5 + kind, i);
+            lua_pushinteger(L, i);
+            lua_rawset(L, -3);
+        }
+    }
     /* the one metatable of rec and its views */
     lua_createtable(L, 0, 6);
     for (int i = 1; i <= 5; i++)
@@ -366,7 +412,9 @@ static int sb_ctx_setup(lua_State *L)
     lua_setfield(L, -2, "__index");
     for (int i = 1; i <= 3; i++)
         lua_pushvalue(L, i);
-    lua_pushcclosure(L, rec_pairs, 3);
+    for (int i = 6; i <= 11; i++)
+        lua_pushvalue(L, i);
+    lua_pushcclosure(L, rec_pairs, 9);
     lua_setfield(L, -2, "__pairs");
     lua_pushcfunction(L, rec_newindex);
     lua_setfield(L, -2, "__newindex");
@@ -594,4 +642,12 @@ static int after_eval(kigen_ctx *c)
     return KIGEN_OK;
 }
 
-const kg_ext kg_lua_ext = {ctx_init, ctx_free, after_eval};
+/* A new record: its calls together get LP_RECORD_CALLS budgets. */
+static void before_eval(kigen_ctx *c)
+{
+    lp_state *lp = kg_ctx_ext_state(c);
+    if (lp)
+        lp_record_begin(lp);
+}
+
+const kg_ext kg_lua_ext = {ctx_init, ctx_free, before_eval, after_eval};

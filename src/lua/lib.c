@@ -328,9 +328,11 @@ int lp_os_date(lua_State *L)
         fmt++;
         fl--;
     }
-    if (t < -62135596800LL || t > 253402300799LL) /* 0001-01-01 .. 9999-12-31 */
+    /* 0001-01-01 00:00:00 .. 9999-12-31 23:59:59 in the zone shown */
+    lua_Integer off = utc ? 0 : JST_OFFSET;
+    if (t < -62135596800LL - off || t > 253402300799LL - off)
         return luaL_error(L, "os.date: time %I is out of range", t);
-    time_t tt = (time_t)t + (utc ? 0 : JST_OFFSET);
+    time_t tt = (time_t)(t + off);
     struct tm tm;
     if (!gmtime_r(&tt, &tm))
         return luaL_error(L, "os.date: time %I cannot be represented", t);

@@ -98,6 +98,33 @@ static int reg_error(lua_State *L, const char *code, const char *hint, const cha
     return luaL_error(L, "%s", msg);
 }
 
+/* ---- bounds on what registrations copy ---------------------------------- */
+
+/* A doc (at index idx, a string or nil) is at most LP_MAX_DOC_BYTES. */
+static bool doc_ok(lua_State *L, int idx, const char *what)
+{
+    size_t n = 0;
+    if (lua_type(L, idx) == LUA_TSTRING && (lua_tolstring(L, idx, &n), n > LP_MAX_DOC_BYTES)) {
+        reg_error(L, "E0403", "keep the doc to a few lines; longer text belongs in the script's comments",
+                  "%s: 'doc' is %zu bytes, at most %d", what, n, LP_MAX_DOC_BYTES);
+        return false;
+    }
+    return true;
+}
+
+/* Count n bytes that a registration copies to host memory. Past the
+ * bound the script stops (one error, not one per registration after it). */
+static void reg_charge(lua_State *L, size_t n, const char *what)
+{
+    lp_state *lp = lp_of(L);
+    lp->reg_bytes += n;
+    if (lp->reg_bytes > LP_MAX_REG_BYTES) {
+        lp->code = "E0403";
+        luaL_error(L, "%s: the policy scripts' registrations (names and docs) take more than %d bytes", what,
+                   (int)LP_MAX_REG_BYTES);
+    }
+}
+
 /* ---- types --------------------------------------------------------------- */
 
 static const char *const type_names[] = {"date", "integer", "boolean", "string"};
@@ -271,6 +298,13 @@ int lp_register_function(lua_State *L)
     rawfield(L, 1, "doc");
     if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)
         return reg_error(L, "E0403", NULL, "%s: 'doc' must be a string", what);
+    if (!doc_ok(L, 4, what))
+        return 0;
+    reg_charge(L, strlen(name) + lua_rawlen(L, 4) + 64, what);
+    if (lp->fns.n >= LP_MAX_FUNCTIONS) {
+        lp->code = "E0403";
+        return luaL_error(L, "%s: the policy scripts register more than %d functions", what, LP_MAX_FUNCTIONS);
+    }
     if (lp->mode == LP_LOAD) {
         if (kg_builtin_find(name))
             return reg_error(L, "E0405", "choose another name", "%s: '%s' is a built-in function", what, name);
@@ -440,6 +474,13 @@ int lp_register_hook(lua_State *L)
     rawfield(L, 1, "doc"); /* 4 */
     if (!lua_isnil(L, 4) && lua_type(L, 4) != LUA_TSTRING)
         return reg_error(L, "E0403", NULL, "%s: 'doc' must be a string", what);
+    if (!doc_ok(L, 4, what))
+        return 0;
+    reg_charge(L, 2 * strlen(name) + 64, what);
+    if (lp->nhooks >= LP_MAX_HOOKS) {
+        lp->code = "E0403";
+        return luaL_error(L, "%s: the policy scripts register more than %d hooks", what, LP_MAX_HOOKS);
+    }
     int ot = rawfield(L, 1, "outputs"); /* 5 */
     if (ot != LUA_TNIL && ot != LUA_TTABLE)
         return reg_error(L, "E0403", NULL, "%s: 'outputs' must be a table {name = type, ...}", what);
@@ -503,7 +544,11 @@ int lp_register_hook(lua_State *L)
                 odoc = lua_tostring(L, -1);
             lua_insert(L, 7); /* keep it anchored below the type */
             tyidx = 8;
+            if (!doc_ok(L, 7, owhat))
+                return 0;
         }
+        /* the output's doc is copied once per output */
+        reg_charge(L, 2 * strlen(names[i]) + (odoc ? strlen(odoc) : 0) + 128, owhat);
         kg_buf_printf(&lp->digest, "%s%s:", i ? "," : "", names[i]);
         kg_type ty;
         if (!parse_type(L, tyidx, owhat, &ty, NULL))

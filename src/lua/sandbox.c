@@ -8,8 +8,10 @@
  *     (text only, sandbox env), require (Lua files beside the scripts, at
  *     load time only), setmetatable (tables only, no __gc), getmetatable
  *     (tables only), collectgarbage ("count" only);
- *   - string (no dump), table, math (no random/randomseed), utf8, os.time
- *     os.date os.clock, and kigen (calendar).
+ *   - string (no dump; format without %p), table, math (no
+ *     random/randomseed), utf8, os.time os.date (the run's clock), and
+ *     kigen (calendar); tostring names objects "table: 3", not by address,
+ *     so that outputs do not change from run to run.
  * Library tables are read-only proxies over private tables the script
  * cannot reach; the string metatable is protected (__metatable) and its
  * __index is the private string table. Once the scripts have loaded the
@@ -27,6 +29,7 @@
 #include <errno.h>
 #include <lauxlib.h>
 #include <lualib.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +109,11 @@ static void budget_raise(lua_State *L, const char *src, int line)
     if (lp->why == 2)
         lua_pushfstring(L, "%s:%d: time limit of %d ms exceeded in %s", src, line,
                         (int)(time_limit_ns(lp) / 1000000), lp->what ? lp->what : "a policy script");
+    else if (lp->why == 3)
+        lua_pushfstring(L,
+                        "%s:%d: instruction limit of %I for one record (%d calls' worth) exceeded in %s",
+                        src, line, (lua_Integer)lp->insn_limit * LP_RECORD_CALLS, LP_RECORD_CALLS,
+                        lp->what ? lp->what : "a policy script");
     else
         lua_pushfstring(L, "%s:%d: instruction limit of %I exceeded in %s", src, line,
                         (lua_Integer)lp->insn_limit, lp->what ? lp->what : "a policy script");
@@ -118,6 +126,11 @@ static void exhaust(lp_state *lp, int why)
     lp->why = why;
     lp->insn_step = 1;
     lua_sethook(lp->L, count_hook, LUA_MASKCOUNT, 1);
+}
+
+void lp_record_begin(lp_state *lp)
+{
+    lp->rec_left = lp->insn_limit > LONG_MAX / LP_RECORD_CALLS ? LONG_MAX : lp->insn_limit * LP_RECORD_CALLS;
 }
 
 static void count_hook(lua_State *L, lua_Debug *ar)
@@ -134,7 +147,7 @@ static void count_hook(lua_State *L, lua_Debug *ar)
             }
             return;
         }
-        exhaust(lp, late ? 2 : 1);
+        exhaust(lp, late ? 2 : lp->rec_capped ? 3 : 1);
     }
     lua_getinfo(L, "Sl", ar);
     budget_raise(L, ar->short_src, ar->currentline);
@@ -145,12 +158,17 @@ void lp_charge(lua_State *L, double units)
     lp_state *lp = lp_of(L);
     if (!lp->in_call)
         return;
-    if (!lp->exhausted && units < (double)lp->insn_left) {
+    if (!(units >= 0))
+        units = 0; /* never a refund (a negative or NaN count from a script) */
+    /* C functions are where one call can work long between count hooks:
+     * the wall clock is looked at here too. */
+    bool late = now_ns() - lp->t0_ns > time_limit_ns(lp);
+    if (!lp->exhausted && !late && units < (double)lp->insn_left) {
         lp->insn_left -= (long)units;
         return;
     }
     if (!lp->exhausted)
-        exhaust(lp, 1);
+        exhaust(lp, late ? 2 : lp->rec_capped ? 3 : 1);
     lua_Debug ar;
     for (int lv = 1; lua_getstack(L, lv, &ar); lv++)
         if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
@@ -229,17 +247,29 @@ int lp_call(lp_state *lp, lua_CFunction f, void *ud, int fnref, bool budget)
     lp->mem_hit = false;
     lp->exhausted = false;
     lp->why = 0;
+    long allowance = lp->insn_limit;
     if (budget) {
-        lp->insn_left = lp->insn_limit;
-        lp->insn_step = lp->insn_left < LP_STEP ? (int)lp->insn_left : LP_STEP;
+        lp->rec_capped = lp->mode == LP_CTX && lp->rec_left < allowance;
+        if (lp->rec_capped)
+            allowance = lp->rec_left > 0 ? lp->rec_left : 0;
+        lp->insn_left = allowance;
         lp->t0_ns = now_ns();
         lp->in_call = true;
-        lua_sethook(L, count_hook, LUA_MASKCOUNT, lp->insn_step);
+        if (allowance == 0) {
+            exhaust(lp, 3); /* the first instruction raises */
+        } else {
+            lp->insn_step = allowance < LP_STEP ? (int)allowance : LP_STEP;
+            lua_sethook(L, count_hook, LUA_MASKCOUNT, lp->insn_step);
+        }
     }
     int st = lua_pcall(L, 1, 0, base + 1);
     if (budget) {
         lp->in_call = false;
         lua_sethook(L, NULL, 0, 0);
+        /* what the hook counted (to within one step) and C work charged */
+        long used = allowance - (lp->insn_left > 0 ? lp->insn_left : 0);
+        if (lp->mode == LP_CTX)
+            lp->rec_left = lp->rec_left > used ? lp->rec_left - used : 0;
     }
     if (st == LUA_OK) {
         lua_settop(L, base);
@@ -271,8 +301,21 @@ int lp_call(lp_state *lp, lua_CFunction f, void *ud, int fnref, bool budget)
                      lp->what ? lp->what : "a policy script");
         }
     } else {
-        const char *m = lua_tostring(L, -1);
-        snprintf(lp->err, sizeof lp->err, "%s", m ? m : "error in a policy script");
+        size_t n = 0;
+        const char *m = lua_tolstring(L, -1, &n);
+        if (!m)
+            m = "error in a policy script", n = strlen(m);
+        if (n < sizeof lp->err) {
+            memcpy(lp->err, m, n + 1);
+        } else {
+            /* cut between characters, and say so */
+            static const char cut[] = " [... message cut]";
+            size_t k = sizeof lp->err - sizeof cut;
+            while (k > 0 && ((unsigned char)m[k] & 0xC0) == 0x80)
+                k--;
+            memcpy(lp->err, m, k);
+            memcpy(lp->err + k, cut, sizeof cut);
+        }
     }
     lua_settop(L, base);
     /* Start the next call clean: give back what the failed one held. */
@@ -365,6 +408,101 @@ static int sb_collectgarbage(lua_State *L)
         return luaL_error(L, "collectgarbage('%s') is not available to policy scripts (only 'count')", opt);
     int k = lua_gc(L, LUA_GCCOUNT, 0), b = lua_gc(L, LUA_GCCOUNTB, 0);
     lua_pushnumber(L, (lua_Number)k + ((lua_Number)b / 1024));
+    return 1;
+}
+
+/* tostring without addresses: where Lua would print "table: 0x55d0...", an
+ * address that changes from run to run (ASLR), a script gets "table: 3",
+ * numbered in the order this state first converted each object, so the
+ * same records give the same outputs. The numbers live in a weak-keyed
+ * registry table; its key 0 holds the last number given. */
+static const char stable_names_key = 'n';
+
+static void push_stable_string(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    int t = lua_type(L, idx);
+    bool addressed = t == LUA_TTABLE || t == LUA_TFUNCTION || t == LUA_TUSERDATA ||
+                     t == LUA_TTHREAD || t == LUA_TLIGHTUSERDATA;
+    if (!addressed) {
+        luaL_tolstring(L, idx, NULL);
+        return;
+    }
+    if (luaL_getmetafield(L, idx, "__tostring") != LUA_TNIL) {
+        lua_pop(L, 1);
+        luaL_tolstring(L, idx, NULL); /* the object names itself */
+        return;
+    }
+    int top = lua_gettop(L);
+    const char *kind = lua_typename(L, t);
+    if (luaL_getmetafield(L, idx, "__name") == LUA_TSTRING)
+        kind = lua_tostring(L, -1); /* stays on the stack until the end */
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &stable_names_key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_createtable(L, 0, 1);
+        lua_pushliteral(L, "k");
+        lua_setfield(L, -2, "__mode");
+        lua_setmetatable(L, -2);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &stable_names_key);
+    }
+    int names = lua_gettop(L);
+    lua_pushvalue(L, idx);
+    lua_Integer n;
+    if (lua_rawget(L, names) == LUA_TNUMBER) {
+        n = lua_tointeger(L, -1);
+    } else {
+        lua_rawgeti(L, names, 0);
+        n = lua_tointeger(L, -1) + 1;
+        lua_pushinteger(L, n);
+        lua_rawseti(L, names, 0);
+        lua_pushvalue(L, idx);
+        lua_pushinteger(L, n);
+        lua_rawset(L, names);
+    }
+    lua_pushfstring(L, "%s: %I", kind, (LUAI_UACINT)n);
+    lua_replace(L, top + 1);
+    lua_settop(L, top + 1);
+}
+
+static int sb_tostring(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    push_stable_string(L, 1);
+    return 1;
+}
+
+/* string.format: %p would print an address, and %s of a table would too
+ * (through luaL_tolstring); the first is refused, the second gets the
+ * stable name. Upvalue 1: the real string.format. */
+static int sb_format(lua_State *L)
+{
+    size_t len;
+    const char *f = luaL_checklstring(L, 1, &len);
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (f[i] != '%')
+            continue;
+        size_t j = i + 1;
+        while (j < len && strchr("-+ #0123456789.", f[j]))
+            j++;
+        if (j < len && f[j] == 'p')
+            return luaL_error(L, "string.format: '%%p' prints a memory address, which changes from run "
+                                 "to run; it is not available to policy scripts");
+        i = j; /* "%%" included: j points at the second '%' */
+    }
+    int n = lua_gettop(L);
+    for (int a = 2; a <= n; a++) {
+        int t = lua_type(L, a);
+        if (t == LUA_TTABLE || t == LUA_TFUNCTION || t == LUA_TUSERDATA || t == LUA_TTHREAD ||
+            t == LUA_TLIGHTUSERDATA) {
+            push_stable_string(L, a);
+            lua_replace(L, a);
+        }
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, 1);
     return 1;
 }
 
@@ -596,6 +734,9 @@ static double pattern_work(size_t n, const char *p, size_t pl, bool can_anchor, 
             if (i + 1 < pl && p[i + 1] == 'b') {
                 q++;
                 i += 3;
+            } else if (i + 1 < pl && p[i + 1] >= '1' && p[i + 1] <= '9') {
+                q++; /* a backreference compares up to the whole subject */
+                i++;
             } else {
                 i++;
             }
@@ -625,6 +766,15 @@ static double pattern_work(size_t n, const char *p, size_t pl, bool can_anchor, 
 static double plain_work(size_t n, size_t m)
 {
     return m == 0 || m > n ? (double)n / 16 : ((double)n - (double)m + 1) * (double)m;
+}
+
+/* A table whose length a metamethod decides: the charge and the work would
+ * each ask it (and get different answers), so the table functions refuse it. */
+static void no_len_metamethod(lua_State *L, const char *fname)
+{
+    if (luaL_getmetafield(L, 1, "__len") != LUA_TNIL)
+        luaL_error(L, "%s: tables with a __len metamethod are not available to this function in policy scripts",
+                   fname);
 }
 
 static lua_Integer opt_int(lua_State *L, int arg, lua_Integer def)
@@ -685,6 +835,7 @@ static int sb_bounded(lua_State *L)
     case W_UNPACK: {
         if (kind == W_CONCAT)
             luaL_checktype(L, 1, LUA_TTABLE);
+        no_len_metamethod(L, fname);
         lua_Integer i = opt_int(L, kind == W_CONCAT ? 3 : 2, 1);
         lua_Integer j = lua_isnoneornil(L, kind == W_CONCAT ? 4 : 3) ? luaL_len(L, 1)
                                                                      : luaL_checkinteger(L, kind == W_CONCAT ? 4 : 3);
@@ -694,12 +845,23 @@ static int sb_bounded(lua_State *L)
     case W_INSERT:
     case W_REMOVE:
         luaL_checktype(L, 1, LUA_TTABLE);
-        units = (double)luaL_len(L, 1);
+        no_len_metamethod(L, fname);
+        units = (double)lua_rawlen(L, 1);
         break;
     case W_SORT: {
         luaL_checktype(L, 1, LUA_TTABLE);
-        double n = (double)luaL_len(L, 1);
-        units = n > 1 ? n * log2(n) : 1;
+        no_len_metamethod(L, fname);
+        /* n log n comparisons, each as long as the longest string compared
+         * (without a comparator, strings compare byte by byte) */
+        lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
+        size_t longest = 0;
+        for (lua_Integer i = 1; i <= n && lua_isnoneornil(L, 2); i++) {
+            if (lua_rawgeti(L, 1, i) == LUA_TSTRING && lua_rawlen(L, -1) > longest)
+                longest = lua_rawlen(L, -1);
+            lua_pop(L, 1);
+        }
+        double cmp = n > 1 ? (double)n * log2((double)n) : 1;
+        units = (double)n + cmp * (1 + (double)longest / 16);
         break;
     }
     default: break;
@@ -736,13 +898,12 @@ static int sb_setup(lua_State *L)
 {
     lp_state *lp = lp_of(L);
     static const char *const base_ok[] = {"assert", "error", "ipairs", "next", "pairs", "pcall",
-                                          "select", "tonumber", "tostring", "type",
+                                          "select", "tonumber", "type",
                                           "rawequal", "rawget", "rawlen", "_VERSION", NULL};
     static const char *const math_ok[] = {"abs", "ceil", "floor", "fmod", "huge", "maxinteger",
                                           "mininteger", "max", "min", "modf", "pi", "sqrt",
                                           "tointeger", "type", "ult", "exp", "log", "sin", "cos",
                                           "tan", "asin", "acos", "atan", NULL};
-    static const char *const os_ok[] = {"clock", NULL};
 
     lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS); /* 1: the real globals */
     luaL_requiref(L, "_G", luaopen_base, 0);
@@ -764,6 +925,8 @@ static int sb_setup(lua_State *L)
     lua_setfield(L, env, "getmetatable");
     lua_pushcfunction(L, sb_collectgarbage);
     lua_setfield(L, env, "collectgarbage");
+    lua_pushcfunction(L, sb_tostring);
+    lua_setfield(L, env, "tostring");
     lua_pushcfunction(L, sb_load);
     lua_setfield(L, env, "load");
     lua_pushcfunction(L, sb_require);
@@ -781,6 +944,9 @@ static int sb_setup(lua_State *L)
     bound(L, "string", "gmatch", W_GMATCH);
     bound(L, "string", "gsub", W_GSUB);
     bound(L, "string", "rep", W_REP);
+    lua_getfield(L, -1, "format");
+    lua_pushcclosure(L, sb_format, 1);
+    lua_setfield(L, -2, "format");
     make_proxy(L, "string");
     lua_setfield(L, env, "string");
     lua_pushliteral(L, "");
@@ -812,8 +978,8 @@ static int sb_setup(lua_State *L)
     make_proxy(L, "utf8");
     lua_setfield(L, env, "utf8");
 
+    /* os: the run's clock only (os.clock, CPU time, differs every run) */
     lua_newtable(L);
-    copy_fields(L, 6, lua_gettop(L), os_ok);
     lua_pushcfunction(L, lp_os_time);
     lua_setfield(L, -2, "time");
     lua_pushcfunction(L, lp_os_date);
@@ -906,6 +1072,7 @@ lp_state *lp_new(lp_mode mode, const kg_mem *mem, const kigen_opts *opts, const 
     lp->mem = *mem;
     lp->insn_limit = opts && opts->lua_instruction_limit > 0 ? opts->lua_instruction_limit : LP_DEFAULT_INSTRUCTIONS;
     lp->mem_limit = opts && opts->lua_memory_limit > 0 ? opts->lua_memory_limit : LP_DEFAULT_MEMORY;
+    lp_record_begin(lp);
     lp->cur_hook = -1;
     lp->env_ref = lp->rec_ref = lp->recmt_ref = lp->pending_ref = lp->notes_ref = LUA_NOREF;
     kg_buf_init(&lp->digest, mem);

@@ -28,6 +28,15 @@
 /* Notes leave the capped Lua state for host memory: bounded per record. */
 #define LP_MAX_NOTES 64
 #define LP_MAX_NOTE_BYTES 4096
+/* One record's calls (functions its rules call, hooks) together get this
+ * many times the per-call budget, so that many rules calling a slow
+ * function cannot keep one record running for minutes. */
+#define LP_RECORD_CALLS 16
+/* Registrations are copied to host memory (outside the Lua cap): bounded. */
+#define LP_MAX_DOC_BYTES 4096
+#define LP_MAX_FUNCTIONS 1024
+#define LP_MAX_HOOKS 64
+#define LP_MAX_REG_BYTES ((size_t)1 << 20)
 
 typedef enum lp_mode {
     LP_LOAD, /* the loader's state: learn registrations, report diagnostics */
@@ -96,9 +105,12 @@ struct lp_state {
     uint64_t rec_made; /* the rec_gen the current rec (rec_ref) was made for */
     int notes_this_record;
     int errfn_ref;     /* the message handler */
-    char err[512];     /* the last error, "script:line: message" */
+    char err[2048];    /* the last error, "script:line: message" (a longer one ends " [... message cut]") */
     bool in_call;      /* a budgeted call runs: allocations are charged */
-    int why;           /* what ended the budget: 1 instructions, 2 time */
+    int why;           /* what ended the budget: 1 instructions, 2 time, 3 the record's */
+    size_t reg_bytes;  /* names and docs registered so far (LP_MAX_REG_BYTES) */
+    long rec_left;     /* LP_CTX: what the record's calls have left together */
+    bool rec_capped;   /* this call's budget is what the record had left */
     long long t0_ns;   /* when the call began (monotonic clock) */
     const char *const *fn_what; /* LP_CTX: "function 'f'" by ud_index */
 };
@@ -108,6 +120,9 @@ lp_state *lp_of(lua_State *L);
 
 /* Create the state and its sandbox. Returns NULL (with *why set) when the
  * state cannot be made within the memory limit. */
+/* A record starts: reset the budget its calls share. */
+void lp_record_begin(lp_state *lp);
+
 lp_state *lp_new(lp_mode mode, const kg_mem *mem, const kigen_opts *opts, const char **why);
 void lp_free(lp_state *lp);
 

@@ -22,6 +22,7 @@ typedef struct kg_trace {
 typedef struct kg_ext {
     int (*ctx_init)(kigen_ctx *c);   /* kigen_ctx_new */
     void (*ctx_free)(kigen_ctx *c);  /* kigen_ctx_free */
+    void (*before_eval)(kigen_ctx *c); /* kigen_eval, before the first rule */
     int (*after_eval)(kigen_ctx *c); /* kigen_eval, once the rules are done */
 } kg_ext;
 

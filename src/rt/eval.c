@@ -408,6 +408,8 @@ int kigen_eval(kigen_ctx *c)
     c->notes.n = 0;
     c->evaluated = true;
     c->err[0] = '\0';
+    if (rs->ext)
+        rs->ext->before_eval(c);
     for (int i = 0; i < rs->nslots; i++)
         eval_slot(c, rs->order[i]);
     c->cur_slot = -1;

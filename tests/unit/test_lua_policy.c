@@ -365,6 +365,24 @@ static void test_registration_reads_tables_raw(void **state)
     kigen_diags_free(d);
 }
 
+/* Was: names and docs copied to host memory without bound (one 5 MiB doc
+ * per output of every hook). */
+static void test_registrations_bounded(void **state)
+{
+    (void)state;
+    kigen_diags *d = load_bad("reg_bomb.yaml", NULL);
+    const kigen_diag *g = find_diag(d, "E0403", "reg_bomb.lua", line_of("reg_bomb.lua", "big_fn_doc"));
+    assert_contains(g->message, "function 'f1': 'doc' is 5242880 bytes, at most 4096");
+    g = find_diag(d, "E0403", "reg_bomb.lua", line_of("reg_bomb.lua", "many_outputs"));
+    assert_contains(g->message, "hook 'h2', output 'o2_");
+    assert_contains(g->message, "registrations (names and docs) take more than 1048576 bytes");
+    kigen_diags_free(d);
+    d = load_bad("reg_many.yaml", NULL);
+    g = find_diag(d, "E0403", "reg_many.lua", line_of("reg_many.lua", "many_fns"));
+    assert_contains(g->message, "function 'g1025': the policy scripts register more than 1024 functions");
+    kigen_diags_free(d);
+}
+
 /* Was: `lua:` read any path. A policy script is a *.lua file. */
 static void test_script_must_be_lua_file(void **state)
 {
@@ -562,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_checker_types_script_functions),
         cmocka_unit_test(test_registration_diagnostics),
         cmocka_unit_test(test_registration_reads_tables_raw),
+        cmocka_unit_test(test_registrations_bounded),
         cmocka_unit_test(test_script_must_be_lua_file),
         cmocka_unit_test(test_syntax_error_position),
         cmocka_unit_test(test_runtime_error_at_load),

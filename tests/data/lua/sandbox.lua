@@ -15,7 +15,7 @@ end
 
 attempts.os_other = function()
   local seen = {}
-  for _, k in ipairs{"execute", "exit", "getenv", "remove", "rename", "tmpname", "setlocale"} do
+  for _, k in ipairs{"execute", "exit", "getenv", "remove", "rename", "tmpname", "setlocale", "clock"} do
     if os[k] ~= nil then seen[#seen + 1] = k end
   end
   return "os:" .. table.concat(seen, ",") .. ";time=" .. type(os.time) .. ";date=" .. type(os.date)
@@ -237,12 +237,64 @@ attempts.os_clock = function()
          os.date("!%H", 0) .. "," .. os.date("%H", 0) .. "," .. os.date("*t", 0).hour
 end
 
+attempts.os_date_end = function()
+  -- the last second of 9999 in Japan time, and in UTC; one second later is out of range
+  return os.date("%Y-%m-%d %H:%M:%S", 253402268399) .. "," .. os.date("!%Y", 253402300799) .. "," ..
+         tostring(pcall(os.date, "%Y", 253402268400))
+end
+
+attempts.long_error = function()
+  error(("é"):rep(3000))                  -- @long_error
+end
+
 attempts.not_utf8 = function(rec)
   rec.set("result", "ok\255")             -- @not_utf8
 end
 
 attempts.newline_error = function()
   error("bad\nkigen eval: 0 of 3 records failed\27[2K")   -- @newline_error
+end
+
+attempts.sort_bomb = function()
+  -- few elements, each comparison 4 MiB long
+  local big = ("s"):rep(4 * 1024 * 1024)
+  local t = {}
+  for i = 1, 30000 do t[i] = big end
+  table.sort(t)                            -- @sort_bomb
+  return "sorted"
+end
+
+attempts.backref_bomb = function()
+  local s = ("a"):rep(20000)
+  return tostring(s:find("(.-)%1b"))       -- @backref_bomb
+end
+
+attempts.len_metamethod = function()
+  local t = setmetatable({}, {__len = function() return math.maxinteger end})
+  table.insert(t, 1)                       -- @len_metamethod
+end
+
+attempts.stable_tostring = function()
+  local t, f = {}, function() end
+  local a, b = tostring(t), tostring(f)
+  return (a == tostring(t) and a ~= tostring({}) and a:match("^table: %d+$") and
+          b:match("^function: %d+$") and string.format("%s", t) == a and
+          ("%s"):format(f) == b and tostring(setmetatable({}, {__tostring = function() return "own" end}))
+          == "own") and "stable" or ("unstable " .. a .. " " .. b)
+end
+
+attempts.format_p = function()
+  return string.format("%5p", {})          -- @format_p
+end
+
+attempts.format_percent = function()
+  return string.format("100%%p %s", 1)
+end
+
+attempts.facts_order = function(rec)
+  local names = {}
+  for k in pairs(rec.facts) do names[#names + 1] = k end
+  return table.concat(names, ",")
 end
 
 kigen.register_function{
