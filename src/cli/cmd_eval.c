@@ -597,7 +597,8 @@ static void do_record(run *R, const kg_record *rec, int readrc, const char *read
 /* ---- input -------------------------------------------------------------------------- */
 
 /* A malformed JSON Lines record before the first good one: kept until the
- * pass-through columns are known. */
+ * pass-through columns are known (at most MAX_EARLY of them). */
+#define MAX_EARLY 1000
 typedef struct early {
     kg_record rec;
     char *err;
@@ -703,12 +704,29 @@ int cmd_eval(int argc, char **argv)
         rec.number = 1;
     }
     while (!single && o.in_fmt == KG_FMT_JSONL && r == -1) {
-        early *e = realloc(earlies, (nearly + 1) * sizeof *e);
-        if (!e)
+        /* Bounded: past MAX_EARLY unreadable lines the columns are decided
+         * without a first record (this one and the rest are written as they
+         * come). */
+        if (nearly == MAX_EARLY) {
+            cli_warn("eval",
+                     o.ja ? "最初の %d 件のレコードがどれも読めないため、出力の列は読めるレコードを待たずに決めます"
+                            "（そのまま出力するキーは --passthrough で指定できます）"
+                          : "none of the first %d records could be read: the output's columns are decided without "
+                            "them (name the keys to carry with --passthrough)",
+                     MAX_EARLY);
             break;
+        }
+        early *e = realloc(earlies, (nearly + 1) * sizeof *e);
+        char *msg = strdup(kg_reader_error(rd));
+        if (!e || !msg) {
+            free(msg);
+            if (e)
+                earlies = e;
+            break; /* this record is written by the loop below */
+        }
         earlies = e;
         earlies[nearly].rec = rec;
-        earlies[nearly].err = strdup(kg_reader_error(rd));
+        earlies[nearly].err = msg;
         nearly++;
         r = kg_reader_next(rd, &rec);
     }

@@ -164,10 +164,23 @@ bool cli_columns_classify(cli_columns *c, const char *const *names, int n, bool 
             c->pass[c->npass++] = strdup(names[i]);
         }
     }
-    /* --passthrough names a column the input does not have: say so */
-    for (int i = 0; fatal && i < c->nexplicit; i++)
+    /* --passthrough names a column the input does not have: say so. In
+     * JSON Lines a key may first appear in a later record, so the list is
+     * taken as the columns to keep (empty in records without the key). */
+    for (int i = 0; i < c->nexplicit; i++)
         if (!cli_columns_is_pass(c, c->explicit_pass[i])) {
             bool fact = kigen_fact_index(c->rs, c->explicit_pass[i]) >= 0;
+            if (!fact && !fatal) {
+                char **p = realloc(c->pass, (size_t)(c->npass + 1) * sizeof *p);
+                if (!p || !(p[c->npass] = strdup(c->explicit_pass[i]))) {
+                    if (p)
+                        c->pass = p;
+                    return false;
+                }
+                c->pass = p;
+                c->npass++;
+                continue;
+            }
             if (c->ja)
                 cli_warn("eval", "--passthrough: %s「%s」", fact ? "項目はそのまま出力する列にできません:" : "入力にその列がありません:",
                          c->explicit_pass[i]);

@@ -30,6 +30,7 @@ int cli_is_help(const char *arg) { return strcmp(arg, "-h") == 0 || strcmp(arg, 
 /* "kigen CMD: message" on stderr, one line: the message often quotes what
  * a file, a record or a script supplied, so control characters in it are
  * escaped (a newline must not forge a line of kigen's own). */
+static void vwarn(const char *cmd, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void vwarn(const char *cmd, const char *fmt, va_list ap)
 {
     char msg[4096], safe[8192];

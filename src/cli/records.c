@@ -28,7 +28,7 @@
 struct kg_reader {
     kg_format fmt;
     bool ja; /* messages in Japanese */
-    bool seen_multibyte; /* UTF-8 beyond ASCII was read: the file is UTF-8 */
+    bool seen_multibyte; /* a byte beyond ASCII was read (in any record, readable or not) */
     char delim;
     /* the source */
     FILE *f;
@@ -48,6 +48,10 @@ struct kg_reader {
     bool eof; /* no more text will come */
     bool fatal;
     long line;   /* the line of buf[start] */
+    /* How this file ends its lines, learnt from the first line: a bare CR
+     * ends records only in a file whose lines end so (classic Mac OS); in
+     * an LF or CRLF file it is a character out of place, not a record end. */
+    bool eol_known, eol_cr;
     long number; /* records returned */
     /* the current record's fields, unquoted, NUL-terminated */
     char *fb;
@@ -284,7 +288,7 @@ static void fb_put(kg_reader *r, char c)
  * Returns -2 when the whole file is evidently Shift_JIS (nothing but ASCII
  * before this, and this decodes as CP932): every record would fail, so the
  * reader stops at once with the fix; else -1, an error for this record. */
-static int not_utf8(kg_reader *r, long line, const char *s, size_t n)
+static int not_utf8(kg_reader *r, long line, const char *s, size_t n, bool first)
 {
     size_t ok = kg_utf8_valid_prefix(s, n);
     unsigned bad = (unsigned char)s[ok];
@@ -310,7 +314,10 @@ static int not_utf8(kg_reader *r, long line, const char *s, size_t n)
                        "。日本語版 Excel の CSV と同じ Shift_JIS（CP932）のようです: --encoding cp932 を付けて読んでください")
                   : TR("; save the file as UTF-8 (in Excel: CSV UTF-8), or name its encoding with --encoding",
                        "。UTF-8 で保存する（Excel では「CSV UTF-8」）か、--encoding で文字コードを指定してください"));
-    return sjis && !r->seen_multibyte ? -2 : -1;
+    /* Fatal only in the record with the file's first byte beyond ASCII:
+     * once a record has had one (readable or not), this is a record's
+     * problem, not the file's. */
+    return sjis && first ? -2 : -1;
 }
 
 static void note_multibyte(kg_reader *r, const char *s, size_t n)
@@ -321,15 +328,47 @@ static void note_multibyte(kg_reader *r, const char *s, size_t n)
 
 /* ---- CSV ------------------------------------------------------------------ */
 
-/* An error record for the record at line `line0`; the reader resumes at
- * the next line (the grammar cannot tell where this record ends). */
-static int resume_next_line(kg_reader *r, long line0)
+/* The length of the line end at buf[p] (p < end): 2 for CR LF, 1 for LF
+ * or (in a file whose lines end so, or on the first line) a bare CR, else 0. */
+static size_t eol_at(kg_reader *r, size_t p)
 {
-    char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
-    r->start = nl ? (size_t)(nl - r->buf) + 1 : r->end;
-    r->line = line0 + 1;
+    char c = r->buf[p];
+    if (c == '\n')
+        return 1;
+    if (c != '\r')
+        return 0;
+    if (p + 1 == r->end)
+        (void)fill(r);
+    if (p + 1 < r->end && r->buf[p + 1] == '\n')
+        return 2;
+    return r->eol_cr || !r->eol_known ? 1 : 0;
+}
+
+/* An error record for a record whose quote, opened at buf[qpos] on line
+ * qline, leaves its end unknown: the reader resumes at the line after the
+ * quote's (never inside a quoted field that closed properly before it;
+ * the lines before are this record's). */
+static int resume_after_quote(kg_reader *r, size_t qpos, long qline)
+{
+    size_t p = qpos;
+    while (p < r->end && r->buf[p] != '\n' && r->buf[p] != '\r')
+        p++;
+    size_t n = p < r->end ? eol_at(r, p) : 0;
+    while (p < r->end && n == 0) { /* a bare CR in an LF file: not a line end */
+        p++;
+        while (p < r->end && r->buf[p] != '\n' && r->buf[p] != '\r')
+            p++;
+        n = p < r->end ? eol_at(r, p) : 0;
+    }
+    for (size_t i = r->start; i < p && !r->seen_multibyte; i++) /* see not_utf8 */
+        r->seen_multibyte = (unsigned char)r->buf[i] >= 0x80;
+    r->start = p + n;
+    r->line = qline + 1;
     return -1;
 }
+
+#define CR_WHY_EN "a carriage return (CR) in the middle of a line (this file's lines end with LF)"
+#define CR_WHY_JA "行の途中に復帰文字（CR）があります（このファイルの行末は LF です）"
 
 /* Scan one record at the window's start. 1, -1 (err set; the reader has
  * moved past it), 0 at the end of the input, -2 fatal. */
@@ -364,6 +403,7 @@ static int csv_scan(kg_reader *r)
         if (!AT_END() && r->buf[p] == '"') {
             quoted = true;
             long qline = line0 + lines;
+            size_t qpos = p;
             bool multiline = false;
             p++;
             for (;;) {
@@ -374,7 +414,7 @@ static int csv_scan(kg_reader *r)
                              TR("line %ld: a quoted field opened here is not closed before the end of the input",
                                 "%ld行目: ここで始まる引用符（\"）が最後まで閉じていません"),
                              qline);
-                    return resume_next_line(r, line0);
+                    return resume_after_quote(r, qpos, qline);
                 }
                 char c = r->buf[p];
                 if (c == '"') {
@@ -390,7 +430,7 @@ static int csv_scan(kg_reader *r)
                     p++;
                     break;
                 }
-                if (c == '\n') {
+                if (c == '\n' || (c == '\r' && r->eol_cr && eol_at(r, p) == 1)) {
                     lines++;
                     multiline = true;
                 }
@@ -399,7 +439,7 @@ static int csv_scan(kg_reader *r)
                 PUT(c);
                 p++;
             }
-            if (!AT_END() && r->buf[p] != d && r->buf[p] != '\n' && r->buf[p] != '\r') {
+            if (!AT_END() && r->buf[p] != d && !eol_at(r, p)) {
                 if (multiline) {
                     /* The quote that "closed" it belonged to a later line:
                      * a quote is missing here. Read the next line afresh. */
@@ -408,19 +448,23 @@ static int csv_scan(kg_reader *r)
                                 "missing or extra)",
                                 "%ld行目: ここで始まる引用符の項目が区切り文字で終わっていません（引用符が足りないか多すぎます）"),
                              qline);
-                    return resume_next_line(r, line0);
+                    return resume_after_quote(r, qpos, qline);
                 }
+                if (!why && r->buf[p] == '\r')
+                    why = TR(CR_WHY_EN, CR_WHY_JA);
                 if (!why)
                     why = TR("text after a closing quote (write \"\" for a quote inside a quoted field)",
                              "閉じた引用符の後に文字があります（項目の中の引用符は \"\" と書きます）");
-                while (!AT_END() && r->buf[p] != d && r->buf[p] != '\n' && r->buf[p] != '\r')
+                while (!AT_END() && r->buf[p] != d && !eol_at(r, p))
                     p++;
             }
         } else {
             while (!AT_END()) {
                 char c = r->buf[p];
-                if (c == d || c == '\n' || c == '\r')
+                if (c == d || eol_at(r, p))
                     break;
+                if (c == '\r' && !why)
+                    why = TR(CR_WHY_EN, CR_WHY_JA);
                 if (c == '"' && !why)
                     why = TR("a quote inside an unquoted field (quote the whole field, and write \"\" for the quote)",
                              "引用符で囲まれていない項目の中に引用符があります（項目全体を引用符で囲み、中の引用符は \"\" と書きます）");
@@ -447,11 +491,12 @@ static int csv_scan(kg_reader *r)
             p++;
             continue;
         }
-        p++;
-        if (c == '\r') {
-            if (!AT_END() && r->buf[p] == '\n')
-                p++;
+        size_t n = eol_at(r, p);
+        if (!r->eol_known) {
+            r->eol_known = true;
+            r->eol_cr = n == 1 && c == '\r';
         }
+        p += n ? n : 1;
         lines++;
         break;
     }
@@ -461,6 +506,9 @@ static int csv_scan(kg_reader *r)
         return -2;
     r->start = p;
     r->line = line0 + lines;
+    bool first_high = !r->seen_multibyte; /* see not_utf8 */
+    for (size_t i = 0; i < r->fblen && !r->seen_multibyte; i++)
+        r->seen_multibyte = (unsigned char)r->fb[i] >= 0x80;
     if (r->fb_failed) {
         r->fatal = true;
         snprintf(r->err, sizeof r->err, "%s", TR("out of memory", "メモリが足りません"));
@@ -480,11 +528,9 @@ static int csv_scan(kg_reader *r)
         size_t n = strlen(s);
         if (!kg_utf8_valid(s, n)) {
             r->nf = i; /* the fields before it are still usable (an id) */
-            return not_utf8(r, line0, s, n);
+            return not_utf8(r, line0, s, n, first_high);
         }
     }
-    for (int i = 0; i < r->nf && !r->seen_multibyte; i++)
-        note_multibyte(r, r->fb + r->foff[i], strlen(r->fb + r->foff[i]));
     return 1;
 }
 
@@ -712,9 +758,10 @@ static int next_jsonl(kg_reader *r, kg_record *rec)
             snprintf(r->err, sizeof r->err, TR("line %ld: the record is longer than 1 MiB", "%ld行目: レコードが 1 MiB を超えています"), line);
             return -1;
         }
-        if (!kg_utf8_valid(text, len))
-            return not_utf8(r, line, text, len);
+        bool first_high = !r->seen_multibyte; /* see not_utf8 */
         note_multibyte(r, text, len);
+        if (!kg_utf8_valid(text, len))
+            return not_utf8(r, line, text, len, first_high);
         if (r->json) {
             json_decref(r->json);
             r->json = NULL;

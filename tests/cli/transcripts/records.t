@@ -34,6 +34,40 @@ $ kigen eval --rules $RULES --input $T/pair.csv --today 2026-01-01
 1> 3,,,,record 3: line 4: a quoted field opened here is not closed before the end of the input
 1> 4,2031-04-02,true,valid,
 
+## a bad quote after a good multi-line field: resume after the bad quote's line, not inside the good field (was: an invented record 9)
++ printf 'id,birth_date,issue\n1,2004-04-02,2022-04-01\n"2 multi\n9,2004-04-02,2022-04-01\nx",2004-04-02,"2022-04-01\n3,2004-04-03,2022-04-01\n' > $T/resume.csv
+$ kigen eval --rules $RULES --input $T/resume.csv --today 2026-01-01
+? 1
+1= [r[0] for r in rows] == ['id', '1', '2 multi\n9,2004-04-02,2022-04-01\nx', '3']
+1= rows[2][-1] == 'record 2: line 5: a quoted field opened here is not closed before the end of the input'
+1= rows[3][1:] == ['2026-04-03', 'false', 'valid', '']
+2~ 1 of 3 records failed
+
+## a file whose lines end with a bare CR (classic Mac OS) recovers at the next CR (was: every record after the error lost)
++ printf 'id,birth_date,issue\r1,2004-04-02,2022-04-01\r2,"2004-04-02,2022-04-01\r3,2004-04-03,2022-04-01\r' > $T/cr.csv
+$ kigen eval --rules $RULES --input $T/cr.csv --today 2026-01-01
+? 1
+1> id,expiry,adult,card_status,error
+1> 1,2031-04-02,true,valid,
+1> 2,,,,record 2: line 3: a quoted field opened here is not closed before the end of the input
+1> 3,2026-04-03,false,valid,
+
+## a bare CR inside a line of an LF file is an error in that record, not a record end (was: one record became two)
++ printf 'id,birth_date,issue\n1,2004-04-02,2022-04-01\n2,2004-04\r-02,2022-04-01\n3,2004-04-03,2022-04-01\n' > $T/lfcr.csv
+$ kigen eval --rules $RULES --input $T/lfcr.csv --today 2026-01-01
+? 1
+1> id,expiry,adult,card_status,error
+1> 1,2031-04-02,true,valid,
+1> 2,,,,record 2: line 3: a carriage return (CR) in the middle of a line (this file's lines end with LF)
+1> 3,2026-04-03,false,valid,
+
+## CRLF lines (Excel on Windows) with a line break inside a quoted cell
++ printf 'id,birth_date,issue\r\n"1\r\nA",2004-04-02,2022-04-01\r\n2,2004-04-03,2022-04-01\r\n' > $T/crlf.csv
+$ kigen eval --rules $RULES --input $T/crlf.csv --today 2026-01-01 --format jsonl
+? 0
+1> {"id":"1\r\nA","expiry":"2031-04-02","adult":true,"card_status":"valid"}
+1> {"id":"2","expiry":"2026-04-03","adult":false,"card_status":"valid"}
+
 ## a quoted field may hold commas, quotes and newlines (RFC 4180)
 + printf 'id,birth_date,issue\n"a, ""b""\nc",2004-04-02,2022-04-01\n' > $T/rfc.csv
 $ kigen eval --rules $RULES --input $T/rfc.csv --today 2026-01-01 --format jsonl
@@ -61,6 +95,30 @@ $ kigen eval --rules $RULES --input $T/first.jsonl --today 2026-01-01
 1> ,,,,"record 1: line 1, column 3: not valid JSON: '[' or '{' expected near 'not'"
 1> 2,2031-04-02,true,valid,
 1> 3,2026-04-03,false,valid,
+
+## --passthrough with JSON Lines keeps a key the first record lacks (was: silently not carried)
++ printf '{"id": 1, "birth_date": "2004-04-02", "issue": "2022-04-01"}\n{"id": 2, "ward": "Nerima", "birth_date": "2004-04-03", "issue": "2022-04-01"}\n' > $T/later.jsonl
+$ kigen eval --rules $RULES --input $T/later.jsonl --today 2026-01-01 --passthrough id,ward
+? 0
+1> id,ward,expiry,adult,card_status,error
+1> 1,,2031-04-02,true,valid,
+1> 2,Nerima,2026-04-03,false,valid,
+
+## ... and without --passthrough, such a key is named on stderr, never dropped silently
+$ kigen eval --rules $RULES --input $T/later.jsonl --today 2026-01-01
+? 0
+1~ 2,2026-04-03,false,valid,
+2~ record 2 (line 2): key 'ward' is not a fact and not a column of this output, so it is not carried
+
+## a long run of unreadable JSON lines before the first good one is bounded, and every record still comes out
++ python3 -c "import sys; sys.stdout.write('x\n' * 1500 + '{\"id\": 9, \"birth_date\": \"2004-04-02\", \"issue\": \"2022-04-01\"}\n')" > $T/bad.jsonl
+$ kigen eval --rules $RULES --input $T/bad.jsonl --today 2026-01-01
+? 1
+1= len(rows) == 1502
+1= sum(1 for r in rows[1:] if r[-1]) == 1500
+1= rows[0] == ['expiry', 'adult', 'card_status', 'error'] and rows[-1] == ['2031-04-02', 'true', 'valid', '']
+2~ none of the first 1000 records could be read
+2~ 1500 of 1501 records failed
 
 ## writing to a full disk is an error, not exit 0 (was: exit 0)
 $ kigen eval --rules $RULES --input $DATA/lang/people.csv --today 2026-01-01 > /dev/full
