@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/common.h"
 #include "base/diag.h"
 
 static const char check_help[] =
@@ -55,6 +56,7 @@ int cmd_check(int argc, char **argv)
     for (int i = 0; i < nfiles; i++) {
         kigen_opts o = {0};
         o.strict = strict;
+        o.include_root = cli_include_root;
         kigen_ruleset *rs = NULL;
         kigen_diags *d = NULL;
         int rc = kigen_load_file(files[i], &o, &rs, &d);

@@ -654,10 +654,13 @@ int cmd_eval(int argc, char **argv)
     /* Where the records come from. */
     if (!o.input) {
         if (o.nsets > 0) {
-            if (cli_stdin_has_records()) {
-                cli_usage_error("eval", "records are waiting on stdin, but --input is not given: add --input - "
-                                        "to read them (the --set facts then apply to each), or </dev/null to "
-                                        "evaluate the --set record alone");
+            if (cli_stdin_may_have_records()) {
+                /* Decided by what stdin is, never by whether bytes have
+                 * arrived yet, so that the same command always does the
+                 * same thing. */
+                cli_usage_error("eval", "stdin is a pipe or a file, but --input is not given: add --input - to "
+                                        "read records from it (the --set facts then apply to each), or "
+                                        "</dev/null to evaluate the --set record alone");
                 status = CLI_USAGE;
                 goto out;
             }

@@ -3,15 +3,17 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+const char *cli_include_root;
 
 int cli_load_rules(const char *cmd, const char *path, bool strict, kigen_ruleset **rs)
 {
     kigen_opts o = {0};
     kigen_diags *d = NULL;
     o.strict = strict;
+    o.include_root = cli_include_root;
     int rc = kigen_load_file(path, &o, rs, &d);
     if (d && kigen_diags_count(d) > 0) {
         /* Warnings only matter to the author: `kigen check` shows them;
@@ -70,8 +72,10 @@ int cli_parse_today(const char *cmd, const char *arg, kigen_date *d)
     return 1;
 }
 
-/* Has something been piped or redirected to stdin that is waiting? */
-bool cli_stdin_has_records(void)
+/* Could records come on stdin: a pipe or socket (whether or not bytes
+ * are waiting yet: that depends on how fast the writer is, and the answer
+ * must not), or a regular file with bytes left? */
+bool cli_stdin_may_have_records(void)
 {
     struct stat st;
     if (isatty(0) || fstat(0, &st) != 0)
@@ -80,11 +84,7 @@ bool cli_stdin_has_records(void)
         off_t pos = lseek(0, 0, SEEK_CUR);
         return st.st_size > (pos < 0 ? 0 : pos);
     }
-    if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
-        int n = 0;
-        return ioctl(0, FIONREAD, &n) == 0 && n > 0;
-    }
-    return false;
+    return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
 }
 
 bool cli_stdin_is_input(void)

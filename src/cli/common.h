@@ -13,6 +13,10 @@ typedef struct cli_kv {
 
 #define CLI_MAX_KV 256
 
+/* --include-root DIR (any command that reads rules; main.c takes it out
+ * of argv): every file a rule set reads must lie inside DIR. NULL: none. */
+extern const char *cli_include_root;
+
 /* Load a rule file, printing its errors; KIGEN_OK or the load status. */
 int cli_load_rules(const char *cmd, const char *path, bool strict, kigen_ruleset **rs);
 int cli_apply_params(const char *cmd, kigen_ctx *c, const cli_kv *params, int n);
@@ -22,7 +26,8 @@ void cli_free_kvs(cli_kv *kv, int n);
 int cli_parse_today(const char *cmd, const char *arg, kigen_date *d);
 /* Is something piped or redirected to stdin (a file, a pipe, a socket)? */
 bool cli_stdin_is_input(void);
-/* ... and are bytes already waiting there? */
-bool cli_stdin_has_records(void);
+/* ... a pipe or socket, or a regular file with bytes left (not: a
+ * terminal, /dev/null, an empty file)? */
+bool cli_stdin_may_have_records(void);
 
 #endif

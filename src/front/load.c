@@ -4,9 +4,11 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "front/load.h"
 #include "front/parse.h"
+#include "base/file.h"
 #include "base/text.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -880,25 +882,29 @@ static char *read_file(kg_loader *L, const char *path, size_t *len, const kg_yno
 {
     *again = false;
     /* An include names a rule file: not whatever a path can reach (a
-     * device, /proc/self/environ, a key file). */
+     * device, /proc/self/environ, a key file, a link named *.yaml to one). */
     if (from && !ends_with(path, ".yaml") && !ends_with(path, ".yml")) {
         file_err(L, from, "E0300", "cannot include '%s': an included file must be a rule file named *.yaml or *.yml",
                  path);
         return NULL;
     }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        file_err(L, from, "E0300", "cannot read '%s': %s", path, strerror(errno));
+    static const char *const rule_suffixes[] = {".yaml", ".yml", NULL};
+    FILE *f;
+    kg_file_id fid;
+    char why[PATH_MAX + 200];
+    switch (kg_file_open(path, from ? rule_suffixes : NULL, L->rs->opts.include_root, &f, &fid, why, sizeof why)) {
+    case KG_FILE_OK: break;
+    case KG_FILE_SUFFIX:
+        file_err(L, from, "E0300", "cannot include '%s': %s, not a rule file named *.yaml or *.yml", path, why);
         return NULL;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        file_err(L, from, "E0300", "cannot read '%s': not a regular file", path);
+    case KG_FILE_OUTSIDE:
+        file_err(L, from, "E0300", "'%s' is outside the directory rule files may be read from (%s)", path,
+                 L->rs->opts.include_root);
         return NULL;
+    default: file_err(L, from, "E0300", "cannot read '%s': %s", path, why); return NULL;
     }
-    id->dev = (unsigned long long)st.st_dev;
-    id->ino = (unsigned long long)st.st_ino;
+    id->dev = fid.dev;
+    id->ino = fid.ino;
     for (size_t i = 0; i < L->nloaded; i++)
         if (L->loaded[i].dev == id->dev && L->loaded[i].ino == id->ino) {
             fclose(f);
@@ -959,27 +965,6 @@ static char *resolve_path(kg_loader *L, const char *base, const char *rel)
     return kg_arena_printf(L->a, "%.*s/%s", (int)(slash - base), base, rel);
 }
 
-static bool inside_root(kg_loader *L, const kg_ynode *from, const char *path);
-
-/* With kigen_opts.include_root, every file a rule set reads must lie
- * inside that directory (symbolic links and `..` resolved). */
-bool kg_loader_path_allowed(kg_loader *L, const kg_ynode *from, const char *path) { return inside_root(L, from, path); }
-
-static bool inside_root(kg_loader *L, const kg_ynode *from, const char *path)
-{
-    const char *root = L->rs->opts.include_root;
-    if (!root)
-        return true;
-    char *rp = realpath(path, NULL), *rr = realpath(root, NULL);
-    bool ok = rp && rr && strncmp(rp, rr, strlen(rr)) == 0 &&
-              (rp[strlen(rr)] == '/' || rp[strlen(rr)] == '\0' || strcmp(rr, "/") == 0);
-    if (!ok)
-        file_err(L, from, "E0300", "'%s' is outside the directory rule files may be read from (%s)", path, root);
-    free(rp);
-    free(rr);
-    return ok;
-}
-
 static void load_text(kg_loader *L, const char *name, const char *text, size_t len);
 
 static void load_include(kg_loader *L, const kg_srcfile *from, const kg_ynode *n)
@@ -987,7 +972,7 @@ static void load_include(kg_loader *L, const kg_srcfile *from, const kg_ynode *n
     if (!want_kind(L, n, KG_Y_SCALAR, "an included file"))
         return;
     char *path = resolve_path(L, from->name, n->text);
-    if (!path || !inside_root(L, n, path))
+    if (!path)
         return;
     for (int i = 0; i < L->depth; i++) {
         if (strcmp(L->stack[i], path) == 0) {
@@ -1019,17 +1004,26 @@ static void load_include(kg_loader *L, const kg_srcfile *from, const kg_ynode *n
     }
 }
 
-/* Does the text look like a rule file: a line that starts with the key
- * `kigen`? Diagnostics quote lines only of such files, so that an include
- * naming some other file cannot print its content. */
+/* Does the text look like a rule file: a line that is the key `kigen:`?
+ * Diagnostics quote lines only of such files, so that an include naming
+ * some other file cannot print its content. */
 static bool looks_like_rule_file(const char *t, size_t n)
 {
     for (size_t i = 0; i < n;) {
+        /* kigen:  "kigen":  'kigen' : */
         size_t k = i;
-        if (k < n && (t[k] == '"' || t[k] == '\''))
-            k++;
-        if (n - k >= 5 && memcmp(t + k, "kigen", 5) == 0)
-            return true;
+        char q = k < n && (t[k] == '"' || t[k] == '\'') ? t[k++] : 0;
+        if (n - k >= 5 && memcmp(t + k, "kigen", 5) == 0) {
+            k += 5;
+            if (q && k < n && t[k] == q)
+                k++;
+            else if (q)
+                k = n; /* no closing quote: not the key */
+            while (k < n && (t[k] == ' ' || t[k] == '\t'))
+                k++;
+            if (k < n && t[k] == ':')
+                return true;
+        }
         const char *nl = memchr(t + i, '\n', n - i);
         if (!nl)
             break;

@@ -39,9 +39,6 @@ typedef struct kg_loader {
 } kg_loader;
 
 kg_def *kg_loader_find(kg_loader *L, const char *name);
-/* Does kigen_opts.include_root allow reading `path`? Reports E0300 at
- * `from` (may be NULL) when not. */
-bool kg_loader_path_allowed(kg_loader *L, const kg_ynode *from, const char *path);
 /* Declare a rule whose value a policy hook sets (name clashes are
  * reported at `where`). Returns NULL on error. */
 kg_def *kg_loader_add_hook_output(kg_loader *L, const char *name, kg_type ty, const char *doc,

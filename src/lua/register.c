@@ -18,6 +18,7 @@
  * at load they report diagnostics; in a context they rebuild the
  * registrations (call.c checks they are the same). */
 #include <lauxlib.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -629,7 +630,7 @@ void kg_lua_load_scripts(kg_loader *L)
     int nentry = 0;
     for (size_t i = 0; i < L->lua.n; i++) {
         const kg_ynode *n = L->lua.v[i];
-        char why2[200];
+        char why2[PATH_MAX + 300];
         const char *text = NULL;
         size_t len = 0;
         bool dup = false;
@@ -644,9 +645,7 @@ void kg_lua_load_scripts(kg_loader *L)
                     "policy script '%s' is not named *.lua", n->text);
             continue;
         }
-        if (!kg_loader_path_allowed(L, n, n->text))
-            continue;
-        char *block = lp_read_script(L->a, n->text, &text, &len, why2, sizeof why2);
+        char *block = lp_read_script(L->a, n->text, L->rs->opts.include_root, &text, &len, why2, sizeof why2);
         if (!block) {
             kg_diag(L->d, ERR, "E0400", n->file, n->off, "a readable Lua text file", NULL,
                     "cannot read policy script '%s': %s", n->text, why2);

@@ -25,6 +25,7 @@
  * hook fires at every instruction, so pcall inside the script cannot keep
  * it going. */
 #include "lua/sandbox.h"
+#include "base/file.h"
 
 #include <errno.h>
 #include <lauxlib.h>
@@ -583,18 +584,15 @@ static bool module_name_ok(const char *s)
     return !start;
 }
 
-char *lp_read_script(kg_arena *a, const char *path, const char **text, size_t *len, char *why,
+char *lp_read_script(kg_arena *a, const char *path, const char *root, const char **text, size_t *len, char *why,
                      size_t whylen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(why, whylen, "%s", strerror(errno));
-        return NULL;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        snprintf(why, whylen, "not a regular file");
+    static const char *const lua_suffix[] = {".lua", NULL};
+    FILE *f;
+    char tmp[PATH_MAX + 200];
+    kg_file_err fe = kg_file_open(path, lua_suffix, root, &f, NULL, tmp, sizeof tmp);
+    if (fe != KG_FILE_OK) {
+        snprintf(why, whylen, "%s%s", tmp, fe == KG_FILE_SUFFIX ? ", not a Lua file named *.lua" : "");
         return NULL;
     }
     kg_buf b;
@@ -658,22 +656,11 @@ static int sb_require(lua_State *L)
     if (idx < 0) {
         if (lp->mode != LP_LOAD)
             return luaL_error(L, "module '%s' (%s) was not loaded with the rule set", name, path);
-        if (lp->loader && lp->loader->rs->opts.include_root) {
-            /* the check reports nothing itself here: the error says why */
-            kigen_diags *saved = lp->loader->d;
-            kigen_diags *quiet = kg_diags_new(&lp->mem, false);
-            lp->loader->d = quiet;
-            bool ok = quiet && kg_loader_path_allowed(lp->loader, NULL, path);
-            lp->loader->d = saved;
-            kigen_diags_free(quiet);
-            if (!ok)
-                return luaL_error(L, "module '%s' (%s) is outside the directory rule files may be read from (%s)",
-                                  name, path, lp->loader->rs->opts.include_root);
-        }
-        char why[200];
+        char why[PATH_MAX + 300];
         size_t len = 0;
         const char *text = NULL;
-        char *block = lp_read_script(lp->arena, path, &text, &len, why, sizeof why);
+        char *block = lp_read_script(lp->arena, path, lp->loader ? lp->loader->rs->opts.include_root : NULL, &text,
+                                     &len, why, sizeof why);
         if (!block)
             return luaL_error(L,
                               "module '%s' not found: policy scripts can require only Lua files beside "

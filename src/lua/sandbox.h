@@ -127,8 +127,10 @@ lp_state *lp_new(lp_mode mode, const kg_mem *mem, const kigen_opts *opts, const 
 void lp_free(lp_state *lp);
 
 /* Read a script into one block "path\0text\0" in the arena (so that the
- * block reads as the path, and the text follows it). NULL with `why`. */
-char *lp_read_script(kg_arena *a, const char *path, const char **text, size_t *len, char *why,
+ * block reads as the path, and the text follows it): a regular file whose
+ * real name ends in .lua, inside root when root is not NULL (base/file.h).
+ * NULL with `why`. */
+char *lp_read_script(kg_arena *a, const char *path, const char *root, const char **text, size_t *len, char *why,
                      size_t whylen);
 
 /* "a/b/../c/./d.lua" -> "a/c/d.lua" (lexically; for names and messages). */

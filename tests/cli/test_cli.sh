@@ -37,7 +37,7 @@ section() { CURRENT=$1; }
 # run CMD... : stdout in $T/out and $OUT, stderr in $T/err and $ERR, status in $RC
 run() {
     LAST_CMD="$*"
-    "$@" >"$T/out" 2>"$T/err"
+    "$@" >"$T/out" 2>"$T/err" </dev/null
     RC=$?
     OUT=$(cat "$T/out")
     ERR=$(cat "$T/err")

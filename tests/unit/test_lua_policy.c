@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -393,6 +394,41 @@ static void test_script_must_be_lua_file(void **state)
     kigen_diags_free(d);
 }
 
+/* Was: a link named *.lua to any file was read as a script, and a FIFO
+ * named *.lua (or a module reached by require) hung the load. */
+static void test_script_opens_safely(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/kigen_lua_open_XXXXXX", p[4][256];
+    assert_non_null(mkdtemp(dir));
+    const char *names[] = {"secret.txt", "disguised.lua", "pipe.lua", "rules.yaml"};
+    for (int i = 0; i < 4; i++)
+        snprintf(p[i], sizeof p[i], "%s/%s", dir, names[i]);
+    FILE *f = fopen(p[0], "w");
+    assert_non_null(f);
+    fputs("return 'secret'\n", f);
+    fclose(f);
+    assert_int_equal(symlink(p[0], p[1]), 0);
+    assert_int_equal(mkfifo(p[2], 0600), 0);
+    f = fopen(p[3], "w");
+    assert_non_null(f);
+    fputs("kigen: 1\nname: t\nlua: [disguised.lua, pipe.lua]\n", f);
+    fclose(f);
+    kigen_ruleset *rs = NULL;
+    kigen_diags *d = NULL;
+    assert_int_equal(kigen_load_file(p[3], NULL, &rs, &d), KIGEN_ELOAD);
+    const kigen_diag *g = find_diag(d, "E0400", "rules.yaml", 3);
+    assert_contains(g->message, "secret.txt', not a Lua file named *.lua");
+    int pipes = 0;
+    for (size_t i = 0; i < kigen_diags_count(d); i++)
+        pipes += strstr(kigen_diags_get(d, i)->message, "pipe.lua': not a regular file") != NULL;
+    assert_int_equal(pipes, 1);
+    kigen_diags_free(d);
+    for (int i = 3; i >= 0; i--)
+        unlink(p[i]);
+    rmdir(dir);
+}
+
 static void test_syntax_error_position(void **state)
 {
     (void)state;
@@ -581,6 +617,7 @@ int main(void)
         cmocka_unit_test(test_registration_diagnostics),
         cmocka_unit_test(test_registration_reads_tables_raw),
         cmocka_unit_test(test_registrations_bounded),
+        cmocka_unit_test(test_script_opens_safely),
         cmocka_unit_test(test_script_must_be_lua_file),
         cmocka_unit_test(test_syntax_error_position),
         cmocka_unit_test(test_runtime_error_at_load),

@@ -1222,16 +1222,72 @@ static void test_include_reads_only_rule_files(void **state)
     assert_int_equal(kigen_diags_count(l.d), 1);
     unload(&l);
 
-    /* include_root: the top file's directory allows its own includes only */
-    write_file("confined.yaml", "kigen: 1\nname: t\ninclude: ../outside.yaml\n");
+    /* Was: any line starting "kigen" made a file a rule file, whose lines
+     * errors quote. Only the key `kigen:` does. */
+    write_file("secret3.yaml", "kigen_api_key: \"hunter2\n");
+    write_file("inc_secret3.yaml", "kigen: 1\nname: t\ninclude: secret3.yaml\n");
+    l = load_path("inc_secret3.yaml", 0);
+    assert_int_equal(l.rc, KIGEN_ELOAD);
+    for (size_t k = 0; k < kigen_diags_count(l.d); k++) {
+        const kigen_diag *g3 = kigen_diags_get(l.d, k);
+        assert_null(strstr(g3->message, "hunter2"));
+        assert_true(!g3->source_line || !strstr(g3->source_line, "hunter2"));
+    }
+    unload(&l);
+
+    /* include_root: a directory below the temporary one allows its own
+     * files only, checked on the file opened (links resolved) */
+    char root[1100];
+    snprintf(root, sizeof root, "%s/root", tmpdir);
+    assert_int_equal(mkdir(root, 0700), 0);
+    write_file("outside.yaml", "kigen: 1\nname: outside\n");
+    write_file("root/confined.yaml", "kigen: 1\nname: t\ninclude: ../outside.yaml\n");
     kigen_opts o = {0};
-    o.include_root = tmpdir;
-    l.rc = kigen_load_file(path_in("confined.yaml"), &o, &l.rs, &l.d);
+    o.include_root = root;
+    l.rc = kigen_load_file(path_in("root/confined.yaml"), &o, &l.rs, &l.d);
     expect_error(&l, "E0300", 3, 10, "outside the directory rule files may be read from");
     unload(&l);
-    write_file("confined_ok.yaml", "kigen: 1\nname: t\ninclude: fan7.yaml\n");
-    l.rc = kigen_load_file(path_in("confined_ok.yaml"), &o, &l.rs, &l.d);
+    /* a link inside the root to a file outside it */
+    assert_int_equal(symlink(path_in("outside.yaml"), path_in("root/link_out.yaml")), 0);
+    write_file("root/via_link.yaml", "kigen: 1\nname: t\ninclude: link_out.yaml\n");
+    l.rc = kigen_load_file(path_in("root/via_link.yaml"), &o, &l.rs, &l.d);
+    expect_error(&l, "E0300", 3, 10, "outside the directory rule files may be read from");
+    unload(&l);
+    /* the top file too (was: only includes were confined) */
+    l.rc = kigen_load_file(path_in("outside.yaml"), &o, &l.rs, &l.d);
+    assert_int_equal(l.rc, KIGEN_EIO);
+    expect_diag(l.d, "E0300", 0, 0, "outside the directory rule files may be read from");
+    unload(&l);
+    write_file("root/inner.yaml", "kigen: 1\nname: inner\n");
+    write_file("root/confined_ok.yaml", "kigen: 1\nname: t\ninclude: inner.yaml\n");
+    l.rc = kigen_load_file(path_in("root/confined_ok.yaml"), &o, &l.rs, &l.d);
     assert_int_equal(l.rc, KIGEN_OK);
+    unload(&l);
+}
+
+/* Was: a link named *.yaml to any file was read (and a file the link led
+ * to was named in no message), and an include naming a FIFO hung the load
+ * forever waiting for a writer. */
+static void test_include_opens_safely(void **state)
+{
+    (void)state;
+    write_file("secret.txt", "password: hunter2\n");
+    assert_int_equal(symlink(path_in("secret.txt"), path_in("disguised.yaml")), 0);
+    write_file("inc_disguised.yaml", "kigen: 1\nname: t\ninclude: disguised.yaml\n");
+    loaded l = load_path("inc_disguised.yaml", 0);
+    const kigen_diag *g = expect_error(&l, "E0300", 3, 10, "not a rule file named *.yaml or *.yml");
+    assert_non_null(strstr(g->message, "secret.txt"));
+    unload(&l);
+
+    assert_int_equal(mkfifo(path_in("pipe.yaml"), 0600), 0);
+    write_file("inc_pipe.yaml", "kigen: 1\nname: t\ninclude: pipe.yaml\n");
+    l = load_path("inc_pipe.yaml", 0);
+    expect_error(&l, "E0300", 3, 10, "not a regular file");
+    unload(&l);
+    /* the top file, too */
+    l = load_path("pipe.yaml", 0);
+    assert_int_equal(l.rc, KIGEN_EIO);
+    expect_diag(l.d, "E0300", 0, 0, "not a regular file");
     unload(&l);
 }
 
@@ -1790,6 +1846,7 @@ int main(void)
         cmocka_unit_test(test_e0301_include_cycle),
         cmocka_unit_test(test_include_each_file_once),
         cmocka_unit_test(test_include_reads_only_rule_files),
+        cmocka_unit_test(test_include_opens_safely),
         cmocka_unit_test(test_w0001_no_source),
         cmocka_unit_test(test_w0002_unused),
         cmocka_unit_test(test_w0003_dead_case),

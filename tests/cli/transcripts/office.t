@@ -70,7 +70,18 @@ $ cat $DATA/lang/people.csv | kigen eval --rules $RULES --today 2026-01-01
 + cp $DATA/lang/people.csv $T/p.csv
 $ kigen eval --rules $RULES --set issue=2022-04-01 < $T/p.csv
 ? 2
-2~ records are waiting on stdin, but --input is not given: add --input -
+2~ stdin is a pipe or a file, but --input is not given: add --input -
+
+## ... and so does a pipe whose writer has not written yet: the answer never depends on timing (was: the single --set record, or the usage error, by chance)
+$ (sleep 1; cat $DATA/lang/people.csv) | kigen eval --rules $RULES --set issue=2022-04-01 --set birth_date=2004-04-02
+? 2
+2~ stdin is a pipe or a file, but --input is not given
+1= out == ''
+
+## ... while </dev/null evaluates the --set record alone
+$ kigen eval --rules $RULES --set issue=2022-04-01 --set birth_date=2004-04-02 --today 2026-01-01 < /dev/null
+? 0
+1~ 2031-04-02,true,valid,
 
 ## no records and no --set: a clear usage error
 $ kigen eval --rules $RULES

@@ -135,6 +135,38 @@ $ kigen date 2024-02-29 > /dev/full
 ? 2
 2~ cannot write the output: No space left on device
 
+## version and help to a full disk are errors too (was: exit 0)
+$ kigen version > /dev/full
+? 2
+2~ cannot write the output: No space left on device
+
+## ... while a closed stdout is fine for a command that writes nothing to it
++ printf 'kigen: 1\nname: t\nfacts: {x: {type: integer, doc: x}}\nrules: {y: {doc: y, source: s, value: x + 1}}\noutputs: [y]\n' > $T/ok.yaml
+$ kigen check $T/ok.yaml >&-
+? 0
+2~ ok.yaml: ok (1 facts, 1 outputs)
+
+## ... but not for one that writes to it
+$ kigen check $T/ok.yaml --format json >&-
+? 2
+2~ cannot write the output: Bad file descriptor
+
+## --include-root: every file a rule set reads must lie inside the directory, links resolved
++ mkdir -p $T/root && printf 'kigen: 1\nname: o\n' > $T/outside.yaml && printf 'kigen: 1\nname: t\ninclude: ../outside.yaml\n' > $T/root/r.yaml
+$ kigen check --include-root $T/root $T/root/r.yaml
+? 1
+2~ /root/r.yaml:3:10: error[E0300]: '
+2~ /root/../outside.yaml' is outside the directory rule files may be read from (
+
+## ... the same rule file without it reads the include
+$ kigen check $T/root/r.yaml
+? 0
+
+## ... and a directory that is not there is a usage error
+$ kigen eval --include-root $T/nowhere --rules $T/root/r.yaml --input -
+? 2
+2~ /nowhere' is not a directory
+
 ## a byte order mark before a quoted header (was: a fatal error)
 + printf '\xef\xbb\xbf"id","birth_date","issue"\r\n1,2004-04-02,2022-04-01\r\n' > $T/bomq.csv
 $ kigen eval --rules $RULES --input $T/bomq.csv --today 2026-01-01
