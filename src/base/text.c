@@ -228,3 +228,14 @@ bool kg_lang_enter(bool ja)
 }
 
 void kg_lang_restore(bool *prev) { lang_ja = *prev; }
+
+int kg_utf8_fit(const char *s, int max)
+{
+    size_t n = 0;
+    while (n < (size_t)max && s[n])
+        n++;
+    if (s[n])
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    return (int)n;
+}

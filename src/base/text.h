@@ -28,6 +28,10 @@ void kg_lang_restore(bool *prev); /* for __attribute__((cleanup)) */
 /* Is s[0..n) well-formed UTF-8 (no overlong forms, no surrogates, at most
  * U+10FFFF)? */
 bool kg_utf8_valid(const char *s, size_t n);
+/* How many bytes of the NUL-terminated s, at most max, end between
+ * characters: for "%.*s" in messages that quote outside text, so that a
+ * cut never splits a character. */
+int kg_utf8_fit(const char *s, int max);
 /* The length of the longest prefix of s[0..n) that is well-formed UTF-8. */
 size_t kg_utf8_valid_prefix(const char *s, size_t n);
 

@@ -40,7 +40,8 @@ static const char eval_help[] =
     "  --strict-columns       every input column must be a fact or a --passthrough one\n"
     "  --format csv|jsonl|table   output format (default: csv)\n"
     "  --output-bom           start the output with a UTF-8 byte order mark\n"
-    "  --excel                --output-bom and CRLF line ends: Japanese Excel opens the\n"
+    "  --excel                --output-bom, CRLF line ends, and a ' before a cell Excel\n"
+    "                         would run as a formula (=, +, -, @): Japanese Excel opens the\n"
     "                         output without mojibake\n"
     "  --set FACT=VALUE       a fact for every record (a record's own non-empty value wins)\n"
     "  --param NAME=VALUE     override a param for this run (another reading of the law)\n"
@@ -541,8 +542,8 @@ static void report(run *R, const kg_record *rec, const char *error)
     char msg[1400];
     bool ja = R->o->ja;
     if (id)
-        snprintf(msg, sizeof msg, ja ? "レコード %ld（%ld行目、%s %.100s）: %s" : "record %ld (line %ld, %s %.100s): %s",
-                 rec->number, rec->line, R->in.pass[0], id, error);
+        snprintf(msg, sizeof msg, ja ? "レコード %ld（%ld行目、%s %.*s）: %s" : "record %ld (line %ld, %s %.*s): %s",
+                 rec->number, rec->line, R->in.pass[0], kg_utf8_fit(id, 100), id, error);
     else if (rec && rec->line)
         snprintf(msg, sizeof msg, ja ? "レコード %ld（%ld行目）: %s" : "record %ld (line %ld): %s", rec->number, rec->line,
                  error);
@@ -626,6 +627,7 @@ int cmd_eval(int argc, char **argv)
     kg_buf_init(&R.cell, NULL);
     out_open(&R.out, 1);
     R.out.crlf = o.excel;
+    R.out.formula_safe = o.excel;
     if (cli_load_rules("eval", o.rules, false, &R.rs) != KIGEN_OK) {
         status = CLI_USAGE;
         goto out;

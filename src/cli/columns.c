@@ -102,11 +102,11 @@ static decision *decide(cli_columns *c, const char *name)
     if (c->strict) {
         d->fact = CLI_COL_BAD;
         snprintf(d->why, sizeof d->why,
-                 c->ja ? "列「%.100s」は %s の項目ではありません（--strict-columns では、そのまま出力する列を "
+                 c->ja ? "列「%.*s」は %s の項目ではありません（--strict-columns では、そのまま出力する列を "
                          "--passthrough で指定します）"
-                       : "column '%.100s' is not a fact of %s (with --strict-columns, list the columns to copy "
+                       : "column '%.*s' is not a fact of %s (with --strict-columns, list the columns to copy "
                          "through with --passthrough)",
-                 name, rules ? rules : "the rules");
+                 kg_utf8_fit(name, 100), name, rules ? rules : "the rules");
         return d;
     }
     /* Close to a fact: a mistake, not a column to copy. */
@@ -126,11 +126,11 @@ static decision *decide(cli_columns *c, const char *name)
     if (close) {
         d->fact = CLI_COL_BAD;
         snprintf(d->why, sizeof d->why,
-                 c->ja ? "列「%.100s」は項目名ではありません。「%s」の誤りではありませんか？（項目でない列なら "
-                         "--passthrough '%.100s' を付けるとそのまま出力します）"
-                       : "column '%.100s' is not a fact: did you mean '%s'? (if it is not meant as a fact, copy it "
-                         "through with --passthrough '%.100s')",
-                 name, close, name);
+                 c->ja ? "列「%.*s」は項目名ではありません。「%s」の誤りではありませんか？（項目でない列なら "
+                         "--passthrough '%.*s' を付けるとそのまま出力します）"
+                       : "column '%.*s' is not a fact: did you mean '%s'? (if it is not meant as a fact, copy it "
+                         "through with --passthrough '%.*s')",
+                 kg_utf8_fit(name, 100), name, close, kg_utf8_fit(name, 100), name);
     }
     return d;
 }

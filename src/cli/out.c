@@ -61,16 +61,30 @@ void out_str(cli_out *o, const char *s) { out_bytes(o, s, strlen(s)); }
 void out_char(cli_out *o, char c) { out_bytes(o, &c, 1); }
 void out_eol(cli_out *o) { out_bytes(o, o->crlf ? "\r\n" : "\n", o->crlf ? 2 : 1); }
 
+static bool formula_like(const char *s, size_t n)
+{
+    if (n == 0)
+        return false;
+    char c = s[0];
+    return c == '=' || c == '+' || c == '@' || c == '\t' || c == '\r' ||
+           (c == '-' && !(n > 1 && s[1] >= '0' && s[1] <= '9'));
+}
+
 void out_csv(cli_out *o, const char *s, size_t n, char delim)
 {
-    bool quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
+    bool guard = o->formula_safe && formula_like(s, n);
+    bool quote = n > 0 && ((s[0] == ' ' && !guard) || s[n - 1] == ' ');
     for (size_t i = 0; i < n && !quote; i++)
         quote = s[i] == delim || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
     if (!quote) {
+        if (guard)
+            out_char(o, '\'');
         out_bytes(o, s, n);
         return;
     }
     out_char(o, '"');
+    if (guard)
+        out_char(o, '\'');
     size_t from = 0;
     for (size_t i = 0; i < n; i++)
         if (s[i] == '"') {

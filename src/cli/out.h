@@ -16,6 +16,7 @@ typedef struct cli_out {
     size_t len, cap;
     int err;   /* errno of the first failure; 0 while all is well */
     bool crlf; /* end lines with \r\n (for Excel) */
+    bool formula_safe; /* CSV for Excel: a cell Excel would run as a formula starts with ' */
 } cli_out;
 
 void out_open(cli_out *o, int fd);
@@ -24,7 +25,10 @@ void out_str(cli_out *o, const char *s);
 void out_char(cli_out *o, char c);
 void out_eol(cli_out *o);
 /* A CSV field: quoted when it holds the delimiter, a quote, CR or LF, or
- * starts or ends with a space (which spreadsheets would trim). */
+ * starts or ends with a space (which spreadsheets would trim). With
+ * formula_safe, a field that starts with = + @ a tab, a CR, or a - not
+ * followed by a digit gets a leading ' (Excel shows it as text, and does
+ * not run "=HYPERLINK(...)" from a record's name). */
 void out_csv(cli_out *o, const char *s, size_t n, char delim);
 /* A JSON string with its quotes. */
 void out_json_str(cli_out *o, const char *s, size_t n);

@@ -578,7 +578,7 @@ static int read_header(kg_reader *r)
             /* keep the reason, say it is the header */
             char why[600];
             snprintf(why, sizeof why, "%s", r->err);
-            snprintf(r->err, sizeof r->err, TR("the CSV header cannot be read: %.540s", "CSV の見出し行が読めません: %.540s"), why);
+            snprintf(r->err, sizeof r->err, TR("the CSV header cannot be read: %.*s", "CSV の見出し行が読めません: %.*s"), kg_utf8_fit(why, 540), why);
         }
         return -2;
     }
@@ -598,7 +598,7 @@ static int read_header(kg_reader *r)
         }
         for (int j = 0; j < i; j++)
             if (strcmp(r->header[j], h) == 0) {
-                snprintf(r->err, sizeof r->err, TR("CSV header: column '%.200s' appears twice", "CSV の見出し: 列「%.200s」が 2 回あります"), h);
+                snprintf(r->err, sizeof r->err, TR("CSV header: column '%.*s' appears twice", "CSV の見出し: 列「%.*s」が 2 回あります"), kg_utf8_fit(h, 200), h);
                 return -2;
             }
     }
@@ -609,14 +609,14 @@ static int read_header(kg_reader *r)
             bool tab = strchr(h, '\t') != NULL;
             if (r->ja)
                 snprintf(r->err, sizeof r->err,
-                         "CSV の見出し: 列が「%.120s」の 1 つだけで、%sを含みます。%s区切りのファイルではありませんか？ "
+                         "CSV の見出し: 列が「%.*s」の 1 つだけで、%sを含みます。%s区切りのファイルではありませんか？ "
                          "--delimiter %s を付けてください",
-                         h, tab ? "タブ" : "「;」", tab ? "タブ" : "セミコロン", tab ? "tab" : "';'");
+                         kg_utf8_fit(h, 120), h, tab ? "タブ" : "「;」", tab ? "タブ" : "セミコロン", tab ? "tab" : "';'");
             else
                 snprintf(r->err, sizeof r->err,
-                         "CSV header: the only column, '%.120s', contains %s: is the file separated by %s? Use "
+                         "CSV header: the only column, '%.*s', contains %s: is the file separated by %s? Use "
                          "--delimiter %s",
-                         h, sep, tab ? "tabs" : "semicolons", tab ? "tab" : "';'");
+                         kg_utf8_fit(h, 120), h, sep, tab ? "tabs" : "semicolons", tab ? "tab" : "';'");
             return -2;
         }
     }
@@ -795,9 +795,9 @@ static int next_jsonl(kg_reader *r, kg_record *rec)
             else if (json_is_string(v)) {
                 if (strlen(json_string_value(v)) != json_string_length(v)) {
                     snprintf(r->err, sizeof r->err,
-                             TR("line %ld: key '%.100s': the string holds a NUL character",
-                                "%ld行目: キー「%.100s」: 文字列に NUL 文字があります"),
-                             line, key);
+                             TR("line %ld: key '%.*s': the string holds a NUL character",
+                                "%ld行目: キー「%.*s」: 文字列に NUL 文字があります"),
+                             line, kg_utf8_fit(key, 100), key);
                     return -1;
                 }
                 r->values[n] = json_string_value(v);

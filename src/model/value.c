@@ -178,6 +178,16 @@ int kg_val_parse(kg_arena *a, kg_type ty, const char *text, size_t len, kg_val *
         return KIGEN_OK;
     }
     case TK_STRING:
+        /* Strings leave kigen as CSV, JSON and messages: text only. */
+        if (!kg_utf8_valid(text, len)) {
+            size_t ok = kg_utf8_valid_prefix(text, len);
+            snprintf(err, errlen, "the text is not UTF-8 (byte 0x%02x after %zu bytes)", (unsigned char)text[ok], ok);
+            return KIGEN_EPARSE;
+        }
+        if (memchr(text, '\0', len)) {
+            snprintf(err, errlen, "the text holds a NUL character");
+            return KIGEN_EPARSE;
+        }
         out->t = VT_STR;
         out->len = (uint32_t)len;
         out->u.s = kg_arena_strndup(a, text, len);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "rt/ctx.h"
 
 /* Derivations are shown this many levels deep; a deeper input says so and
@@ -25,14 +26,55 @@ static const char *kind_label(const kigen_ctx *c, int slot)
     return "fact, not given";
 }
 
-static void fmt_val(const kg_val *v, char *buf, size_t n)
+/* Text from outside — a record's strings, a script's notes, a rule file's
+ * docs and titles — is written escaped as kigen's messages are
+ * (base/text.h), so that a control character cannot forge a line or move
+ * a terminal's cursor, and whole: nothing is cut. A doc's own line breaks
+ * are kept, continued under `indent`; with indent NULL they are escaped. */
+static void put_text(kigen_ctx *c, const char *s, size_t n, const char *indent)
 {
-    if (v->t == VT_NONE)
-        snprintf(buf, n, "(none)");
-    else if (v->t == VT_ERR)
-        snprintf(buf, n, "ERROR: %.*s", (int)v->len, v->u.s);
-    else
-        kg_val_format(v, buf, n);
+    for (size_t i = 0;;) {
+        size_t j = i;
+        if (indent)
+            while (j < n && s[j] != '\n')
+                j++;
+        else
+            j = n;
+        size_t need = kg_escape_line(NULL, 0, s + i, j - i);
+        char small[512], *tmp = need < sizeof small ? small : malloc(need + 1);
+        if (!tmp) {
+            kg_buf_puts(&c->out, "[out of memory]");
+            return;
+        }
+        kg_escape_line(tmp, need + 1, s + i, j - i);
+        kg_buf_put(&c->out, tmp, need);
+        if (tmp != small)
+            free(tmp);
+        if (j >= n)
+            return;
+        kg_buf_putc(&c->out, '\n');
+        kg_buf_puts(&c->out, indent);
+        i = j + 1;
+    }
+}
+
+static void put_str(kigen_ctx *c, const char *s) { put_text(c, s, strlen(s), NULL); }
+
+/* A value, whole: strings and error messages escaped, never cut. */
+static void put_val(kigen_ctx *c, const kg_val *v)
+{
+    char buf[64];
+    if (v->t == VT_NONE) {
+        kg_buf_puts(&c->out, "(none)");
+    } else if (v->t == VT_ERR) {
+        kg_buf_puts(&c->out, "ERROR: ");
+        put_text(c, v->u.s, v->len, NULL);
+    } else if (v->t == VT_STR) {
+        put_text(c, v->u.s, v->len, NULL);
+    } else {
+        kg_val_format(v, buf, sizeof buf);
+        kg_buf_puts(&c->out, buf);
+    }
 }
 
 static bool word_in(const char *text, const char *word)
@@ -63,28 +105,31 @@ static void text_param_lines(kigen_ctx *c, int slot, const char *ind)
     for (int i = 0; i < c->ntrace[slot]; i++) {
         const kg_trace *t = &c->trace[(size_t)slot * (size_t)max + (size_t)i];
         const kg_def *p = c->rs->params[t->param];
-        char at[16] = "", eff[16] = "", val[256];
+        char at[16] = "", eff[16] = "";
         if (t->at)
             kigen_date_format_iso(t->at, at, sizeof at);
-        if (t->version == -1) {
-            fmt_val(&c->override[t->param], val, sizeof val);
-            kg_buf_printf(&c->out, "%sparam %s = %s  (overridden for this run%s%s)\n", ind, p->name, val,
-                          t->at ? "; looked up at " : "", at);
-        } else if (t->version == -2) {
+        if (t->version == -2) {
             kigen_date_format_iso(p->versions[0].eff, eff, sizeof eff);
             kg_buf_printf(&c->out, "%sparam %s has no value on %s (first effective date %s)\n", ind,
                           p->name, at, eff);
-        } else if (!p->dated) {
-            fmt_val(&p->versions[0].v, val, sizeof val);
-            kg_buf_printf(&c->out, "%sparam %s = %s\n", ind, p->name, val);
         } else {
-            fmt_val(&p->versions[t->version].v, val, sizeof val);
-            kigen_date_format_iso(p->versions[t->version].eff, eff, sizeof eff);
-            kg_buf_printf(&c->out, "%sparam %s = %s  (in effect from %s; looked up at %s)\n", ind, p->name,
-                          val, eff, at);
+            kg_buf_printf(&c->out, "%sparam %s = ", ind, p->name);
+            if (t->version == -1) {
+                put_val(c, &c->override[t->param]);
+                kg_buf_printf(&c->out, "  (overridden for this run%s%s)\n", t->at ? "; looked up at " : "", at);
+            } else if (!p->dated) {
+                put_val(c, &p->versions[0].v);
+                kg_buf_putc(&c->out, '\n');
+            } else {
+                put_val(c, &p->versions[t->version].v);
+                kigen_date_format_iso(p->versions[t->version].eff, eff, sizeof eff);
+                kg_buf_printf(&c->out, "  (in effect from %s; looked up at %s)\n", eff, at);
+            }
         }
         if (p->source) {
-            kg_buf_printf(&c->out, "%s    source: %s\n", ind, p->source);
+            kg_buf_printf(&c->out, "%s    source: ", ind);
+            put_str(c, p->source);
+            kg_buf_putc(&c->out, '\n');
             text_sources(c, p->source, ind);
         }
     }
@@ -94,9 +139,18 @@ static void text_sources(kigen_ctx *c, const char *source, const char *ind)
 {
     for (int i = 0; i < c->rs->nsources; i++) {
         const kg_source *s = &c->rs->sources[i];
-        if (word_in(source, s->id))
-            kg_buf_printf(&c->out, "%s    %s: %s%s%s%s\n", ind, s->id, s->title ? s->title : "",
-                          s->url ? " <" : "", s->url ? s->url : "", s->url ? ">" : "");
+        if (word_in(source, s->id)) {
+            kg_buf_printf(&c->out, "%s    ", ind);
+            put_str(c, s->id);
+            kg_buf_puts(&c->out, ": ");
+            put_str(c, s->title ? s->title : "");
+            if (s->url) {
+                kg_buf_puts(&c->out, " <");
+                put_str(c, s->url);
+                kg_buf_putc(&c->out, '>');
+            }
+            kg_buf_putc(&c->out, '\n');
+        }
     }
 }
 
@@ -107,18 +161,26 @@ static void text_node(kigen_ctx *c, int slot, int depth, unsigned char *seen)
     memset(ind, ' ', (size_t)w);
     ind[w] = '\0';
     const kg_def *d = c->rs->slots[slot];
-    char val[512];
-    fmt_val(&c->vals[slot], val, sizeof val);
+    char ind4[132], ind8[136];
+    snprintf(ind4, sizeof ind4, "%s    ", ind);
+    snprintf(ind8, sizeof ind8, "%s        ", ind);
+    kg_buf_printf(&c->out, "%s%s = ", ind, d->name);
+    put_val(c, &c->vals[slot]);
     if (seen[slot]) {
-        kg_buf_printf(&c->out, "%s%s = %s  (see above)\n", ind, d->name, val);
+        kg_buf_puts(&c->out, "  (see above)\n");
         return;
     }
     seen[slot] = 1;
-    kg_buf_printf(&c->out, "%s%s = %s  [%s]\n", ind, d->name, val, kind_label(c, slot));
-    if (d->doc)
-        kg_buf_printf(&c->out, "%s    %s\n", ind, d->doc);
+    kg_buf_printf(&c->out, "  [%s]\n", kind_label(c, slot));
+    if (d->doc) {
+        kg_buf_puts(&c->out, ind4);
+        put_text(c, d->doc, strlen(d->doc), ind4);
+        kg_buf_putc(&c->out, '\n');
+    }
     if (d->source) {
-        kg_buf_printf(&c->out, "%s    source: %s\n", ind, d->source);
+        kg_buf_printf(&c->out, "%ssource: ", ind4);
+        put_str(c, d->source);
+        kg_buf_putc(&c->out, '\n');
         text_sources(c, d->source, ind);
     }
     if (d->kind == KIND_RULE && d->ncases) {
@@ -126,15 +188,24 @@ static void text_node(kigen_ctx *c, int slot, int depth, unsigned char *seen)
         if (k >= 0) {
             const kg_case *kc = &d->cases[k];
             const char *wt = case_text(kc);
-            if (wt)
-                kg_buf_printf(&c->out, "%s    case %d of %d taken: when %s\n", ind, k + 1, d->ncases, wt);
-            else
+            if (wt) {
+                kg_buf_printf(&c->out, "%s    case %d of %d taken: when ", ind, k + 1, d->ncases);
+                put_str(c, wt);
+                kg_buf_putc(&c->out, '\n');
+            } else {
                 kg_buf_printf(&c->out, "%s    case %d of %d taken: otherwise (no earlier case held)\n",
                               ind, k + 1, d->ncases);
-            if (kc->doc)
-                kg_buf_printf(&c->out, "%s        %s\n", ind, kc->doc);
-            if (kc->source)
-                kg_buf_printf(&c->out, "%s        source: %s\n", ind, kc->source);
+            }
+            if (kc->doc) {
+                kg_buf_puts(&c->out, ind8);
+                put_text(c, kc->doc, strlen(kc->doc), ind8);
+                kg_buf_putc(&c->out, '\n');
+            }
+            if (kc->source) {
+                kg_buf_printf(&c->out, "%ssource: ", ind8);
+                put_str(c, kc->source);
+                kg_buf_putc(&c->out, '\n');
+            }
         }
     }
     char pind[140];
@@ -196,11 +267,33 @@ const char *kigen_explain_text(kigen_ctx *c, const char *name)
     }
     if (c->notes.n) {
         kg_buf_puts(&c->out, "notes from policy scripts:\n");
-        for (size_t i = 0; i < c->notes.n; i++)
-            kg_buf_printf(&c->out, "    - %s\n", (const char *)c->notes.v[i]);
+        for (size_t i = 0; i < c->notes.n; i++) {
+            kg_buf_puts(&c->out, "    - ");
+            put_str(c, (const char *)c->notes.v[i]);
+            kg_buf_putc(&c->out, '\n');
+        }
     }
     return c->out.failed ? NULL : kg_buf_cstr(&c->out);
 }
+
+/* A JSON string that is never NULL: text that is not UTF-8 (which jansson
+ * refuses, and a NULL would make the key vanish) is written escaped. */
+static json_t *json_text(const char *s, size_t n)
+{
+    json_t *j = json_stringn(s, n);
+    if (j)
+        return j;
+    size_t need = kg_escape_line(NULL, 0, s, n);
+    char *tmp = malloc(need + 1);
+    if (!tmp)
+        return json_string("[out of memory]");
+    kg_escape_line(tmp, need + 1, s, n);
+    j = json_stringn(tmp, need);
+    free(tmp);
+    return j ? j : json_string("[not text]");
+}
+
+static json_t *json_str(const char *s) { return json_text(s, strlen(s)); }
 
 static json_t *json_val(const kg_val *v)
 {
@@ -209,8 +302,8 @@ static json_t *json_val(const kg_val *v)
     case VT_NONE: return json_null();
     case VT_BOOL: return json_boolean(v->u.i);
     case VT_INT: return json_integer((json_int_t)v->u.i);
-    case VT_ERR: return json_pack("{s:s%}", "error", v->u.s, (size_t)v->len);
-    case VT_STR: return json_stringn(v->u.s, v->len);
+    case VT_ERR: return json_pack("{s:o}", "error", json_text(v->u.s, v->len));
+    case VT_STR: return json_text(v->u.s, v->len);
     default:
         kg_val_format(v, buf, sizeof buf);
         return json_string(buf);
@@ -242,7 +335,7 @@ static json_t *json_node(kigen_ctx *c, int slot, int depth, unsigned char *seen)
     seen[slot] = 1;
     json_object_set_new(o, "kind", json_string(kind_label(c, slot)));
     if (d->doc)
-        json_object_set_new(o, "doc", json_string(d->doc));
+        json_object_set_new(o, "doc", json_str(d->doc));
     if (d->source) {
         json_object_set_new(o, "source", json_string(d->source));
         json_object_set_new(o, "sources", json_sources(c, d->source));
@@ -320,7 +413,7 @@ const char *kigen_explain_json(kigen_ctx *c, const char *name)
             json_array_append_new(outs, json_node(c, c->rs->outputs[i], 0, seen));
         json_t *notes = json_array();
         for (size_t i = 0; i < c->notes.n; i++)
-            json_array_append_new(notes, json_string((const char *)c->notes.v[i]));
+            json_array_append_new(notes, json_str((const char *)c->notes.v[i]));
         root = json_pack("{s:o, s:o}", "outputs", outs, "notes", notes);
     }
     char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -203,3 +203,14 @@ $ kigen eval --rules $PACK --set birth_date=1990-01-01 --set card_issue_date=201
 $ kigen eval --rules $RULES --input $T/errcol.csv --today 2026-01-01
 1> id,error,expiry,adult,card_status,kigen_error
 1> 1,none,2031-04-02,true,valid,
+
+## --excel: a cell Excel would run as a formula is shown as text (was: =HYPERLINK(...) from a record ran in Excel)
++ printf 'id,name,birth_date,issue\n1,"=HYPERLINK(""http://x"")",2004-04-02,2022-04-01\n2,-5,2004-04-02,2022-04-01\n3,@SUM(A1),2004-04-02,2022-04-01\n' > $T/formula.csv
+$ kigen eval --rules $RULES --input $T/formula.csv --today 2026-01-01 --passthrough id,name --excel
+? 0
+1= rows[1][1] == "'=HYPERLINK(\"http://x\")" and rows[2][1] == '-5' and rows[3][1] == "'@SUM(A1)"
+
+## ... and without --excel the CSV carries the text unchanged
+$ kigen eval --rules $RULES --input $T/formula.csv --today 2026-01-01 --passthrough id,name
+? 0
+1= rows[1][1] == '=HYPERLINK("http://x")'

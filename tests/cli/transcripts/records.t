@@ -187,6 +187,33 @@ $ kigen eval --rules $RULES --input $T/ctl.csv --today 2026-01-01
 1= '\x1b' not in err and '\x0b' not in err
 1= len(lines) == 2
 
+## explain escapes what a record supplies and keeps long values whole (was: raw control characters, cut at 511 bytes)
++ printf 'kigen: 1\nname: s\nfacts:\n  who: {type: string, doc: "a name,\\nwith a second line"}\nrules:\n  greeting: {doc: g, source: s, value: "\\"hello \\" + who"}\noutputs: [greeting]\n' > $T/echo.yaml
+$ kigen explain --rules $T/echo.yaml --set who="$(printf 'x\033[2J')$(printf 'y%.0s' $(seq 600))"
+? 0
+1~ greeting = hello x\x1b[2Jyyyyyyyyyy
+1= '\x1b' not in out
+1= ('y' * 600 + '  [rule]') in out
+1~     a name,
+1~     with a second line
+
+## ... and in JSON, a value is never dropped
+$ kigen explain --rules $T/echo.yaml --set who="$(printf 'x\033')" --format json
+? 0
+1= json.loads(out)['outputs'][0]['value'] == 'hello x\x1b'
+
+## a string fact that is not UTF-8 is an error for its record, not bytes passed on (was: they reached JSON and were dropped there)
+$ kigen explain --rules $T/echo.yaml --set who="$(printf 'x\377')"
+? 2
+2~ the text is not UTF-8 (byte 0xff after 1 bytes)
+
+## a quoted name cut short in a message is cut between characters (was: half a character, shown as \xe3\x81)
++ python3 -c "print('id,' + 'あ' * 150 + ',birth_date,issue'); print('1,x,2004-04-02,2022-04-01')" > $T/longname.csv
+$ kigen eval --rules $RULES --input $T/longname.csv --strict-columns
+? 2
+2~ is not a fact of
+1= '\\x' not in err and ('あ' * 33) in err
+
 ## the count of output records equals the count of input records with errors everywhere
 + printf 'id,birth_date,issue\n1,2004-04-02,2022-04-01\n2,x"y,2022-04-01\n3,"a"b,2022-04-01\n4,2004-04-02\n5,2004-04-02,2022-04-01,extra\n6,2004-02-30,2022-04-01\n7,2004-04-02,2022-04-01\n' > $T/mixed.csv
 $ kigen eval --rules $RULES --input $T/mixed.csv --today 2026-01-01
