@@ -281,6 +281,10 @@ KIGEN_API size_t kigen_diags_errors(const kigen_diags *d);
  * diagnostics are kept; errors and warnings count every one found. */
 KIGEN_API size_t kigen_diags_warnings(const kigen_diags *d);
 KIGEN_API const kigen_diag *kigen_diags_get(const kigen_diags *d, size_t i);
+/* What a diagnostic code means, in one line (the same words as its row in
+ * docs/rules.md or docs/lua.md), or NULL when `code` is not a code. The
+ * string is static. */
+KIGEN_API const char *kigen_diag_meaning(const char *code);
 /* Print all diagnostics as a compiler would (file:line:col: error[E…]: …,
  * the line and a caret) to a FILE* passed as void* (to keep stdio out of
  * this header). color: non-zero for ANSI colours. */

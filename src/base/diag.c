@@ -3,6 +3,7 @@
 #include "base/diag.h"
 #include "base/text.h"
 
+#include <assert.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,6 +67,33 @@ void kg_srcfile_linecol(const kg_srcfile *f, size_t off, int *line, int *col)
 }
 
 /* Text from files and scripts, made safe for a one-line message. */
+#define KG_CODE_ROW(code, sev, meaning, page) {#code, sev, meaning, page},
+static const kg_code_info codes[] = {KG_DIAG_CODES(KG_CODE_ROW)};
+#undef KG_CODE_ROW
+
+const kg_code_info *kg_diag_code(const char *code)
+{
+    /* the table is in code order */
+    size_t lo = 0, hi = sizeof codes / sizeof codes[0];
+    while (code && lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(codes[mid].code, code);
+        if (c == 0)
+            return &codes[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+const char *kigen_diag_meaning(const char *code)
+{
+    const kg_code_info *ci = kg_diag_code(code);
+    return ci ? ci->meaning : NULL;
+}
+
 static char *escaped(kg_arena *a, const char *s, size_t n)
 {
     size_t need = kg_escape_line(NULL, 0, s, n);
@@ -79,6 +107,11 @@ __attribute__((format(printf, 9, 0))) static void add(kigen_diags *d, kigen_seve
                 int line, int col, const char *expected, const char *hint, const char *fmt,
                 va_list ap)
 {
+    /* Every code is in the one table, with its severity (a slip here is
+     * a programming error: debug builds and the tests stop on it). */
+    const kg_code_info *ci = kg_diag_code(code);
+    assert(ci && ci->severity == sev);
+    (void)ci;
     if (sev == KIGEN_SEV_WARNING && d->strict)
         sev = KIGEN_SEV_ERROR;
     /* A file with thousands of mistakes gets the first ones, and a count:

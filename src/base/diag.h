@@ -2,6 +2,7 @@
 #ifndef KIGEN_DIAG_H
 #define KIGEN_DIAG_H
 
+#include "base/diag_codes.h"
 #include "base/mem.h"
 
 /* A source file held in memory during a load. */
@@ -23,6 +24,16 @@ struct kigen_diags {
     bool list_failed; /* a diagnostic could not be recorded */
     size_t dropped;   /* found after the list was full (KG_MAX_DIAGS) */
 };
+
+/* The code table (diag_codes.h): one row per code. */
+typedef struct kg_code_info {
+    const char *code;
+    kigen_severity severity;
+    const char *meaning; /* the docs' one line, word for word */
+    const char *page;    /* docs/PAGE lists it */
+} kg_code_info;
+/* The row of a code ("E0201"), or NULL for a code that is not one. */
+const kg_code_info *kg_diag_code(const char *code);
 
 #define KG_NOPOS ((size_t)-1)
 /* Diagnostics kept per load; later ones are counted, not kept. */

@@ -9,6 +9,7 @@
 
 static const char check_help[] =
     "usage: kigen check [--strict] [--format text|json] RULES.yaml...\n"
+    "       kigen check --explain CODE\n"
     "\n"
     "Load each rule file (and what it includes) and report every problem found:\n"
     "  file:line:col: error[E0201]: unknown name 'birth_dat'\n"
@@ -20,6 +21,7 @@ static const char check_help[] =
     "  --format json    print the diagnostics as one JSON array (for editors and\n"
     "                   pre-commit hooks): severity, code, file, line, column,\n"
     "                   message, expected, hint\n"
+    "  --explain CODE   what a code such as E0208 means, in one line\n"
     "\n"
     "Exit status: 0 no errors, 1 errors found, 2 usage error.\n"
     "The codes are listed in docs/rules.md.\n";
@@ -32,6 +34,14 @@ int cmd_check(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
             fputs(check_help, stdout);
+            return CLI_OK;
+        } else if (strcmp(argv[i], "--explain") == 0 && i + 1 < argc) {
+            const char *code = argv[++i], *meaning = kigen_diag_meaning(code);
+            if (!meaning)
+                return cli_usage_error("check", "'%s' is not a diagnostic code (E0001..., W0001...; docs/rules.md "
+                                                "lists them)",
+                                       code);
+            printf("%s (%s): %s\n", code, code[0] == 'W' ? "warning" : "error", meaning);
             return CLI_OK;
         } else if (strcmp(argv[i], "--strict") == 0) {
             strict = true;

@@ -225,3 +225,8 @@ $ kigen eval --rules $RULES --input $T/mixed.csv --today 2026-01-01
 1~ record 4: line 5: 2 fields, but the header has 3
 1~ record 5: line 6: 4 fields, but the header has 3
 1~ record 6: birth_date: 2004-02-30 does not exist
+
+## check --explain: what a code means, in the docs' words
+$ kigen check --explain W0004
+? 0
+1~ W0004 (warning): a dated param read at a date that can fall before its first value
