@@ -12,6 +12,9 @@
 
 #include "kigen.h"
 
+/* kigen_diags_write's writer for a FILE *. */
+static int write_file(void *f, const char *s, size_t n) { return fwrite(s, 1, n, (FILE *)f) == n ? 0 : -1; }
+
 typedef struct rec {
     kigen_date birth, app, issue;
 } rec;
@@ -100,7 +103,7 @@ int main(int argc, char **argv)
     kigen_ruleset *rs = NULL;
     kigen_diags *d = NULL;
     if (kigen_load_file(path, NULL, &rs, &d) != KIGEN_OK) {
-        kigen_diags_print(d, stderr, 0);
+        kigen_diags_write(d, write_file, stderr, 0);
         return 1;
     }
     kigen_diags_free(d);

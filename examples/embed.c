@@ -10,6 +10,9 @@
 
 #include <kigen.h>
 
+/* kigen_diags_write's writer for a FILE *. */
+static int write_file(void *f, const char *s, size_t n) { return fwrite(s, 1, n, (FILE *)f) == n ? 0 : -1; }
+
 static int fail(const char *what, kigen_ctx *c)
 {
     fprintf(stderr, "embed: %s: %s\n", what, c ? kigen_errmsg(c) : "");
@@ -20,7 +23,7 @@ int main(int argc, char **argv)
 {
     const char *path = argc > 1 ? argv[1] : "rules/jp/mynumber.yaml";
     /* The header and the library must agree (as lua_checkversion does). */
-    if (kigen_check_version(KIGEN_VERSION_NUM) != KIGEN_OK) {
+    if (kigen_check_version() != KIGEN_OK) {
         fprintf(stderr, "embed: built against kigen %s, running with %s\n", KIGEN_VERSION,
                 kigen_version());
         return 1;
@@ -29,7 +32,7 @@ int main(int argc, char **argv)
     kigen_ruleset *rs = NULL;
     kigen_diags *diags = NULL;
     if (kigen_load_file(path, NULL, &rs, &diags) != KIGEN_OK) {
-        kigen_diags_print(diags, stderr, 0);
+        kigen_diags_write(diags, write_file, stderr, 0);
         kigen_diags_free(diags);
         return 1;
     }

@@ -44,6 +44,16 @@ for dir in src/*/; do
   done
 done
 
+# Inside the card driver: the protocol knows the transport only through
+# transport.h; open.c alone wires PC/SC to it.
+for f in src/card/*.c src/card/*.h; do
+  case $f in src/card/open.c|src/card/pcsc.c|src/card/pcsc.h) continue ;; esac
+  if grep -n '^#include "card/pcsc.h"' "$f" >/dev/null; then
+    echo "$f: includes card/pcsc.h: only open.c chooses the transport"
+    bad=1
+  fi
+done
+
 # Prototypes in .c files: a file-scope declaration ending in ");" that is
 # not static is a declaration of someone else's function.
 for f in src/*/*.c; do

@@ -35,9 +35,40 @@ static bool opts_valid(const kigen_opts *o, kigen_diags *d)
     return ok;
 }
 
-static int kg_load(const char *name, const char *text, size_t len, const kigen_opts *opts,
+/* The caller's options as this library's struct (see kigen_opts.size):
+ * KIGEN_OK, KIGEN_EMISUSE (size 0) or KIGEN_EVERSION (a newer struct
+ * whose fields past ours are not zero). */
+static int opts_take(const kigen_opts *in, kigen_opts *o, const char **why)
+{
+    memset(o, 0, sizeof *o);
+    o->size = sizeof *o;
+    if (!in)
+        return KIGEN_OK;
+    if (in->size == 0) {
+        *why = "kigen_opts.size is 0: start from KIGEN_OPTS_INIT";
+        return KIGEN_EMISUSE;
+    }
+    if (in->size > sizeof *o) {
+        const unsigned char *extra = (const unsigned char *)in + sizeof *o;
+        for (size_t i = 0; i < in->size - sizeof *o; i++)
+            if (extra[i]) {
+                *why = "kigen_opts has options this library does not know (the program was built against "
+                       "a newer kigen.h)";
+                return KIGEN_EVERSION;
+            }
+    }
+    memcpy(o, in, in->size < sizeof *o ? in->size : sizeof *o);
+    o->size = sizeof *o;
+    return KIGEN_OK;
+}
+
+static int kg_load(const char *name, const char *text, size_t len, const kigen_opts *user_opts,
             kigen_ruleset **out, kigen_diags **diags)
 {
+    kigen_opts taken;
+    const char *why = NULL;
+    int orc = opts_take(user_opts, &taken, &why);
+    const kigen_opts *opts = &taken;
     kg_mem mem = {opts ? opts->alloc : NULL, opts ? opts->alloc_ud : NULL};
     *out = NULL;
     if (diags)
@@ -48,6 +79,15 @@ static int kg_load(const char *name, const char *text, size_t len, const kigen_o
         kg_mem_free(&mem, rs, sizeof *rs);
         kigen_diags_free(d);
         return KIGEN_ENOMEM;
+    }
+    if (orc != KIGEN_OK) {
+        kg_diag(d, ERR, "E0002", NULL, KG_NOPOS, NULL, NULL, "%s", why);
+        kg_mem_free(&mem, rs, sizeof *rs);
+        if (diags)
+            *diags = d;
+        else
+            kigen_diags_free(d);
+        return orc;
     }
     memset(rs, 0, sizeof *rs);
     rs->mem = mem;
@@ -101,7 +141,7 @@ static int kg_load(const char *name, const char *text, size_t len, const kigen_o
 int kigen_load_file(const char *path, const kigen_opts *opts, kigen_ruleset **out, kigen_diags **diags)
 {
     if (!path || !out)
-        return KIGEN_EINVAL;
+        return KIGEN_EMISUSE;
     return kg_load(path, NULL, 0, opts, out, diags);
 }
 
@@ -109,6 +149,6 @@ int kigen_load_string(const char *name, const char *text, size_t len, const kige
                       kigen_ruleset **out, kigen_diags **diags)
 {
     if (!text || !out)
-        return KIGEN_EINVAL;
+        return KIGEN_EMISUSE;
     return kg_load(name ? name : "<string>", text, len, opts, out, diags);
 }

@@ -5,8 +5,10 @@ const char *kigen_version(void) { return KIGEN_VERSION; }
 
 int kigen_version_num(void) { return KIGEN_VERSION_NUM; }
 
-int kigen_check_version(int compiled_num)
+int kigen_check_version_(int compiled_num, size_t value_size, size_t diag_size)
 {
+    if (value_size != sizeof(kigen_value) || diag_size != sizeof(kigen_diag))
+        return KIGEN_EVERSION;
     /* Same major; a program built against a newer minor may call what this
      * library lacks. */
     if ((compiled_num >> 16) != KIGEN_VERSION_MAJOR)
@@ -21,6 +23,7 @@ const char *kigen_status_str(int status)
     switch (status) {
     case KIGEN_OK: return "KIGEN_OK: success";
     case KIGEN_EINVAL: return "KIGEN_EINVAL: invalid argument";
+    case KIGEN_EMISUSE: return "KIGEN_EMISUSE: the API was misused (a NULL handle, or an index out of range)";
     case KIGEN_ENOMEM: return "KIGEN_ENOMEM: out of memory";
     case KIGEN_EPARSE: return "KIGEN_EPARSE: cannot parse";
     case KIGEN_ERANGE: return "KIGEN_ERANGE: out of range";

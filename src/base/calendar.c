@@ -33,6 +33,8 @@ int kigen_date_valid(kigen_date date) { return date >= KIGEN_DATE_MIN && date <=
 
 int kigen_date_from_ymd(int y, int m, int d, kigen_date *out)
 {
+    if (!out)
+        return KIGEN_EMISUSE;
     if (y < 1 || y > 9999)
         return KIGEN_ERANGE;
     if (m < 1 || m > 12 || d < 1 || d > kigen_days_in_month(y, m))
@@ -70,6 +72,8 @@ static int date_from_i64(int64_t rd, kigen_date *out)
 
 int kigen_date_add_days(kigen_date date, int64_t n, kigen_date *out)
 {
+    if (!out)
+        return KIGEN_EMISUSE;
     if (!kigen_date_valid(date))
         return KIGEN_EINVAL;
     /* Both operands are bounded, so a sum that could overflow is out of
@@ -106,6 +110,8 @@ int kg_ymd_add_months(int y, int m, int d, int64_t n, kigen_eom eom, kigen_date 
 
 int kigen_date_add_months(kigen_date date, int64_t n, kigen_eom eom, kigen_date *out)
 {
+    if (!out)
+        return KIGEN_EMISUSE;
     int y, m, d;
     if (!kigen_date_valid(date))
         return KIGEN_EINVAL;
@@ -115,6 +121,8 @@ int kigen_date_add_months(kigen_date date, int64_t n, kigen_eom eom, kigen_date 
 
 int kigen_date_add_years(kigen_date date, int64_t n, kigen_eom eom, kigen_date *out)
 {
+    if (!out)
+        return KIGEN_EMISUSE;
     if (n > 10000 || n < -10000)
         return KIGEN_ERANGE;
     return kigen_date_add_months(date, n * 12, eom, out);
@@ -155,6 +163,8 @@ static int anniversary(int by, int bm, int bd, int64_t k, kigen_feb29 feb29, kig
 int kigen_nth_birthday_after(kigen_date birth, kigen_date after, int n, kigen_feb29 feb29,
                              kigen_date *out)
 {
+    if (!out)
+        return KIGEN_EMISUSE;
     int by, bm, bd, ay, am, ad;
     kigen_date a;
     if (!kigen_date_valid(birth) || !kigen_date_valid(after) || n < 1)
@@ -188,6 +198,8 @@ static int age_birthday_rule(int by, int bm, int bd, int oy, int om, int od, kig
 int kigen_age_on(kigen_date birth, kigen_date on, kigen_age_method method, kigen_feb29 feb29,
                  int *age)
 {
+    if (!age)
+        return KIGEN_EMISUSE;
     int by, bm, bd, oy, om, od;
     if (!kigen_date_valid(birth) || !kigen_date_valid(on) || on < birth)
         return KIGEN_EINVAL;

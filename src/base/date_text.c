@@ -168,7 +168,7 @@ int kigen_date_parse(const char *text, size_t len, kigen_date *out, char *err, s
     if (err && errlen)
         err[0] = '\0';
     if (!text || !out)
-        return KIGEN_EINVAL;
+        return KIGEN_EMISUSE;
     if (len == (size_t)-1)
         len = strlen(text);
     if (!err || !errlen) {
@@ -201,7 +201,9 @@ int kigen_date_parse(const char *text, size_t len, kigen_date *out, char *err, s
 int kigen_date_format_iso(kigen_date date, char *buf, size_t buflen)
 {
     int y, m, d;
-    if (!kigen_date_valid(date) || !buf || buflen < 11)
+    if (!buf || buflen < 11)
+        return KIGEN_EMISUSE;
+    if (!kigen_date_valid(date))
         return KIGEN_EINVAL;
     kigen_date_to_ymd(date, &y, &m, &d);
     snprintf(buf, buflen, "%04d-%02d-%02d", y, m, d);

@@ -209,26 +209,27 @@ void kigen_diags_free(kigen_diags *d)
     kg_mem_free(&mem, d, sizeof *d);
 }
 
-void kigen_diags_print(const kigen_diags *d, void *fp, int color)
+int kigen_diags_write(const kigen_diags *d, kigen_write_fn write, void *ud, int color)
 {
-    FILE *f = fp;
-    if (!d || !f)
-        return;
+    if (!d || !write)
+        return KIGEN_EMISUSE;
+    kg_buf b;
+    kg_buf_init(&b, &d->mem);
     const char *bold = color ? "\033[1m" : "", *red = color ? "\033[1;31m" : "",
                *mag = color ? "\033[1;35m" : "", *grn = color ? "\033[1;32m" : "",
                *off = color ? "\033[0m" : "";
     for (size_t i = 0; i < d->list.n; i++) {
         const kigen_diag *g = d->list.v[i];
         int err = g->severity == KIGEN_SEV_ERROR;
-        fputs(bold, f);
+        kg_buf_puts(&b, bold);
         if (g->file && g->line > 0)
-            fprintf(f, "%s:%d:%d: ", g->file, g->line, g->column);
+            kg_buf_printf(&b, "%s:%d:%d: ", g->file, g->line, g->column);
         else if (g->file)
-            fprintf(f, "%s: ", g->file);
-        fprintf(f, "%s%s[%s]%s%s: %s%s\n", err ? red : mag, err ? "error" : "warning", g->code, off,
-                bold, g->message, off);
+            kg_buf_printf(&b, "%s: ", g->file);
+        kg_buf_printf(&b, "%s%s[%s]%s%s: %s%s\n", err ? red : mag, err ? "error" : "warning", g->code, off, bold,
+                      g->message, off);
         if (g->source_line) {
-            fprintf(f, "%5d | %s\n      | ", g->line, g->source_line);
+            kg_buf_printf(&b, "%5d | %s\n      | ", g->line, g->source_line);
             /* Place the caret under the column, counting display width so
              * that it lines up under Japanese text too. */
             const char *s = g->source_line;
@@ -240,16 +241,19 @@ void kigen_diags_print(const kigen_diags *d, void *fp, int color)
             }
             size_t w = kg_display_width(s, bytes);
             for (size_t k = 0; k < w; k++)
-                fputc(s[k] == '\t' ? '\t' : ' ', f);
-            fprintf(f, "%s^%s\n", grn, off);
+                kg_buf_putc(&b, s[k] == '\t' ? '\t' : ' ');
+            kg_buf_printf(&b, "%s^%s\n", grn, off);
         }
         if (g->expected)
-            fprintf(f, "      = expected: %s\n", g->expected);
+            kg_buf_printf(&b, "      = expected: %s\n", g->expected);
         if (g->hint)
-            fprintf(f, "      = hint: %s\n", g->hint);
+            kg_buf_printf(&b, "      = hint: %s\n", g->hint);
     }
     if (d->dropped)
-        fprintf(f, "%s%zu more problem%s not shown%s\n", bold, d->dropped, d->dropped == 1 ? "" : "s", off);
+        kg_buf_printf(&b, "%s%zu more problem%s not shown%s\n", bold, d->dropped, d->dropped == 1 ? "" : "s", off);
+    int rc = b.failed ? KIGEN_ENOMEM : b.len && write(ud, b.p, b.len) != 0 ? KIGEN_EIO : KIGEN_OK;
+    kg_buf_free(&b);
+    return rc;
 }
 
 char *kg_diags_json(const kigen_diags *d)

@@ -10,7 +10,7 @@
 /* clang-format off */
 #define KG_DIAG_CODES(X) \
     X(E0001, KIGEN_SEV_ERROR, "out of memory while loading", "rules.md") \
-    X(E0002, KIGEN_SEV_ERROR, "a `kigen_opts` limit outside its range (the load fails with `KIGEN_EINVAL`)", "rules.md") \
+    X(E0002, KIGEN_SEV_ERROR, "`kigen_opts` that cannot be used: a limit outside its range (`KIGEN_EINVAL`), a `size` of 0 (`KIGEN_EMISUSE`), or options this library does not know (`KIGEN_EVERSION`)", "rules.md") \
     X(E0100, KIGEN_SEV_ERROR, "YAML syntax error (position from libyaml), or a second YAML document", "rules.md") \
     X(E0101, KIGEN_SEV_ERROR, "a value of the wrong shape: a mapping, list or single value was expected", "rules.md") \
     X(E0102, KIGEN_SEV_ERROR, "unknown key (with \"did you mean\" and the keys allowed there)", "rules.md") \

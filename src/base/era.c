@@ -180,7 +180,9 @@ int kg_era_parse(const char *text, size_t len, kigen_date *out, char *err, size_
 int kigen_date_format_era(kigen_date date, kigen_era_style style, char *buf, size_t buflen)
 {
     int y, m, d;
-    if (!kigen_date_valid(date) || !buf)
+    if (!buf)
+        return KIGEN_EMISUSE;
+    if (!kigen_date_valid(date))
         return KIGEN_EINVAL;
     kigen_date_to_ymd(date, &y, &m, &d);
     if (y < GREGORIAN_ADOPTION_Y)

@@ -1,6 +1,8 @@
 /* The card handle and the JPKI protocol over a transport (kg_card_transport_ops):
  * detection, token info, certificates, PIN tries and VERIFY, the text AP.
- * Protocol facts: /work/shared/domain/JPKI.md and docs/card.md. */
+ * The protocol is described in docs/card.md. This file knows the
+ * transport only through transport.h: which one a handle gets is open.c's
+ * choice. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +12,8 @@
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
-#include "card/card_internal.h"
+#include "card/jpki.h"
+#include "card/parse.h"
 
 enum { AP_NONE = 0, AP_JPKI = 1, AP_TEXT = 2 };
 
@@ -115,15 +118,6 @@ const char *kigen_card_errmsg(const kigen_card *h) { return h ? h->errmsg : ""; 
 /* Handle                                                              */
 /* ------------------------------------------------------------------ */
 
-void kg_card_free_names(char **names, size_t n)
-{
-    if (!names)
-        return;
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
-
 int kg_card_new_with_transport(const kg_card_transport_ops *ops, void *self, kigen_card **out)
 {
     if (!out || !ops) {
@@ -144,16 +138,6 @@ int kg_card_new_with_transport(const kg_card_transport_ops *ops, void *self, kig
     return KIGEN_OK;
 }
 
-int kigen_card_new(kigen_card **out)
-{
-    if (!out)
-        return KIGEN_EINVAL;
-    *out = NULL;
-    void *tp = kg_pcsc_new();
-    if (!tp)
-        return KIGEN_ENOMEM;
-    return kg_card_new_with_transport(&kg_pcsc_ops, tp, out);
-}
 
 static void wipe_free(char *s)
 {

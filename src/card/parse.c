@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "card/card_internal.h"
+#include "card/parse.h"
 
 const uint8_t kg_aid_jpki[KG_AID_JPKI_LEN] = {0xD3, 0x92, 0xF0, 0x00, 0x26,
                                               0x01, 0x00, 0x00, 0x00, 0x01};

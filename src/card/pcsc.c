@@ -9,7 +9,7 @@
 
 #include <winscard.h>
 
-#include "card/card_internal.h"
+#include "card/pcsc.h"
 
 typedef struct pcsc {
     SCARDCONTEXT ctx;

@@ -14,7 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "card/card_internal.h"
+#include "kigen_card.h"
 
 #define JST_OFFSET (9 * 3600)
 

@@ -15,7 +15,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_test(int argc, char **argv);
-#ifdef KIGEN_WITH_CARD
+#if KIGEN_HAS_CARD
 int cmd_card(int argc, char **argv);
 #endif
 

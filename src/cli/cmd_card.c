@@ -16,6 +16,8 @@
 #include <openssl/crypto.h>
 
 #include "cli/cli.h"
+#include "cli/common.h"
+#include "kigen_card.h"
 #include "base/mem.h"
 
 static const char card_help[] =
@@ -800,7 +802,7 @@ static int renewal(const card_opts *o, const read_set *rs, json_t **out)
     int rc = kigen_load_file(o->rules, NULL, &rules, &d);
     if (rc != KIGEN_OK) {
         if (d)
-            kigen_diags_print(d, stderr, isatty(2));
+            cli_print_diags(d);
         fprintf(stderr, "kigen card: %s: %s\n", o->rules, kigen_status_str(rc));
         kigen_diags_free(d);
         return CLI_USAGE;

@@ -64,7 +64,7 @@ int cmd_check(int argc, char **argv)
         fputs("[", stdout);
     bool first = true;
     for (int i = 0; i < nfiles; i++) {
-        kigen_opts o = {0};
+        kigen_opts o = KIGEN_OPTS_INIT;
         o.strict = strict;
         o.include_root = cli_include_root;
         kigen_ruleset *rs = NULL;
@@ -85,7 +85,7 @@ int cmd_check(int argc, char **argv)
             }
             free(s);
         } else {
-            kigen_diags_print(d, stderr, isatty(2));
+            cli_print_diags(d);
             size_t e = kigen_diags_errors(d), w = kigen_diags_warnings(d);
             if (rc == KIGEN_OK)
                 fprintf(stderr, "%s: ok (%d facts, %d outputs)%s", files[i], kigen_fact_count(rs),

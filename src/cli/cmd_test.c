@@ -261,7 +261,7 @@ static void run_file(tstate *t, const char *path)
     kg_ynode *root = kg_yaml_parse(&src, &a, d);
     kigen_ruleset *rs = NULL;
     if (!root || root->kind != KG_Y_MAP) {
-        kigen_diags_print(d, stderr, isatty(2));
+        cli_print_diags(d);
         if (root)
             terr(t, root, "a test file is a mapping with 'kigen-test: 1'");
         t->broken = true;

@@ -8,9 +8,17 @@
 
 const char *cli_include_root;
 
+static int write_stderr(void *ud, const char *s, size_t n)
+{
+    (void)ud;
+    return fwrite(s, 1, n, stderr) == n ? 0 : -1;
+}
+
+void cli_print_diags(const kigen_diags *d) { (void)kigen_diags_write(d, write_stderr, NULL, isatty(2)); }
+
 int cli_load_rules(const char *cmd, const char *path, bool strict, kigen_ruleset **rs)
 {
-    kigen_opts o = {0};
+    kigen_opts o = KIGEN_OPTS_INIT;
     kigen_diags *d = NULL;
     o.strict = strict;
     o.include_root = cli_include_root;
@@ -19,7 +27,7 @@ int cli_load_rules(const char *cmd, const char *path, bool strict, kigen_ruleset
         /* Warnings only matter to the author: `kigen check` shows them;
          * other commands show errors, and warnings under --strict. */
         if (rc != KIGEN_OK)
-            kigen_diags_print(d, stderr, isatty(2));
+            cli_print_diags(d);
     }
     if (rc != KIGEN_OK) {
         if (d && kigen_diags_errors(d) > 0)

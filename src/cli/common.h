@@ -17,6 +17,9 @@ typedef struct cli_kv {
  * of argv): every file a rule set reads must lie inside DIR. NULL: none. */
 extern const char *cli_include_root;
 
+/* Print a load's diagnostics to stderr (in colour on a terminal). */
+void cli_print_diags(const kigen_diags *d);
+
 /* Load a rule file, printing its errors; KIGEN_OK or the load status. */
 int cli_load_rules(const char *cmd, const char *path, bool strict, kigen_ruleset **rs);
 int cli_apply_params(const char *cmd, kigen_ctx *c, const cli_kv *params, int n);

@@ -7,6 +7,9 @@
 
 #include "cli/cli.h"
 #include "cli/common.h"
+#if KIGEN_HAS_CARD
+#include "kigen_card.h"
+#endif
 #include "base/text.h"
 
 static const char usage_text[] =
@@ -21,7 +24,7 @@ static const char usage_text[] =
     "  check     validate rule files (errors and warnings with positions)\n"
     "  test      run the test cases that sit beside a rule pack\n"
     "  date      the calendar: parse, era dates, add, birthdays, ages\n"
-#ifdef KIGEN_WITH_CARD
+#if KIGEN_HAS_CARD
     "  card      read certificates off a My Number card (PC/SC)\n"
 #endif
     "  version   print the version\n"
@@ -117,11 +120,15 @@ int main(int argc, char **argv)
     } commands[] = {
         {"eval", cmd_eval},   {"diff", cmd_diff},       {"explain", cmd_explain}, {"check", cmd_check},
         {"test", cmd_test},   {"date", cmd_date},
-#ifdef KIGEN_WITH_CARD
+#if KIGEN_HAS_CARD
         {"card", cmd_card},
 #endif
     };
-    if (kigen_check_version(KIGEN_VERSION_NUM) != KIGEN_OK) {
+    if (kigen_check_version() != KIGEN_OK
+#if KIGEN_HAS_CARD
+        || kigen_card_check_version() != KIGEN_OK
+#endif
+    ) {
         fprintf(stderr, "kigen: library version %s does not match the program's %s\n",
                 kigen_version(), KIGEN_VERSION);
         return CLI_USAGE;

@@ -95,8 +95,7 @@ static lua_Integer opt_int_field(lua_State *L, int t, const char *k)
 static int l_load(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
-    kigen_opts o;
-    memset(&o, 0, sizeof o);
+    kigen_opts o = KIGEN_OPTS_INIT;
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
         static const char *const keys[] = {"strict", "lua_instruction_limit", "lua_memory_limit"};
@@ -402,7 +401,7 @@ static int l_tostring(lua_State *L)
 int luaopen_kigen(lua_State *L)
 {
     luaL_checkversion(L);
-    if (kigen_check_version(KIGEN_VERSION_NUM) != KIGEN_OK)
+    if (kigen_check_version() != KIGEN_OK)
         return luaL_error(L, "kigen: the library is %s, this module was built for another version",
                           kigen_version());
     static const luaL_Reg methods[] = {

@@ -40,7 +40,7 @@ static size_t at_least_1(size_t n) { return n ? n : 1; }
 int kigen_ctx_new(kigen_ruleset *rs, kigen_ctx **out)
 {
     if (!rs || !out)
-        return KIGEN_EINVAL;
+        return KIGEN_EMISUSE;
     *out = NULL;
     kigen_ctx *c = kg_mem_alloc(&rs->mem, sizeof *c);
     if (!c)
@@ -123,10 +123,21 @@ const kigen_ruleset *kigen_ctx_ruleset(const kigen_ctx *c) { return c ? c->rs : 
 
 const char *kigen_errmsg(const kigen_ctx *c) { return c ? c->err : "no context"; }
 
+int kigen_errcode(const kigen_ctx *c) { return c ? c->errcode : KIGEN_EMISUSE; }
+
+int kg_ctx_fail(kigen_ctx *c, int code)
+{
+    if (c)
+        c->errcode = code;
+    return code;
+}
+
 void kigen_ctx_reset(kigen_ctx *c)
 {
     if (!c)
         return;
+    if (!c->unusable)
+        c->errcode = KIGEN_OK; /* an unusable context keeps saying why */
     memset(c->given, 0, sizeof(bool) * (size_t)(c->rs->nfacts ? c->rs->nfacts : 1));
     kg_arena_reset(&c->keep);
     c->evaluated = false;
@@ -192,7 +203,7 @@ static int not_found(kigen_ctx *c, const char *kind, const char *name, kg_def *c
         set_err(c, "no %s named '%s' (did you mean '%s'?)", kind, name, close);
     else
         set_err(c, "no %s named '%s'", kind, name);
-    return KIGEN_ENOTFOUND;
+    return kg_ctx_fail(c, KIGEN_ENOTFOUND);
 }
 
 /* The slot of a fact or rule by name, or -1. */
@@ -201,8 +212,8 @@ static int set_parsed(kigen_ctx *c, int i, const char *text, size_t len)
     kg_def *d = fact_def(c, i);
     char err[1024];
     if (!d) {
-        set_err(c, "no fact with index %d", i);
-        return KIGEN_ENOTFOUND;
+        set_err(c, "no fact with index %d (the rule set has %d)", i, c->rs->nfacts);
+        return kg_ctx_fail(c, KIGEN_EMISUSE);
     }
     if (len == 0) {
         c->given[i] = false;
@@ -212,11 +223,11 @@ static int set_parsed(kigen_ctx *c, int i, const char *text, size_t len)
     int rc = kg_val_parse(&c->keep, d->ty, text, len, &v, err, sizeof err);
     if (rc != KIGEN_OK) {
         set_err(c, "%s: %s", d->name, err);
-        return rc == KIGEN_ENOMEM ? rc : KIGEN_EPARSE;
+        return kg_ctx_fail(c, rc == KIGEN_ENOMEM ? rc : KIGEN_EPARSE);
     }
     if (!kg_int_choice_ok(d, &v, err, sizeof err) || !in_range(d, &v, err, sizeof err)) {
         set_err(c, "%s: %s", d->name, err);
-        return KIGEN_EPARSE;
+        return kg_ctx_fail(c, KIGEN_EPARSE);
     }
     c->input[i] = v;
     c->given[i] = true;
@@ -226,7 +237,7 @@ static int set_parsed(kigen_ctx *c, int i, const char *text, size_t len)
 int kigen_set(kigen_ctx *c, const char *fact, const char *text)
 {
     if (!c || !fact)
-        return KIGEN_EINVAL;
+        return kg_ctx_fail(c, KIGEN_EMISUSE);
     KG_LANG_SCOPE(c->fc.ja);
     int i = kigen_fact_index(c->rs, fact);
     if (i < 0) {
@@ -238,7 +249,7 @@ int kigen_set(kigen_ctx *c, const char *fact, const char *text)
 int kigen_set_text(kigen_ctx *c, int fact, const char *text, size_t len)
 {
     if (!c || (!text && len))
-        return KIGEN_EINVAL;
+        return kg_ctx_fail(c, KIGEN_EMISUSE);
     KG_LANG_SCOPE(c->fc.ja);
     return set_parsed(c, fact, text ? text : "", len);
 }
@@ -247,18 +258,18 @@ static int set_typed(kigen_ctx *c, int i, kg_tk want, kg_val v)
 {
     kg_def *d = fact_def(c, i);
     if (!d) {
-        set_err(c, "no fact with index %d", i);
-        return KIGEN_ENOTFOUND;
+        set_err(c, "no fact with index %d (the rule set has %d)", i, c->rs->nfacts);
+        return kg_ctx_fail(c, KIGEN_EMISUSE);
     }
     if (d->ty.k != want) {
         char tb[300];
         set_err(c, "%s is %s", d->name, kg_type_name(d->ty, tb, sizeof tb));
-        return KIGEN_ETYPE;
+        return kg_ctx_fail(c, KIGEN_ETYPE);
     }
     char why[1024];
     if (!kg_int_choice_ok(d, &v, why, sizeof why) || !in_range(d, &v, why, sizeof why)) {
         set_err(c, "%s: %s", d->name, why);
-        return KIGEN_EINVAL;
+        return kg_ctx_fail(c, KIGEN_EINVAL);
     }
     c->input[i] = v;
     c->given[i] = true;
@@ -269,10 +280,10 @@ int kigen_set_date(kigen_ctx *c, int fact, kigen_date d)
 {
     kg_val v = {0};
     if (!c)
-        return KIGEN_EINVAL;
+        return kg_ctx_fail(c, KIGEN_EMISUSE);
     if (!kigen_date_valid(d)) {
         set_err(c, "day number %d is outside 0001-01-01 .. 9999-12-31", (int)d);
-        return KIGEN_ERANGE;
+        return kg_ctx_fail(c, KIGEN_ERANGE);
     }
     v.t = VT_DATE;
     v.u.d = d;
@@ -283,7 +294,7 @@ int kigen_set_int(kigen_ctx *c, int fact, int64_t x)
 {
     kg_val v = {0};
     if (!c)
-        return KIGEN_EINVAL;
+        return kg_ctx_fail(c, KIGEN_EMISUSE);
     v.t = VT_INT;
     v.u.i = x;
     return set_typed(c, fact, TK_INT, v);
@@ -293,7 +304,7 @@ int kigen_set_bool(kigen_ctx *c, int fact, int b)
 {
     kg_val v = {0};
     if (!c)
-        return KIGEN_EINVAL;
+        return kg_ctx_fail(c, KIGEN_EMISUSE);
     v.t = VT_BOOL;
     v.u.i = b != 0;
     return set_typed(c, fact, TK_BOOL, v);
@@ -302,7 +313,7 @@ int kigen_set_bool(kigen_ctx *c, int fact, int b)
 int kigen_unset(kigen_ctx *c, int fact)
 {
     if (!c || !fact_def(c, fact))
-        return KIGEN_ENOTFOUND;
+        return kg_ctx_fail(c, KIGEN_EMISUSE);
     c->given[fact] = false;
     return KIGEN_OK;
 }
@@ -310,7 +321,7 @@ int kigen_unset(kigen_ctx *c, int fact)
 int kigen_set_param(kigen_ctx *c, const char *param, const char *text)
 {
     if (!c || !param)
-        return KIGEN_EINVAL;
+        return kg_ctx_fail(c, KIGEN_EMISUSE);
     KG_LANG_SCOPE(c->fc.ja);
     int pi = c->rs->param_index ? kg_nameidx_find(c->rs->param_index, param, strlen(param)) : -1;
     for (int i = pi; i >= 0; i = -1) {
@@ -325,7 +336,7 @@ int kigen_set_param(kigen_ctx *c, const char *param, const char *text)
         int rc = kg_val_parse(&c->pkeep, d->ty, text, strlen(text), &v, err, sizeof err);
         if (rc != KIGEN_OK || !kg_int_choice_ok(d, &v, err, sizeof err)) {
             set_err(c, "param %s: %s", param, err);
-            return KIGEN_EPARSE;
+            return kg_ctx_fail(c, KIGEN_EPARSE);
         }
         c->override[i] = v;
         c->overridden[i] = true;
@@ -338,17 +349,23 @@ int kigen_set_param(kigen_ctx *c, const char *param, const char *text)
 int kigen_set_today(kigen_ctx *c, kigen_date today)
 {
     if (!c)
-        return KIGEN_EINVAL;
-    if (today && !kigen_date_valid(today))
-        return KIGEN_ERANGE;
+        return kg_ctx_fail(c, KIGEN_EMISUSE);
+    if (today && !kigen_date_valid(today)) {
+        set_err(c, "day number %d is outside 0001-01-01 .. 9999-12-31", (int)today);
+        return kg_ctx_fail(c, KIGEN_ERANGE);
+    }
     c->fc.today = today;
     return KIGEN_OK;
 }
 
 int kigen_set_lang(kigen_ctx *c, const char *lang)
 {
-    if (!c || !lang || (strcmp(lang, "ja") != 0 && strcmp(lang, "en") != 0))
-        return KIGEN_EINVAL;
+    if (!c || !lang)
+        return kg_ctx_fail(c, KIGEN_EMISUSE);
+    if (strcmp(lang, "ja") != 0 && strcmp(lang, "en") != 0) {
+        set_err(c, "language '%s': kigen speaks ja and en", lang);
+        return kg_ctx_fail(c, KIGEN_EINVAL);
+    }
     c->fc.ja = strcmp(lang, "ja") == 0;
     return KIGEN_OK;
 }
@@ -356,7 +373,7 @@ int kigen_set_lang(kigen_ctx *c, const char *lang)
 int kigen_set_explain(kigen_ctx *c, int on)
 {
     if (!c)
-        return KIGEN_EINVAL;
+        return kg_ctx_fail(c, KIGEN_EMISUSE);
     c->explain = on != 0;
     return KIGEN_OK;
 }
@@ -364,7 +381,7 @@ int kigen_set_explain(kigen_ctx *c, int on)
 int kigen_get(const kigen_ctx *c, int output, kigen_value *v)
 {
     if (!c || !v || output < 0 || output >= c->rs->noutputs)
-        return KIGEN_ENOTFOUND;
+        return KIGEN_EMISUSE;
     kg_val_to_public(&c->vals[c->rs->outputs[output]], v);
     if (c->rs->slots[c->rs->outputs[output]]->ty.k == TK_ENUM && v->type == KIGEN_T_STRING)
         v->type = KIGEN_T_ENUM;
@@ -374,7 +391,7 @@ int kigen_get(const kigen_ctx *c, int output, kigen_value *v)
 int kigen_get_by_name(const kigen_ctx *c, const char *name, kigen_value *v)
 {
     if (!c || !name || !v)
-        return KIGEN_EINVAL;
+        return KIGEN_EMISUSE;
     int i = kg_slot_of(c->rs, name);
     if (i < 0)
         return KIGEN_ENOTFOUND;
@@ -415,7 +432,7 @@ const char *kigen_message(const kigen_ctx *c, int output, const char *lang)
 int kigen_set_record(kigen_ctx *c, long number, const char *id)
 {
     if (!c || number < 0)
-        return KIGEN_EINVAL;
+        return kg_ctx_fail(c, KIGEN_EMISUSE);
     c->record = number;
     c->record_id[0] = '\0';
     if (id) {

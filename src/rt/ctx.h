@@ -46,6 +46,7 @@ struct kigen_ctx {
     int cur_slot;
     kg_buf out;           /* explain text / json */
     char err[1024];       /* kigen_errmsg: one line, control characters escaped */
+    int errcode;          /* kigen_errcode: the status that goes with err */
     void *ext_state;      /* the extension's state for this context */
     kg_vec notes;         /* char*: notes extensions added to this record (in scratch) */
     long record;          /* the record's number for messages (kigen_set_record), 0 none */
@@ -56,6 +57,9 @@ struct kigen_ctx {
 
 /* Set kigen_errmsg's text: one line, control characters escaped (it often
  * quotes a record or a script), cut with a mark when too long. */
+/* Record `code` as the context's kigen_errcode (c may be NULL) and
+ * return it: `return kg_ctx_fail(c, KIGEN_EPARSE);`. */
+int kg_ctx_fail(kigen_ctx *c, int code);
 void kg_ctx_err(kigen_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void kg_ctx_verr(kigen_ctx *c, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* " (record N, id X)" for messages, or "" when the host set no record. */

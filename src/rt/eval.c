@@ -396,10 +396,17 @@ static int memory_limit_error(kigen_ctx *c)
     return KIGEN_EEVAL;
 }
 
+static int eval_record(kigen_ctx *c);
+
 int kigen_eval(kigen_ctx *c)
 {
     if (!c)
-        return KIGEN_EINVAL;
+        return KIGEN_EMISUSE;
+    return kg_ctx_fail(c, eval_record(c)); /* the outcome is kigen_errcode's, success too */
+}
+
+static int eval_record(kigen_ctx *c)
+{
     KG_LANG_SCOPE(c->fc.ja);
     if (c->unusable)
         return KIGEN_ELUA; /* c->err still says why */

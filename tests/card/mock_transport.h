@@ -8,7 +8,8 @@
 
 #include <stddef.h>
 
-#include "card/card_internal.h"
+#include "card/jpki.h"
+#include "card/parse.h"
 #include "vcard_card.h"
 
 typedef struct mock_step {

@@ -11,7 +11,8 @@
 
 #include <cmocka.h>
 
-#include "card/card_internal.h"
+#include "card/jpki.h"
+#include "card/parse.h"
 #include "mock_transport.h"
 #include "vcard_card.h"
 

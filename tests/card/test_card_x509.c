@@ -14,7 +14,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "kigen.h"
+#include "kigen_card.h"
 
 static const char *certdir(void)
 {

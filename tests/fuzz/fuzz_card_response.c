@@ -14,16 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The card driver is only in the library when it is built with
- * KIGEN_WITH_CARD (pcsc-lite's headers are then on the include path). */
-#if defined(KIGEN_WITH_CARD) || (defined(__has_include) && __has_include(<winscard.h>))
+/* The card driver is only in the library when it is built with it. */
+#include "kigen_version.h"
+#if KIGEN_HAS_CARD
 #define HAVE_CARD 1
 #endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #ifdef HAVE_CARD
-#include "card/card_internal.h"
+#include "card/jpki.h"
+#include "card/parse.h"
 
 typedef struct feed {
     const uint8_t *p;

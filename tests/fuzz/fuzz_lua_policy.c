@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     char path[128];
     snprintf(path, sizeof path, "%s/rules.yaml", dir);
-    kigen_opts o = {0};
+    kigen_opts o = KIGEN_OPTS_INIT;
     o.lua_instruction_limit = 20000;
     o.lua_memory_limit = (size_t)2 << 20;
     o.record_memory_limit = (size_t)1 << 20;

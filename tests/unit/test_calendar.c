@@ -1,5 +1,5 @@
 /* The calendar core: worked examples from the sources, era dates, and
- * malformed input. Citations: SPEC.md (../shared/domain/SPEC.md) ids, the
+ * malformed input. Citations: the spec's ids (docs/spec-jp-mynumber.md), the
  * Nerima page (S1, RULES.md N2), Setagaya (S7), 参議院法制局 column 077 (S6),
  * 年齢計算ニ関スル法律 (S5), 民法143条 (S4). */
 #include <setjmp.h>
@@ -348,8 +348,16 @@ static void test_ages(void **state)
 static void test_version(void **state)
 {
     (void)state;
-    assert_int_equal(kigen_check_version(KIGEN_VERSION_NUM), KIGEN_OK);
-    assert_int_equal(kigen_check_version(KIGEN_VERSION_NUM + 0x10000), KIGEN_EVERSION);
+    assert_int_equal(kigen_check_version(), KIGEN_OK);
+    assert_int_equal(kigen_check_version_(KIGEN_VERSION_NUM + 0x10000, sizeof(kigen_value), sizeof(kigen_diag)),
+                     KIGEN_EVERSION);
+    /* a program whose structs differ from the library's (was: not checked) */
+    assert_int_equal(kigen_check_version_(KIGEN_VERSION_NUM, sizeof(kigen_value) + 8, sizeof(kigen_diag)),
+                     KIGEN_EVERSION);
+    assert_int_equal(kigen_check_version_(KIGEN_VERSION_NUM, sizeof(kigen_value), sizeof(kigen_diag) - 8),
+                     KIGEN_EVERSION);
+    assert_true(KIGEN_AT_LEAST_VERSION(0, 1, 0));
+    assert_false(KIGEN_AT_LEAST_VERSION(KIGEN_VERSION_MAJOR + 1, 0, 0));
     assert_int_equal(kigen_version_num(), KIGEN_VERSION_NUM);
     assert_string_equal(kigen_version(), KIGEN_VERSION);
 }

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "kigen.h"
+#include "support/support.h"
 #include "lua/sandbox.h"
 #include "rt/ctx.h"
 
@@ -59,7 +60,7 @@ static kigen_ruleset *load(const char *name, const kigen_opts *o)
     kigen_diags *d = NULL;
     data_path(path, sizeof path, name);
     if (kigen_load_file(path, o, &rs, &d) != KIGEN_OK) {
-        kigen_diags_print(d, stderr, 0);
+        support_print_diags(d);
         fail_msg("cannot load %s", name);
     }
     kigen_diags_free(d);
@@ -88,7 +89,7 @@ static const kigen_diag *find_diag(const kigen_diags *d, const char *code, const
         if (strcmp(g->code, code) == 0 && g->line == line && fl >= wl && strcmp(g->file + fl - wl, file) == 0)
             return g;
     }
-    kigen_diags_print(d, stderr, 0);
+    support_print_diags(d);
     fail_msg("no %s at %s:%d", code, file, line);
     return NULL;
 }
@@ -460,7 +461,7 @@ static void test_require_missing_module(void **state)
 static void test_load_budget_from_opts(void **state)
 {
     (void)state;
-    kigen_opts o = {0};
+    kigen_opts o = KIGEN_OPTS_INIT;
     o.lua_instruction_limit = 50000;
     kigen_diags *d = load_bad("load_loop.yaml", &o);
     const kigen_diag *g = find_diag(d, "E0406", "load_loop.lua", 3);
@@ -471,7 +472,7 @@ static void test_load_budget_from_opts(void **state)
 static void test_load_memory_from_opts(void **state)
 {
     (void)state;
-    kigen_opts o = {0};
+    kigen_opts o = KIGEN_OPTS_INIT;
     o.lua_memory_limit = (size_t)2 << 20;
     o.lua_instruction_limit = 100000000;
     kigen_diags *d = load_bad("load_memory.yaml", &o);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "kigen.h"
+#include "support/support.h"
 #include "lua/sandbox.h"
 #include "rt/ctx.h"
 
@@ -62,14 +63,14 @@ static int open_fx(void **state, long insn, size_t mem)
 {
     fx *f = calloc(1, sizeof *f);
     char path[1024];
-    kigen_opts o = {0};
+    kigen_opts o = KIGEN_OPTS_INIT;
     kigen_diags *d = NULL;
     o.lua_instruction_limit = insn;
     o.lua_memory_limit = mem;
     data_path(path, sizeof path, "sandbox.yaml");
     int rc = kigen_load_file(path, &o, &f->rs, &d);
     if (rc != KIGEN_OK) {
-        kigen_diags_print(d, stderr, 0);
+        support_print_diags(d);
         kigen_diags_free(d);
         free(f);
         return -1;
@@ -449,7 +450,7 @@ static void test_outputs_are_utf8(void **state)
 static void test_record_budget(void **state)
 {
     (void)state;
-    kigen_opts o = {0};
+    kigen_opts o = KIGEN_OPTS_INIT;
     kigen_ruleset *rs = NULL;
     kigen_ctx *c = NULL;
     char path[1024];
@@ -477,7 +478,7 @@ static void test_record_budget(void **state)
 static void test_instruction_limit_validated(void **state)
 {
     (void)state;
-    kigen_opts o = {0};
+    kigen_opts o = KIGEN_OPTS_INIT;
     kigen_ruleset *rs = NULL;
     kigen_diags *d = NULL;
     char path[1024];

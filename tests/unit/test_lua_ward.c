@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "kigen.h"
+#include "support/support.h"
 
 static const char *src_dir(void)
 {
@@ -33,7 +34,7 @@ static int open_rules(void **state, const char *rel)
     kigen_diags *d = NULL;
     snprintf(path, sizeof path, "%s/%s", src_dir(), rel);
     if (kigen_load_file(path, NULL, &f->rs, &d) != KIGEN_OK) {
-        kigen_diags_print(d, stderr, 0);
+        support_print_diags(d);
         kigen_diags_free(d);
         free(f);
         return -1;

@@ -37,8 +37,7 @@ typedef struct loaded {
 static loaded load_opts(const char *name, const char *text, int strict)
 {
     loaded l = {0, NULL, NULL};
-    kigen_opts o;
-    memset(&o, 0, sizeof o);
+    kigen_opts o = KIGEN_OPTS_INIT;
     o.strict = strict;
     l.rc = kigen_load_string(name, text, strlen(text), &o, &l.rs, &l.d);
     return l;
@@ -402,7 +401,7 @@ static void test_many_unknown_names_bounded(void **state)
     for (int i = 0; i < 20000; i++)
         p += sprintf(p, "  r%d: {source: S, value: f + unknown_name_%d}\n", i, i);
     peak pk = {0, 0};
-    kigen_opts o = {0};
+    kigen_opts o = KIGEN_OPTS_INIT;
     o.alloc = peak_alloc;
     o.alloc_ud = &pk;
     kigen_ruleset *rs = NULL;
@@ -416,6 +415,47 @@ static void test_many_unknown_names_bounded(void **state)
     free(text);
     assert_true(pk.max < ((size_t)256 << 20));
     assert_int_equal(pk.cur, 0);
+}
+
+/* kigen_opts can grow: the library reads `size` bytes of it (was: the
+ * struct's layout was fixed, and a longer one read as garbage). */
+static void test_opts_size(void **state)
+{
+    (void)state;
+    static const char text[] = "kigen: 1\nname: t\nfacts: {x: {type: integer, doc: x}}\n"
+                               "rules: {y: {doc: y, source: s, value: x + 1}}\noutputs: [y]\n";
+    kigen_ruleset *rs = NULL;
+    kigen_diags *d = NULL;
+    kigen_opts zero = {0};
+    assert_int_equal(kigen_load_string("t.yaml", text, strlen(text), &zero, &rs, &d), KIGEN_EMISUSE);
+    assert_null(rs);
+    assert_string_equal(kigen_diags_get(d, 0)->code, "E0002");
+    assert_non_null(strstr(kigen_diags_get(d, 0)->message, "KIGEN_OPTS_INIT"));
+    kigen_diags_free(d);
+    /* an older program's shorter struct: the rest is taken as zero */
+    kigen_opts old = KIGEN_OPTS_INIT;
+    old.size = offsetof(kigen_opts, include_root);
+    old.include_root = "/nonexistent"; /* past its size: not read */
+    assert_int_equal(kigen_load_string("t.yaml", text, strlen(text), &old, &rs, NULL), KIGEN_OK);
+    kigen_ruleset_free(rs);
+    /* a newer program's longer struct: fine while the fields past ours are zero */
+    struct {
+        kigen_opts o;
+        long later_option;
+    } newer = {KIGEN_OPTS_INIT, 0};
+    newer.o.size = sizeof newer;
+    assert_int_equal(kigen_load_string("t.yaml", text, strlen(text), &newer.o, &rs, NULL), KIGEN_OK);
+    kigen_ruleset_free(rs);
+    newer.later_option = 1;
+    assert_int_equal(kigen_load_string("t.yaml", text, strlen(text), &newer.o, &rs, &d), KIGEN_EVERSION);
+    assert_non_null(strstr(kigen_diags_get(d, 0)->message, "newer kigen.h"));
+    kigen_diags_free(d);
+    /* NULL options: the defaults */
+    assert_int_equal(kigen_load_string("t.yaml", text, strlen(text), NULL, &rs, NULL), KIGEN_OK);
+    kigen_ruleset_free(rs);
+    /* misuse: one status for NULL where a pointer is required */
+    assert_int_equal(kigen_load_string("t.yaml", NULL, 0, NULL, &rs, NULL), KIGEN_EMISUSE);
+    assert_int_equal(kigen_load_file("t.yaml", NULL, NULL, NULL), KIGEN_EMISUSE);
 }
 
 static void test_e0108_too_many_nodes(void **state)
@@ -1130,8 +1170,7 @@ static void write_file(const char *name, const char *text)
 static loaded load_path(const char *name, int strict)
 {
     loaded l = {0, NULL, NULL};
-    kigen_opts o;
-    memset(&o, 0, sizeof o);
+    kigen_opts o = KIGEN_OPTS_INIT;
     o.strict = strict;
     l.rc = kigen_load_file(path_in(name), &o, &l.rs, &l.d);
     return l;
@@ -1178,7 +1217,7 @@ static void test_include_each_file_once(void **state)
         write_file(name, text);
     }
     peak pk = {0, 0};
-    kigen_opts o = {0};
+    kigen_opts o = KIGEN_OPTS_INIT;
     o.alloc = peak_alloc;
     o.alloc_ud = &pk;
     kigen_ruleset *rs = NULL;
@@ -1242,7 +1281,7 @@ static void test_include_reads_only_rule_files(void **state)
     assert_int_equal(mkdir(root, 0700), 0);
     write_file("outside.yaml", "kigen: 1\nname: outside\n");
     write_file("root/confined.yaml", "kigen: 1\nname: t\ninclude: ../outside.yaml\n");
-    kigen_opts o = {0};
+    kigen_opts o = KIGEN_OPTS_INIT;
     o.include_root = root;
     l.rc = kigen_load_file(path_in("root/confined.yaml"), &o, &l.rs, &l.d);
     expect_error(&l, "E0300", 3, 10, "outside the directory rule files may be read from");
@@ -1454,8 +1493,7 @@ static void test_e0001_out_of_memory(void **state)
                                "  q: {source: S, value: \"day_after(b)\"}\n"
                                "outputs: [r, q]\n";
     refuser r = {0, 0};
-    kigen_opts o;
-    memset(&o, 0, sizeof o);
+    kigen_opts o = KIGEN_OPTS_INIT;
     o.alloc = refusing_alloc;
     o.alloc_ud = &r;
     kigen_ruleset *rs = NULL;
@@ -1814,6 +1852,7 @@ int main(void)
         cmocka_unit_test(test_e0106_alias_anchor_tag),
         cmocka_unit_test(test_e0107_too_deep),
         cmocka_unit_test(test_e0108_too_many_nodes),
+        cmocka_unit_test(test_opts_size),
         cmocka_unit_test(test_many_unknown_names_bounded),
         cmocka_unit_test(test_long_line_loads_in_linear_time),
         cmocka_unit_test(test_e0110_invalid_name),
