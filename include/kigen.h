@@ -47,8 +47,7 @@ KIGEN_API int kigen_version_num(void);
  * (kigen_value, kigen_diag) — as luaL_checkversion checks lua_Number's.
  * KIGEN_EVERSION otherwise. Call it first:
  *     if (kigen_check_version() != KIGEN_OK) ...  */
-#define kigen_check_version() \
-    kigen_check_version_(KIGEN_VERSION_NUM, sizeof(kigen_value), sizeof(kigen_diag))
+#define kigen_check_version() kigen_check_version_(KIGEN_VERSION_NUM, sizeof(kigen_value), sizeof(kigen_diag))
 KIGEN_API int kigen_check_version_(int compiled_num, size_t value_size, size_t diag_size);
 
 /* ------------------------------------------------------------------ */
@@ -111,10 +110,7 @@ typedef enum kigen_eom {
 
 /* Which day is the birthday of a person born on 29 February in a common
  * year (SPEC.md D2 / U1). */
-typedef enum kigen_feb29 {
-    KIGEN_FEB29_FEB28 = 0,
-    KIGEN_FEB29_MAR1 = 1
-} kigen_feb29;
+typedef enum kigen_feb29 { KIGEN_FEB29_FEB28 = 0, KIGEN_FEB29_MAR1 = 1 } kigen_feb29;
 
 /* How an age is reckoned (SPEC.md D3 / U3). */
 typedef enum kigen_age_method {
@@ -150,15 +146,13 @@ KIGEN_API int kigen_days_in_month(int y, int m);
  * (form), KIGEN_EINVAL (no such day, or not a day of that era) or
  * KIGEN_ERANGE, and writes a one-line English reason into err (errlen
  * bytes, always NUL-terminated) when err is not NULL. */
-KIGEN_API int kigen_date_parse(const char *text, size_t len, kigen_date *out, char *err,
-                               size_t errlen);
+KIGEN_API int kigen_date_parse(const char *text, size_t len, kigen_date *out, char *err, size_t errlen);
 /* Write "YYYY-MM-DD" and a NUL into buf (11 bytes). */
 KIGEN_API int kigen_date_format_iso(kigen_date date, char *buf, size_t buflen);
 /* Write the date in a Japanese era (明治6年1月1日 onwards). KIGEN_ERANGE
  * before 1873-01-01, when Japan still used the lunisolar calendar. buf
  * needs 32 bytes for every style. */
-KIGEN_API int kigen_date_format_era(kigen_date date, kigen_era_style style, char *buf,
-                                    size_t buflen);
+KIGEN_API int kigen_date_format_era(kigen_date date, kigen_era_style style, char *buf, size_t buflen);
 
 /* Add n days, months or years. KIGEN_ERANGE when the result leaves the
  * supported range. */
@@ -175,13 +169,13 @@ KIGEN_API int64_t kigen_days_between(kigen_date from, kigen_date to);
 /* The nth (n >= 1) anniversary of birth that falls strictly after the
  * date `after` (SPEC.md D1: a birthday on `after` itself is not counted).
  * Anniversaries are counted from the first one (birth + 1 year). */
-KIGEN_API int kigen_nth_birthday_after(kigen_date birth, kigen_date after, int n,
-                                       kigen_feb29 feb29, kigen_date *out);
+KIGEN_API int kigen_nth_birthday_after(kigen_date birth, kigen_date after, int n, kigen_feb29 feb29,
+                                       kigen_date *out);
 /* Age in whole years on the day `on`. feb29 matters only for
  * KIGEN_AGE_BIRTHDAY (the act fixes 29 February births itself). A day
  * before the birth is KIGEN_EINVAL. */
-KIGEN_API int kigen_age_on(kigen_date birth, kigen_date on, kigen_age_method method,
-                           kigen_feb29 feb29, int *age);
+KIGEN_API int kigen_age_on(kigen_date birth, kigen_date on, kigen_age_method method, kigen_feb29 feb29,
+                           int *age);
 
 /* ------------------------------------------------------------------ */
 /* Rule sets, diagnostics, evaluation                                  */
@@ -208,7 +202,7 @@ typedef struct kigen_opts {
      * once, so it must be thread-safe. */
     kigen_alloc_fn alloc;
     void *alloc_ud;
-    int strict;           /* non-zero: warnings are errors */
+    int strict; /* non-zero: warnings are errors */
     /* Lua policy limits per call (0: the defaults, see docs/lua.md):
      * instructions 1 .. KIGEN_LUA_MAX_INSTRUCTIONS, memory at least
      * KIGEN_LUA_MIN_MEMORY bytes. Out of range: the load fails with
@@ -228,7 +222,9 @@ typedef struct kigen_opts {
 } kigen_opts;
 
 /* Every field, in order (a partial list would warn under -Wextra). */
+/* clang-format off */
 #define KIGEN_OPTS_INIT {sizeof(kigen_opts), NULL, NULL, 0, 0, 0, 0, NULL}
+/* clang-format on */
 
 #define KIGEN_LUA_MAX_INSTRUCTIONS 1000000000000L /* 10^12 */
 #define KIGEN_LUA_MIN_MEMORY ((size_t)64 << 10)
@@ -275,8 +271,8 @@ KIGEN_API int kigen_load_file(const char *path, const kigen_opts *opts, kigen_ru
 /* The same from a buffer; `name` is used as the file name in diagnostics
  * and as the base for relative includes (the current directory when it
  * has no directory part). */
-KIGEN_API int kigen_load_string(const char *name, const char *text, size_t len,
-                                const kigen_opts *opts, kigen_ruleset **out, kigen_diags **diags);
+KIGEN_API int kigen_load_string(const char *name, const char *text, size_t len, const kigen_opts *opts,
+                                kigen_ruleset **out, kigen_diags **diags);
 /* Rule sets are reference counted so that a server can swap in a new one
  * while contexts still use the old one. retain adds a reference; free drops
  * one and frees at zero. Thread-safe (atomic). NULL is ignored. */
@@ -287,12 +283,12 @@ typedef enum kigen_severity { KIGEN_SEV_ERROR = 0, KIGEN_SEV_WARNING = 1 } kigen
 
 typedef struct kigen_diag {
     kigen_severity severity;
-    const char *code;     /* stable, e.g. "E0201"; see docs/rules.md */
+    const char *code; /* stable, e.g. "E0201"; see docs/rules.md */
     const char *file;
-    int line, column;     /* 1-based; 0 when not tied to a position */
-    const char *message;  /* what is wrong */
-    const char *expected; /* what was expected; may be NULL */
-    const char *hint;     /* "did you mean 'birth_date'?"; may be NULL */
+    int line, column;        /* 1-based; 0 when not tied to a position */
+    const char *message;     /* what is wrong */
+    const char *expected;    /* what was expected; may be NULL */
+    const char *hint;        /* "did you mean 'birth_date'?"; may be NULL */
     const char *source_line; /* the offending line; may be NULL */
 } kigen_diag;
 

@@ -13,7 +13,6 @@
 extern "C" {
 #endif
 
-
 /* ------------------------------------------------------------------ */
 /* My Number card reader (PC/SC), present when KIGEN_HAS_CARD is 1     */
 /* (kigen_version.h; the build option KIGEN_WITH_CARD). Reads the JPKI  */
@@ -33,34 +32,34 @@ typedef struct kigen_card kigen_card;
 /* The precise kind of the last failure on a handle (kigen_card_error). */
 typedef enum kigen_card_errkind {
     KIGEN_CARD_E_NONE = 0,
-    KIGEN_CARD_E_NO_PCSCD = 1,     /* the PC/SC service (pcscd) is not running or stopped */
-    KIGEN_CARD_E_NO_READER = 2,    /* no reader attached, or none of the name asked for */
-    KIGEN_CARD_E_NO_CARD = 3,      /* the reader holds no card */
-    KIGEN_CARD_E_TIMEOUT = 4,      /* no card came within the timeout */
-    KIGEN_CARD_E_REMOVED = 5,      /* the card was taken out (also in the middle of a read) */
-    KIGEN_CARD_E_READER_GONE = 6,  /* the reader was unplugged */
-    KIGEN_CARD_E_RESET = 7,        /* another program reset the card: its state is lost */
-    KIGEN_CARD_E_SHARING = 8,      /* another program holds the card exclusively */
-    KIGEN_CARD_E_NOT_JPKI = 9,     /* the card has no JPKI application (or no text AP) */
-    KIGEN_CARD_E_PIN_WRONG = 10,   /* VERIFY refused the PIN; tries left are reported */
-    KIGEN_CARD_E_PIN_BLOCKED = 11, /* no tries left: only the city office can reset it */
+    KIGEN_CARD_E_NO_PCSCD = 1,      /* the PC/SC service (pcscd) is not running or stopped */
+    KIGEN_CARD_E_NO_READER = 2,     /* no reader attached, or none of the name asked for */
+    KIGEN_CARD_E_NO_CARD = 3,       /* the reader holds no card */
+    KIGEN_CARD_E_TIMEOUT = 4,       /* no card came within the timeout */
+    KIGEN_CARD_E_REMOVED = 5,       /* the card was taken out (also in the middle of a read) */
+    KIGEN_CARD_E_READER_GONE = 6,   /* the reader was unplugged */
+    KIGEN_CARD_E_RESET = 7,         /* another program reset the card: its state is lost */
+    KIGEN_CARD_E_SHARING = 8,       /* another program holds the card exclusively */
+    KIGEN_CARD_E_NOT_JPKI = 9,      /* the card has no JPKI application (or no text AP) */
+    KIGEN_CARD_E_PIN_WRONG = 10,    /* VERIFY refused the PIN; tries left are reported */
+    KIGEN_CARD_E_PIN_BLOCKED = 11,  /* no tries left: only the city office can reset it */
     KIGEN_CARD_E_PIN_LAST_TRY = 12, /* refused to spend the last try (pass force) */
-    KIGEN_CARD_E_PIN_FORMAT = 13,  /* the PIN does not have the required form */
+    KIGEN_CARD_E_PIN_FORMAT = 13,   /* the PIN does not have the required form */
     KIGEN_CARD_E_PIN_REQUIRED = 14, /* the card wants a PIN first (status 6982) */
-    KIGEN_CARD_E_NOT_FOUND = 15,   /* the card has no such file */
-    KIGEN_CARD_E_PROTOCOL = 16,    /* a malformed or unexpected answer from the card */
-    KIGEN_CARD_E_CERT = 17,        /* the certificate could not be parsed */
-    KIGEN_CARD_E_PCSC = 18,        /* any other PC/SC failure (the message has the code) */
+    KIGEN_CARD_E_NOT_FOUND = 15,    /* the card has no such file */
+    KIGEN_CARD_E_PROTOCOL = 16,     /* a malformed or unexpected answer from the card */
+    KIGEN_CARD_E_CERT = 17,         /* the certificate could not be parsed */
+    KIGEN_CARD_E_PCSC = 18,         /* any other PC/SC failure (the message has the code) */
     KIGEN_CARD_E_NOT_CONNECTED = 19 /* the call needs a connected card */
 } kigen_card_errkind;
 
 /* What EF 0006 (token info) says the JPKI token is. */
 typedef enum kigen_card_token {
-    KIGEN_CARD_TOKEN_UNKNOWN = 0,    /* unrecognised token info */
-    KIGEN_CARD_TOKEN_CARD = 1,       /* "JPKIAPICCTOKEN2": a My Number card */
-    KIGEN_CARD_TOKEN_JUKI = 2,       /* "JPKIAPICCTOKEN": an old Juki (住基) card */
-    KIGEN_CARD_TOKEN_SMARTPHONE = 3  /* "JPKIAPGPSETOKEN": smartphone JPKI; the auth
-                                        certificate needs the auth PIN */
+    KIGEN_CARD_TOKEN_UNKNOWN = 0,   /* unrecognised token info */
+    KIGEN_CARD_TOKEN_CARD = 1,      /* "JPKIAPICCTOKEN2": a My Number card */
+    KIGEN_CARD_TOKEN_JUKI = 2,      /* "JPKIAPICCTOKEN": an old Juki (住基) card */
+    KIGEN_CARD_TOKEN_SMARTPHONE = 3 /* "JPKIAPGPSETOKEN": smartphone JPKI; the auth
+                                       certificate needs the auth PIN */
 } kigen_card_token;
 
 /* How the card was recognised as JPKI. */
@@ -90,10 +89,10 @@ typedef enum kigen_card_pin {
 /* The connected card. Pointers belong to the handle and stay valid until
  * kigen_card_disconnect, the next kigen_card_connect or kigen_card_free. */
 typedef struct kigen_card_info {
-    const char *reader;       /* the reader's PC/SC name */
+    const char *reader; /* the reader's PC/SC name */
     const uint8_t *atr;
     size_t atr_len;
-    int protocol;             /* 0: T=0, 1: T=1 */
+    int protocol;                     /* 0: T=0, 1: T=1 */
     kigen_card_detection detected_by; /* NONE until kigen_card_detect has run */
 } kigen_card_info;
 
@@ -117,9 +116,9 @@ typedef struct kigen_card_cert {
 typedef struct kigen_card_basic {
     const char *name;
     const char *address;
-    const char *birth;      /* as on the card: "YYYYMMDD" */
-    const char *sex;        /* as on the card: "1" male, "2" female, "3"/"9" other */
-    kigen_date birth_date;  /* 0 when the card's text is not a valid date */
+    const char *birth;     /* as on the card: "YYYYMMDD" */
+    const char *sex;       /* as on the card: "1" male, "2" female, "3"/"9" other */
+    kigen_date birth_date; /* 0 when the card's text is not a valid date */
 } kigen_card_basic;
 
 /* Counters of the card traffic since kigen_card_connect. */
@@ -130,8 +129,8 @@ typedef struct kigen_card_stats {
 
 /* KIGEN_OK when the linked library's card structs have the sizes this
  * header says (call it with kigen_check_version); KIGEN_EVERSION otherwise. */
-#define kigen_card_check_version()                                                                  \
-    kigen_card_check_version_(sizeof(kigen_card_info), sizeof(kigen_card_cert), sizeof(kigen_card_basic), \
+#define kigen_card_check_version()                                                                           \
+    kigen_card_check_version_(sizeof(kigen_card_info), sizeof(kigen_card_cert), sizeof(kigen_card_basic),    \
                               sizeof(kigen_card_stats))
 KIGEN_API int kigen_card_check_version_(size_t info, size_t cert, size_t basic, size_t stats);
 
@@ -163,8 +162,7 @@ KIGEN_API int kigen_card_list_readers(kigen_card *h, size_t *count);
 KIGEN_API const char *kigen_card_reader_name(const kigen_card *h, size_t i);
 /* Is there a card in reader i (of the last list)? Writes its ATR into atr
  * (KIGEN_CARD_MAX_ATR bytes; may be NULL) when present. */
-KIGEN_API int kigen_card_reader_status(kigen_card *h, size_t i, int *present, uint8_t *atr,
-                                       size_t *atr_len);
+KIGEN_API int kigen_card_reader_status(kigen_card *h, size_t i, int *present, uint8_t *atr, size_t *atr_len);
 
 /* Connect to the card in `reader` (a reader's name, copied; NULL: the
  * first reader that holds a card; the reader list is made again), waiting up to timeout_ms for a card to be
@@ -197,8 +195,7 @@ KIGEN_API int kigen_card_verify(kigen_card *h, kigen_card_pin pin, const char *p
  * chunks of at most 256 bytes). *der belongs to h and stays valid until
  * disconnect or free. KIGEN_CARD_CERT_SIGN needs kigen_card_verify of
  * KIGEN_CARD_PIN_SIGN first (else PIN_REQUIRED). */
-KIGEN_API int kigen_card_read_cert(kigen_card *h, kigen_card_cert_id id, const uint8_t **der,
-                                   size_t *len);
+KIGEN_API int kigen_card_read_cert(kigen_card *h, kigen_card_cert_id id, const uint8_t **der, size_t *len);
 /* Read the text AP's four basic facts (EF 0002); needs kigen_card_verify
  * of KIGEN_CARD_PIN_TEXT first. The strings belong to h (see the type). */
 KIGEN_API int kigen_card_read_basic(kigen_card *h, kigen_card_basic *out);
@@ -212,11 +209,10 @@ KIGEN_API void kigen_card_disconnect(kigen_card *h);
 /* Parse a DER certificate with OpenSSL. Pure and thread-safe. On failure
  * returns KIGEN_EPARSE and writes a reason into err (errlen bytes, may be
  * NULL). On success the caller owns out's strings: kigen_card_cert_clear. */
-KIGEN_API int kigen_card_cert_parse(const uint8_t *der, size_t len, kigen_card_cert *out,
-                                    char *err, size_t errlen);
+KIGEN_API int kigen_card_cert_parse(const uint8_t *der, size_t len, kigen_card_cert *out, char *err,
+                                    size_t errlen);
 /* Free the strings of a parsed certificate and zero it. NULL is ignored. */
 KIGEN_API void kigen_card_cert_clear(kigen_card_cert *c);
-
 
 #ifdef __cplusplus
 }

@@ -29,7 +29,8 @@ static bool opts_valid(const kigen_opts *o, kigen_diags *d)
     }
     if (o->record_memory_limit && o->record_memory_limit < KIGEN_RECORD_MEMORY_MIN) {
         kg_diag(d, ERR, "E0002", NULL, KG_NOPOS, "at least 65536 bytes, or 0 for the default", NULL,
-                "kigen_opts.record_memory_limit is %zu bytes, too little for a record", o->record_memory_limit);
+                "kigen_opts.record_memory_limit is %zu bytes, too little for a record",
+                o->record_memory_limit);
         ok = false;
     }
     return ok;
@@ -63,7 +64,7 @@ static int opts_take(const kigen_opts *in, kigen_opts *o, const char **why)
 }
 
 static int kg_load(const char *name, const char *text, size_t len, const kigen_opts *user_opts,
-            kigen_ruleset **out, kigen_diags **diags)
+                   kigen_ruleset **out, kigen_diags **diags)
 {
     kigen_opts taken;
     const char *why = NULL;

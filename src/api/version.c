@@ -1,9 +1,15 @@
 /* Version reporting and the status-code table. */
 #include "kigen.h"
 
-const char *kigen_version(void) { return KIGEN_VERSION; }
+const char *kigen_version(void)
+{
+    return KIGEN_VERSION;
+}
 
-int kigen_version_num(void) { return KIGEN_VERSION_NUM; }
+int kigen_version_num(void)
+{
+    return KIGEN_VERSION_NUM;
+}
 
 int kigen_check_version_(int compiled_num, size_t value_size, size_t diag_size)
 {

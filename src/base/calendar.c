@@ -9,7 +9,10 @@
 
 #define RD_UNIX_EPOCH 719163 /* Rata Die of 1970-01-01 */
 
-int kigen_is_leap_year(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+int kigen_is_leap_year(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 int kigen_days_in_month(int y, int m)
 {
@@ -29,7 +32,10 @@ int64_t kg_rd_from_ymd(int64_t y, int m, int d)
     return era * 146097 + doe - 719468 + RD_UNIX_EPOCH;
 }
 
-int kigen_date_valid(kigen_date date) { return date >= KIGEN_DATE_MIN && date <= KIGEN_DATE_MAX; }
+int kigen_date_valid(kigen_date date)
+{
+    return date >= KIGEN_DATE_MIN && date <= KIGEN_DATE_MAX;
+}
 
 int kigen_date_from_ymd(int y, int m, int d, kigen_date *out)
 {
@@ -145,7 +151,10 @@ int kigen_date_weekday(kigen_date date)
     return (int)(((int64_t)date - 1) % 7 + 7) % 7 + 1;
 }
 
-int64_t kigen_days_between(kigen_date from, kigen_date to) { return (int64_t)to - (int64_t)from; }
+int64_t kigen_days_between(kigen_date from, kigen_date to)
+{
+    return (int64_t)to - (int64_t)from;
+}
 
 /* The kth anniversary of (by, bm, bd), k >= 0, as a day number, with the
  * 29 February rule for common years. */
@@ -160,8 +169,7 @@ static int anniversary(int by, int bm, int bd, int64_t k, kigen_feb29 feb29, kig
     return kigen_date_from_ymd((int)y, bm, bd, out);
 }
 
-int kigen_nth_birthday_after(kigen_date birth, kigen_date after, int n, kigen_feb29 feb29,
-                             kigen_date *out)
+int kigen_nth_birthday_after(kigen_date birth, kigen_date after, int n, kigen_feb29 feb29, kigen_date *out)
 {
     if (!out)
         return KIGEN_EMISUSE;
@@ -195,8 +203,7 @@ static int age_birthday_rule(int by, int bm, int bd, int oy, int om, int od, kig
     return age;
 }
 
-int kigen_age_on(kigen_date birth, kigen_date on, kigen_age_method method, kigen_feb29 feb29,
-                 int *age)
+int kigen_age_on(kigen_date birth, kigen_date on, kigen_age_method method, kigen_feb29 feb29, int *age)
 {
     if (!age)
         return KIGEN_EMISUSE;

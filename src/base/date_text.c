@@ -7,9 +7,9 @@
 #include "base/era.h"
 #include "base/text.h"
 
-static const char *const month_names[12] = {"January", "February", "March",     "April",
-                                            "May",     "June",     "July",      "August",
-                                            "September", "October", "November", "December"};
+static const char *const month_names[12] = {"January",   "February", "March",    "April",
+                                            "May",       "June",     "July",     "August",
+                                            "September", "October",  "November", "December"};
 
 static int digits(const char *s, int n)
 {
@@ -31,23 +31,33 @@ static int parse_iso(const char *s, size_t len, kigen_date *out, char *err, size
         return KIGEN_EPARSE;
     if (y < 1) {
         if (err)
-            snprintf(err, errlen, kg_ja() ? "%.10s は範囲外です（年は 0001 〜 9999）" : "%.10s is out of range: years run from 0001 to 9999", s);
+            snprintf(err, errlen,
+                     kg_ja() ? "%.10s は範囲外です（年は 0001 〜 9999）"
+                             : "%.10s is out of range: years run from 0001 to 9999",
+                     s);
         return KIGEN_ERANGE;
     }
     if (m < 1 || m > 12) {
         if (err)
-            snprintf(err, errlen, kg_ja() ? "%.10s という日はありません（%02d月はありません）" : "%.10s does not exist: month %02d is out of 01-12", s, m);
+            snprintf(err, errlen,
+                     kg_ja() ? "%.10s という日はありません（%02d月はありません）"
+                             : "%.10s does not exist: month %02d is out of 01-12",
+                     s, m);
         return KIGEN_EINVAL;
     }
     if (d < 1 || d > kigen_days_in_month(y, m)) {
         if (err) {
             if (m == 2 && d == 29)
-                snprintf(err, errlen, kg_ja() ? "%.10s という日はありません（%04d年はうるう年ではありません）" : "%.10s does not exist: %04d is not a leap year", s, y);
+                snprintf(err, errlen,
+                         kg_ja() ? "%.10s という日はありません（%04d年はうるう年ではありません）"
+                                 : "%.10s does not exist: %04d is not a leap year",
+                         s, y);
             else if (kg_ja())
-                snprintf(err, errlen, "%.10s という日はありません（%d月は%d日までです）", s, m, kigen_days_in_month(y, m));
+                snprintf(err, errlen, "%.10s という日はありません（%d月は%d日までです）", s, m,
+                         kigen_days_in_month(y, m));
             else
-                snprintf(err, errlen, "%.10s does not exist: %s has %d days", s,
-                         month_names[m - 1], kigen_days_in_month(y, m));
+                snprintf(err, errlen, "%.10s does not exist: %s has %d days", s, month_names[m - 1],
+                         kigen_days_in_month(y, m));
         }
         return KIGEN_EINVAL;
     }
@@ -58,18 +68,28 @@ static int parse_iso(const char *s, size_t len, kigen_date *out, char *err, size
 static int check_ymd(const char *shown, int y, int m, int d, kigen_date *out, char *err, size_t errlen)
 {
     if (y < 1 || y > 9999) {
-        snprintf(err, errlen, kg_ja() ? "%s は範囲外です（年は 0001 〜 9999）" : "%s is out of range: years run from 0001 to 9999", shown);
+        snprintf(err, errlen,
+                 kg_ja() ? "%s は範囲外です（年は 0001 〜 9999）"
+                         : "%s is out of range: years run from 0001 to 9999",
+                 shown);
         return KIGEN_ERANGE;
     }
     if (m < 1 || m > 12) {
-        snprintf(err, errlen, kg_ja() ? "%s という日はありません（%d月はありません）" : "%s does not exist: month %d is out of 1-12", shown, m);
+        snprintf(err, errlen,
+                 kg_ja() ? "%s という日はありません（%d月はありません）"
+                         : "%s does not exist: month %d is out of 1-12",
+                 shown, m);
         return KIGEN_EINVAL;
     }
     if (d < 1 || d > kigen_days_in_month(y, m)) {
         if (m == 2 && d == 29)
-            snprintf(err, errlen, kg_ja() ? "%s という日はありません（%04d年はうるう年ではありません）" : "%s does not exist: %04d is not a leap year", shown, y);
+            snprintf(err, errlen,
+                     kg_ja() ? "%s という日はありません（%04d年はうるう年ではありません）"
+                             : "%s does not exist: %04d is not a leap year",
+                     shown, y);
         else if (kg_ja())
-            snprintf(err, errlen, "%s という日はありません（%d月は%d日までです）", shown, m, kigen_days_in_month(y, m));
+            snprintf(err, errlen, "%s という日はありません（%d月は%d日までです）", shown, m,
+                     kigen_days_in_month(y, m));
         else
             snprintf(err, errlen, "%s does not exist: %s has %d days", shown, month_names[m - 1],
                      kigen_days_in_month(y, m));
@@ -111,8 +131,8 @@ static int parse_office(const char *s, size_t len, kigen_date *out, char *err, s
     p += 4;
     if (p < end && (*p == '/' || *p == '-' || *p == '.')) {
         char sep = *p++;
-        if ((m = small_number(&p, end, 2)) < 0 || p >= end || *p++ != sep || (d = small_number(&p, end, 2)) < 0 ||
-            p != end)
+        if ((m = small_number(&p, end, 2)) < 0 || p >= end || *p++ != sep ||
+            (d = small_number(&p, end, 2)) < 0 || p != end)
             return KIGEN_EPARSE;
     } else if (lit(&p, end, "年")) {
         if ((m = small_number(&p, end, 2)) < 0 || !lit(&p, end, "月") || (d = small_number(&p, end, 2)) < 0 ||
@@ -190,10 +210,11 @@ int kigen_date_parse(const char *text, size_t len, kigen_date *out, char *err, s
             return rc;
     }
     snprintf(err, errlen,
-             kg_ja() ? "「%.*s」は日付ではありません（2023-04-01、2023/4/1、2023年4月1日、令和5年4月1日、R5.4.1 "
-                       "のように書きます）"
-                     : "'%.*s' is not a date: expected YYYY-MM-DD (or 2023/4/1, 2023年4月1日) or a Japanese era "
-                       "date such as 令和5年4月1日 or R5.4.1",
+             kg_ja()
+                 ? "「%.*s」は日付ではありません（2023-04-01、2023/4/1、2023年4月1日、令和5年4月1日、R5.4.1 "
+                   "のように書きます）"
+                 : "'%.*s' is not a date: expected YYYY-MM-DD (or 2023/4/1, 2023年4月1日) or a Japanese era "
+                   "date such as 令和5年4月1日 or R5.4.1",
              (int)(len > 40 ? 40 : len), text);
     return KIGEN_EPARSE;
 }

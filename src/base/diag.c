@@ -103,9 +103,10 @@ static char *escaped(kg_arena *a, const char *s, size_t n)
     return p;
 }
 
-__attribute__((format(printf, 9, 0))) static void add(kigen_diags *d, kigen_severity sev, const char *code, const kg_srcfile *file,
-                int line, int col, const char *expected, const char *hint, const char *fmt,
-                va_list ap)
+__attribute__((format(printf, 9, 0))) static void add(kigen_diags *d, kigen_severity sev, const char *code,
+                                                      const kg_srcfile *file, int line, int col,
+                                                      const char *expected, const char *hint, const char *fmt,
+                                                      va_list ap)
 {
     /* Every code is in the one table, with its severity (a slip here is
      * a programming error: debug builds and the tests stop on it). */
@@ -163,8 +164,8 @@ __attribute__((format(printf, 9, 0))) static void add(kigen_diags *d, kigen_seve
         d->warnings++;
 }
 
-void kg_diag_at(kigen_diags *d, kigen_severity sev, const char *code, const kg_srcfile *file,
-                int line, int col, const char *expected, const char *hint, const char *fmt, ...)
+void kg_diag_at(kigen_diags *d, kigen_severity sev, const char *code, const kg_srcfile *file, int line,
+                int col, const char *expected, const char *hint, const char *fmt, ...)
 {
     va_list ap;
     if (!d)
@@ -174,8 +175,8 @@ void kg_diag_at(kigen_diags *d, kigen_severity sev, const char *code, const kg_s
     va_end(ap);
 }
 
-void kg_diag(kigen_diags *d, kigen_severity sev, const char *code, const kg_srcfile *file,
-             size_t off, const char *expected, const char *hint, const char *fmt, ...)
+void kg_diag(kigen_diags *d, kigen_severity sev, const char *code, const kg_srcfile *file, size_t off,
+             const char *expected, const char *hint, const char *fmt, ...)
 {
     va_list ap;
     int line = 0, col = 0;
@@ -188,11 +189,23 @@ void kg_diag(kigen_diags *d, kigen_severity sev, const char *code, const kg_srcf
     va_end(ap);
 }
 
-bool kg_diags_full(const kigen_diags *d) { return d && d->list.n >= KG_MAX_DIAGS; }
+bool kg_diags_full(const kigen_diags *d)
+{
+    return d && d->list.n >= KG_MAX_DIAGS;
+}
 
-size_t kigen_diags_count(const kigen_diags *d) { return d ? d->list.n : 0; }
-size_t kigen_diags_errors(const kigen_diags *d) { return d ? d->errors : 0; }
-size_t kigen_diags_warnings(const kigen_diags *d) { return d ? d->warnings : 0; }
+size_t kigen_diags_count(const kigen_diags *d)
+{
+    return d ? d->list.n : 0;
+}
+size_t kigen_diags_errors(const kigen_diags *d)
+{
+    return d ? d->errors : 0;
+}
+size_t kigen_diags_warnings(const kigen_diags *d)
+{
+    return d ? d->warnings : 0;
+}
 
 const kigen_diag *kigen_diags_get(const kigen_diags *d, size_t i)
 {
@@ -226,8 +239,8 @@ int kigen_diags_write(const kigen_diags *d, kigen_write_fn write, void *ud, int 
             kg_buf_printf(&b, "%s:%d:%d: ", g->file, g->line, g->column);
         else if (g->file)
             kg_buf_printf(&b, "%s: ", g->file);
-        kg_buf_printf(&b, "%s%s[%s]%s%s: %s%s\n", err ? red : mag, err ? "error" : "warning", g->code, off, bold,
-                      g->message, off);
+        kg_buf_printf(&b, "%s%s[%s]%s%s: %s%s\n", err ? red : mag, err ? "error" : "warning", g->code, off,
+                      bold, g->message, off);
         if (g->source_line) {
             kg_buf_printf(&b, "%5d | %s\n      | ", g->line, g->source_line);
             /* Place the caret under the column, counting display width so
@@ -250,7 +263,8 @@ int kigen_diags_write(const kigen_diags *d, kigen_write_fn write, void *ud, int 
             kg_buf_printf(&b, "      = hint: %s\n", g->hint);
     }
     if (d->dropped)
-        kg_buf_printf(&b, "%s%zu more problem%s not shown%s\n", bold, d->dropped, d->dropped == 1 ? "" : "s", off);
+        kg_buf_printf(&b, "%s%zu more problem%s not shown%s\n", bold, d->dropped, d->dropped == 1 ? "" : "s",
+                      off);
     int rc = b.failed ? KIGEN_ENOMEM : b.len && write(ud, b.p, b.len) != 0 ? KIGEN_EIO : KIGEN_OK;
     kg_buf_free(&b);
     return rc;
@@ -262,9 +276,8 @@ char *kg_diags_json(const kigen_diags *d)
     for (size_t i = 0; d && i < d->list.n; i++) {
         const kigen_diag *g = d->list.v[i];
         json_t *o = json_pack("{s:s, s:s, s:s?, s:i, s:i, s:s}", "severity",
-                              g->severity == KIGEN_SEV_ERROR ? "error" : "warning", "code", g->code,
-                              "file", g->file, "line", g->line, "column", g->column, "message",
-                              g->message);
+                              g->severity == KIGEN_SEV_ERROR ? "error" : "warning", "code", g->code, "file",
+                              g->file, "line", g->line, "column", g->column, "message", g->message);
         if (!o)
             continue;
         if (g->expected)

@@ -20,7 +20,7 @@ struct kigen_diags {
     kg_arena arena;
     kg_vec list; /* kigen_diag* */
     size_t errors, warnings;
-    bool strict; /* warnings count as errors */
+    bool strict;      /* warnings count as errors */
     bool list_failed; /* a diagnostic could not be recorded */
     size_t dropped;   /* found after the list was full (KG_MAX_DIAGS) */
 };
@@ -42,12 +42,12 @@ const kg_code_info *kg_diag_code(const char *code);
 kigen_diags *kg_diags_new(const kg_mem *m, bool strict);
 /* Record a problem at byte offset `off` of `file` (KG_NOPOS: no position;
  * file NULL: no file). expected and hint may be NULL. */
-void kg_diag(kigen_diags *d, kigen_severity sev, const char *code, const kg_srcfile *file,
-             size_t off, const char *expected, const char *hint, const char *fmt, ...)
+void kg_diag(kigen_diags *d, kigen_severity sev, const char *code, const kg_srcfile *file, size_t off,
+             const char *expected, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
 /* The same at an explicit line/column (1-based, column in characters). */
-void kg_diag_at(kigen_diags *d, kigen_severity sev, const char *code, const kg_srcfile *file,
-                int line, int col, const char *expected, const char *hint, const char *fmt, ...)
+void kg_diag_at(kigen_diags *d, kigen_severity sev, const char *code, const kg_srcfile *file, int line,
+                int col, const char *expected, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 9, 10)));
 
 /* Is the list full (later diagnostics are only counted)? Costly hints

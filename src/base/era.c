@@ -16,10 +16,8 @@
 const kg_era kg_eras[] = {
     /* name, letter, first day (Gregorian), first year */
     {"明治", 'M', 1868, 1, 25, 1868}, /* 明治元年1月1日 (lunisolar); usable from 1873 */
-    {"大正", 'T', 1912, 7, 30, 1912},
-    {"昭和", 'S', 1926, 12, 25, 1926},
-    {"平成", 'H', 1989, 1, 8, 1989},
-    {"令和", 'R', 2019, 5, 1, 2019},
+    {"大正", 'T', 1912, 7, 30, 1912}, {"昭和", 'S', 1926, 12, 25, 1926},
+    {"平成", 'H', 1989, 1, 8, 1989},  {"令和", 'R', 2019, 5, 1, 2019},
 };
 const int kg_era_count = (int)(sizeof kg_eras / sizeof kg_eras[0]);
 
@@ -86,7 +84,10 @@ static int era_to_date(int ei, int ey, int m, int d, kigen_date *out, char *err,
     const kg_era *e = &kg_eras[ei];
     int gy = e->first_year + ey - 1;
     if (ey < 1) {
-        set_err(err, errlen, kg_ja() ? "%s%d年はありません（年は元年から数えます）" : "%s%d年 does not exist: era years start at 元年 (1)", e->name, ey);
+        set_err(err, errlen,
+                kg_ja() ? "%s%d年はありません（年は元年から数えます）"
+                        : "%s%d年 does not exist: era years start at 元年 (1)",
+                e->name, ey);
         return KIGEN_EINVAL;
     }
     if (m < 1 || m > 12) {
@@ -98,24 +99,30 @@ static int era_to_date(int ei, int ey, int m, int d, kigen_date *out, char *err,
         return KIGEN_ERANGE;
     }
     if (d < 1 || d > kigen_days_in_month(gy, m)) {
-        set_err(err, errlen, kg_ja() ? "%s%d年%d月%d日という日はありません（その月は%d日までです）" : "%s%d年%d月%d日 does not exist: that month has %d days", e->name, ey,
-                m, d, kigen_days_in_month(gy, m));
+        set_err(err, errlen,
+                kg_ja() ? "%s%d年%d月%d日という日はありません（その月は%d日までです）"
+                        : "%s%d年%d月%d日 does not exist: that month has %d days",
+                e->name, ey, m, d, kigen_days_in_month(gy, m));
         return KIGEN_EINVAL;
     }
     if (ei == 0 && gy < GREGORIAN_ADOPTION_Y) {
-        set_err(err, errlen,
-                kg_ja() ? "%s%d年%d月%d日は旧暦の日付です（グレゴリオ暦になったのは明治6年1月1日＝1873-01-01 からで、"
-                          "kigen はそれ以降の日付だけを読みます）"
-                        : "%s%d年%d月%d日 is a lunisolar (旧暦) date: Japan adopted the Gregorian calendar "
-                          "on 明治6年1月1日 (1873-01-01), and kigen reads only Gregorian dates",
-                e->name, ey, m, d);
+        set_err(
+            err, errlen,
+            kg_ja()
+                ? "%s%d年%d月%d日は旧暦の日付です（グレゴリオ暦になったのは明治6年1月1日＝1873-01-01 からで、"
+                  "kigen はそれ以降の日付だけを読みます）"
+                : "%s%d年%d月%d日 is a lunisolar (旧暦) date: Japan adopted the Gregorian calendar "
+                  "on 明治6年1月1日 (1873-01-01), and kigen reads only Gregorian dates",
+            e->name, ey, m, d);
         return KIGEN_EINVAL;
     }
     kigen_date day;
     (void)kigen_date_from_ymd(gy, m, d, &day);
     if (day < era_first_day(ei)) {
-        set_err(err, errlen, kg_ja() ? "%s%d年%d月%d日という日はありません（%sは%04d-%02d-%02dに始まりました）" : "%s%d年%d月%d日 does not exist: %s began on %04d-%02d-%02d", e->name,
-                ey, m, d, e->name, e->y, e->m, e->d);
+        set_err(err, errlen,
+                kg_ja() ? "%s%d年%d月%d日という日はありません（%sは%04d-%02d-%02dに始まりました）"
+                        : "%s%d年%d月%d日 does not exist: %s began on %04d-%02d-%02d",
+                e->name, ey, m, d, e->name, e->y, e->m, e->d);
         return KIGEN_EINVAL;
     }
     if (ei + 1 < kg_era_count && day >= era_first_day(ei + 1)) {
@@ -125,8 +132,9 @@ static int era_to_date(int ei, int ey, int m, int d, kigen_date *out, char *err,
         char next[32];
         (void)kigen_date_format_era(day, KIGEN_ERA_KANJI, next, sizeof next);
         set_err(err, errlen,
-                kg_ja() ? "%s%d年%d月%d日という日はありません（%sは%04d-%02d-%02dに終わりました。その日は%sです）"
-                        : "%s%d年%d月%d日 does not exist: %s ended on %04d-%02d-%02d; that day is %s",
+                kg_ja()
+                    ? "%s%d年%d月%d日という日はありません（%sは%04d-%02d-%02dに終わりました。その日は%sです）"
+                    : "%s%d年%d月%d日 does not exist: %s ended on %04d-%02d-%02d; that day is %s",
                 e->name, ey, m, d, e->name, ly, lm, ld, next);
         return KIGEN_EINVAL;
     }
@@ -157,9 +165,8 @@ int kg_era_parse(const char *text, size_t len, kigen_date *out, char *err, size_
             ey = 1;
         else if ((ey = take_number(&p, end)) < 0)
             return KIGEN_EPARSE;
-        if (!take_str(&p, end, "年") || (m = take_number(&p, end)) < 0 ||
-            !take_str(&p, end, "月") || (d = take_number(&p, end)) < 0 ||
-            !take_str(&p, end, "日") || p != end)
+        if (!take_str(&p, end, "年") || (m = take_number(&p, end)) < 0 || !take_str(&p, end, "月") ||
+            (d = take_number(&p, end)) < 0 || !take_str(&p, end, "日") || p != end)
             return KIGEN_EPARSE;
     } else {
         if ((ey = take_number(&p, end)) < 0 || p >= end)

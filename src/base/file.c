@@ -47,8 +47,8 @@ static bool inside(const char *real, const char *root)
     return ok;
 }
 
-kg_file_err kg_file_open(const char *path, const char *const *suffixes, const char *root, FILE **f, kg_file_id *id,
-                         char *why, size_t whylen)
+kg_file_err kg_file_open(const char *path, const char *const *suffixes, const char *root, FILE **f,
+                         kg_file_id *id, char *why, size_t whylen)
 {
     *f = NULL;
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);

@@ -33,7 +33,7 @@ typedef enum kg_file_err {
  * must lie inside (NULL: anywhere). On success returns KG_FILE_OK with *f
  * open (the caller closes it) and *id its identity; else *f is NULL and
  * why (whylen bytes) says why, for "cannot read 'path': <why>". */
-kg_file_err kg_file_open(const char *path, const char *const *suffixes, const char *root, FILE **f, kg_file_id *id,
-                         char *why, size_t whylen);
+kg_file_err kg_file_open(const char *path, const char *const *suffixes, const char *root, FILE **f,
+                         kg_file_id *id, char *why, size_t whylen);
 
 #endif

@@ -89,7 +89,10 @@ char *kg_arena_strndup(kg_arena *a, const char *s, size_t n)
     return p;
 }
 
-char *kg_arena_strdup(kg_arena *a, const char *s) { return s ? kg_arena_strndup(a, s, strlen(s)) : NULL; }
+char *kg_arena_strdup(kg_arena *a, const char *s)
+{
+    return s ? kg_arena_strndup(a, s, strlen(s)) : NULL;
+}
 
 char *kg_arena_vprintf(kg_arena *a, const char *fmt, va_list ap)
 {
@@ -179,8 +182,14 @@ void kg_buf_put(kg_buf *b, const char *s, size_t n)
     b->p[b->len] = '\0';
 }
 
-void kg_buf_puts(kg_buf *b, const char *s) { kg_buf_put(b, s, strlen(s)); }
-void kg_buf_putc(kg_buf *b, char c) { kg_buf_put(b, &c, 1); }
+void kg_buf_puts(kg_buf *b, const char *s)
+{
+    kg_buf_put(b, s, strlen(s));
+}
+void kg_buf_putc(kg_buf *b, char c)
+{
+    kg_buf_put(b, &c, 1);
+}
 
 void kg_buf_printf(kg_buf *b, const char *fmt, ...)
 {
@@ -196,7 +205,10 @@ void kg_buf_printf(kg_buf *b, const char *fmt, ...)
     va_end(ap2);
 }
 
-const char *kg_buf_cstr(kg_buf *b) { return b->p ? b->p : ""; }
+const char *kg_buf_cstr(kg_buf *b)
+{
+    return b->p ? b->p : "";
+}
 void kg_buf_clear(kg_buf *b)
 {
     b->len = 0;

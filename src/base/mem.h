@@ -34,7 +34,7 @@ typedef struct kg_arena {
 } kg_arena;
 
 void kg_arena_init(kg_arena *a, const kg_mem *m);
-void *kg_arena_alloc(kg_arena *a, size_t n);          /* zeroed, 16-aligned */
+void *kg_arena_alloc(kg_arena *a, size_t n); /* zeroed, 16-aligned */
 char *kg_arena_strndup(kg_arena *a, const char *s, size_t n);
 char *kg_arena_strdup(kg_arena *a, const char *s);
 char *kg_arena_printf(kg_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

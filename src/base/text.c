@@ -75,12 +75,11 @@ size_t kg_display_width(const char *s, size_t n)
             /* CJK, kana, full-width forms: all of Japanese text is wide. */
             unsigned cp = (unsigned)(c & 0x0F) << 12;
             if (i + 2 < n)
-                cp |= (unsigned)((unsigned char)s[i + 1] & 0x3F) << 6 |
-                      ((unsigned char)s[i + 2] & 0x3F);
-            w += (cp >= 0x1100 && (cp <= 0x115F || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-                                   (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-                                   (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-                                   (cp >= 0xFFE0 && cp <= 0xFFE6)))
+                cp |= (unsigned)((unsigned char)s[i + 1] & 0x3F) << 6 | ((unsigned char)s[i + 2] & 0x3F);
+            w += (cp >= 0x1100 &&
+                  (cp <= 0x115F || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
+                   (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) ||
+                   (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0xFFE0 && cp <= 0xFFE6)))
                      ? 2
                      : 1;
             i += 3;
@@ -171,7 +170,10 @@ size_t kg_utf8_valid_prefix(const char *s, size_t n)
     return n;
 }
 
-bool kg_utf8_valid(const char *s, size_t n) { return kg_utf8_valid_prefix(s, n) == n; }
+bool kg_utf8_valid(const char *s, size_t n)
+{
+    return kg_utf8_valid_prefix(s, n) == n;
+}
 
 size_t kg_escape_line(char *dst, size_t cap, const char *src, size_t n)
 {
@@ -218,7 +220,10 @@ size_t kg_escape_line(char *dst, size_t cap, const char *src, size_t n)
 
 static _Thread_local bool lang_ja;
 
-bool kg_ja(void) { return lang_ja; }
+bool kg_ja(void)
+{
+    return lang_ja;
+}
 
 bool kg_lang_enter(bool ja)
 {
@@ -227,7 +232,10 @@ bool kg_lang_enter(bool ja)
     return prev;
 }
 
-void kg_lang_restore(bool *prev) { lang_ja = *prev; }
+void kg_lang_restore(bool *prev)
+{
+    lang_ja = *prev;
+}
 
 int kg_utf8_fit(const char *s, int max)
 {

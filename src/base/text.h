@@ -23,7 +23,8 @@ bool kg_is_ident(const char *s, size_t n);
 bool kg_ja(void);
 bool kg_lang_enter(bool ja);      /* returns the previous setting */
 void kg_lang_restore(bool *prev); /* for __attribute__((cleanup)) */
-#define KG_LANG_SCOPE(ja) bool kg_lang_prev_ __attribute__((cleanup(kg_lang_restore), unused)) = kg_lang_enter(ja)
+#define KG_LANG_SCOPE(ja)                                                                                    \
+    bool kg_lang_prev_ __attribute__((cleanup(kg_lang_restore), unused)) = kg_lang_enter(ja)
 
 /* Is s[0..n) well-formed UTF-8 (no overlong forms, no surrogates, at most
  * U+10FFFF)? */

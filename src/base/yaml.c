@@ -40,8 +40,8 @@ static kg_ynode *new_node(builder *b, kg_ykind kind, yaml_mark_t m)
 {
     if (++b->nodes > KG_YAML_MAX_NODES) {
         if (!b->failed)
-            kg_diag_at(b->d, KIGEN_SEV_ERROR, "E0108", b->f, (int)m.line + 1, (int)m.column + 1,
-                       NULL, NULL, "the rule file has more than %d YAML nodes", KG_YAML_MAX_NODES);
+            kg_diag_at(b->d, KIGEN_SEV_ERROR, "E0108", b->f, (int)m.line + 1, (int)m.column + 1, NULL, NULL,
+                       "the rule file has more than %d YAML nodes", KG_YAML_MAX_NODES);
         b->failed = true;
         return NULL;
     }
@@ -79,12 +79,11 @@ static bool list_push(builder *b, nodelist *l, kg_ynode *x)
     return true;
 }
 
-static void yaml_error_at(builder *b, yaml_mark_t m, const char *code, const char *expected,
-                          const char *msg)
+static void yaml_error_at(builder *b, yaml_mark_t m, const char *code, const char *expected, const char *msg)
 {
     if (!b->failed)
-        kg_diag_at(b->d, KIGEN_SEV_ERROR, code, b->f, (int)m.line + 1, (int)m.column + 1, expected,
-                   NULL, "%s", msg);
+        kg_diag_at(b->d, KIGEN_SEV_ERROR, code, b->f, (int)m.line + 1, (int)m.column + 1, expected, NULL,
+                   "%s", msg);
     b->failed = true;
 }
 
@@ -104,8 +103,8 @@ static bool next_event(builder *b, yaml_parser_t *p, yaml_event_t *e)
     return true;
 }
 
-static bool refuse_tag_anchor(builder *b, yaml_mark_t m, const yaml_char_t *tag,
-                              const yaml_char_t *anchor, int implicit)
+static bool refuse_tag_anchor(builder *b, yaml_mark_t m, const yaml_char_t *tag, const yaml_char_t *anchor,
+                              int implicit)
 {
     if (anchor) {
         yaml_error_at(b, m, "E0106", "plain values",
@@ -169,8 +168,7 @@ static kg_ynode *keyset_add(builder *b, keyset *ks, const nodelist *keys, size_t
     return NULL;
 }
 
-static kg_ynode *build_collection(builder *b, yaml_parser_t *p, yaml_event_t *start, int depth,
-                                  bool map)
+static kg_ynode *build_collection(builder *b, yaml_parser_t *p, yaml_event_t *start, int depth, bool map)
 {
     kg_ynode *n = new_node(b, map ? KG_Y_MAP : KG_Y_SEQ, start->start_mark);
     nodelist keys = {0}, vals = {0};
@@ -192,8 +190,8 @@ static kg_ynode *build_collection(builder *b, yaml_parser_t *p, yaml_event_t *st
             return NULL;
         if (map) {
             if (k->kind != KG_Y_SCALAR) {
-                kg_diag(b->d, KIGEN_SEV_ERROR, "E0101", b->f, k->off, "a plain name as the key",
-                        NULL, "a mapping key must be a plain value, not a %s", kg_ykind_name(k));
+                kg_diag(b->d, KIGEN_SEV_ERROR, "E0101", b->f, k->off, "a plain name as the key", NULL,
+                        "a mapping key must be a plain value, not a %s", kg_ykind_name(k));
                 b->failed = true;
                 return NULL;
             }
@@ -228,8 +226,7 @@ static kg_ynode *build(builder *b, yaml_parser_t *p, yaml_event_t *e, int depth)
     /* Only collections nest: a value inside the 64th level is fine. */
     if (depth > KG_YAML_MAX_DEPTH &&
         (e->type == YAML_SEQUENCE_START_EVENT || e->type == YAML_MAPPING_START_EVENT)) {
-        yaml_error_at(b, e->start_mark, "E0107", "at most 64 levels",
-                      "the YAML nesting is too deep");
+        yaml_error_at(b, e->start_mark, "E0107", "at most 64 levels", "the YAML nesting is too deep");
         return NULL;
     }
     switch (e->type) {
@@ -258,13 +255,13 @@ static kg_ynode *build(builder *b, yaml_parser_t *p, yaml_event_t *e, int depth)
         return n;
     }
     case YAML_SEQUENCE_START_EVENT:
-        if (!refuse_tag_anchor(b, e->start_mark, e->data.sequence_start.tag,
-                               e->data.sequence_start.anchor, e->data.sequence_start.implicit))
+        if (!refuse_tag_anchor(b, e->start_mark, e->data.sequence_start.tag, e->data.sequence_start.anchor,
+                               e->data.sequence_start.implicit))
             return NULL;
         return build_collection(b, p, e, depth, false);
     case YAML_MAPPING_START_EVENT:
-        if (!refuse_tag_anchor(b, e->start_mark, e->data.mapping_start.tag,
-                               e->data.mapping_start.anchor, e->data.mapping_start.implicit))
+        if (!refuse_tag_anchor(b, e->start_mark, e->data.mapping_start.tag, e->data.mapping_start.anchor,
+                               e->data.mapping_start.implicit))
             return NULL;
         return build_collection(b, p, e, depth, true);
     case YAML_ALIAS_EVENT:
@@ -272,9 +269,7 @@ static kg_ynode *build(builder *b, yaml_parser_t *p, yaml_event_t *e, int depth)
                       "YAML aliases are not allowed in rule files: write the value out where it "
                       "is used");
         return NULL;
-    default:
-        yaml_error_at(b, e->start_mark, "E0100", "a value", "unexpected YAML event");
-        return NULL;
+    default: yaml_error_at(b, e->start_mark, "E0100", "a value", "unexpected YAML event"); return NULL;
     }
 }
 
@@ -331,7 +326,10 @@ const char *kg_ykind_name(const kg_ynode *n)
     }
 }
 
-static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 size_t kg_yscalar_offset(const kg_ynode *n, size_t voff)
 {

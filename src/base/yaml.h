@@ -12,11 +12,11 @@ typedef enum { KG_YS_PLAIN, KG_YS_SINGLE, KG_YS_DOUBLE, KG_YS_LITERAL, KG_YS_FOL
 typedef struct kg_ynode {
     kg_ykind kind;
     kg_ystyle style;
-    int line, col;  /* 1-based; col in characters */
-    size_t off;     /* byte offset of the node's first character */
+    int line, col;    /* 1-based; col in characters */
+    size_t off;       /* byte offset of the node's first character */
     const char *text; /* scalar value, NUL-terminated */
     size_t len;
-    size_t n;       /* sequence items or mapping pairs */
+    size_t n;                /* sequence items or mapping pairs */
     struct kg_ynode **items; /* sequence items; mapping keys */
     struct kg_ynode **vals;  /* mapping values */
     const kg_srcfile *file;

@@ -65,8 +65,8 @@ static void clear_err(kigen_card *h)
 static int tp_err(kigen_card *h, int kind)
 {
     h->err = kind;
-    if (kind == KIGEN_CARD_E_REMOVED || kind == KIGEN_CARD_E_READER_GONE ||
-        kind == KIGEN_CARD_E_RESET || kind == KIGEN_CARD_E_NO_PCSCD) {
+    if (kind == KIGEN_CARD_E_REMOVED || kind == KIGEN_CARD_E_READER_GONE || kind == KIGEN_CARD_E_RESET ||
+        kind == KIGEN_CARD_E_NO_PCSCD) {
         /* the card's state (selection, verified PINs) is gone */
         h->selected_ap = AP_NONE;
     }
@@ -110,9 +110,15 @@ const char *kigen_card_token_name(kigen_card_token t)
     }
 }
 
-int kigen_card_error(const kigen_card *h) { return h ? h->err : KIGEN_CARD_E_NONE; }
+int kigen_card_error(const kigen_card *h)
+{
+    return h ? h->err : KIGEN_CARD_E_NONE;
+}
 
-const char *kigen_card_errmsg(const kigen_card *h) { return h ? h->errmsg : ""; }
+const char *kigen_card_errmsg(const kigen_card *h)
+{
+    return h ? h->errmsg : "";
+}
 
 /* ------------------------------------------------------------------ */
 /* Handle                                                              */
@@ -137,7 +143,6 @@ int kg_card_new_with_transport(const kg_card_transport_ops *ops, void *self, kig
     *out = h;
     return KIGEN_OK;
 }
-
 
 static void wipe_free(char *s)
 {
@@ -240,8 +245,7 @@ int kigen_card_reader_status(kigen_card *h, size_t i, int *present, uint8_t *atr
         return set_err(h, KIGEN_CARD_E_NO_READER, "there is no reader number %zu", i);
     uint8_t buf[KIGEN_CARD_MAX_ATR];
     size_t len = 0;
-    int k = h->ops->reader_status(h->tp, h->readers[i], present, buf, &len, h->errmsg,
-                                  sizeof h->errmsg);
+    int k = h->ops->reader_status(h->tp, h->readers[i], present, buf, &len, h->errmsg, sizeof h->errmsg);
     if (k != KIGEN_CARD_E_NONE)
         return tp_err(h, k);
     if (len > sizeof buf)
@@ -277,8 +281,7 @@ int kigen_card_connect(kigen_card *h, const char *reader, int timeout_ms)
         int present = 0;
         uint8_t atr[KIGEN_CARD_MAX_ATR];
         size_t al = 0;
-        int k = h->ops->reader_status(h->tp, h->readers[i], &present, atr, &al, h->errmsg,
-                                      sizeof h->errmsg);
+        int k = h->ops->reader_status(h->tp, h->readers[i], &present, atr, &al, h->errmsg, sizeof h->errmsg);
         if (k != KIGEN_CARD_E_NONE)
             return tp_err(h, k);
         if (present)
@@ -287,11 +290,10 @@ int kigen_card_connect(kigen_card *h, const char *reader, int timeout_ms)
     if (found == h->nreaders) {
         if (timeout_ms == 0)
             return set_err(h, KIGEN_CARD_E_NO_CARD, "no card in %s%s%s",
-                           reader ? "the reader \"" : "any reader", reader ? reader : "",
-                           reader ? "\"" : "");
+                           reader ? "the reader \"" : "any reader", reader ? reader : "", reader ? "\"" : "");
         size_t which = 0;
-        int k = h->ops->wait_card(h->tp, h->readers + first, last - first, timeout_ms, &which,
-                                  h->errmsg, sizeof h->errmsg);
+        int k = h->ops->wait_card(h->tp, h->readers + first, last - first, timeout_ms, &which, h->errmsg,
+                                  sizeof h->errmsg);
         if (k != KIGEN_CARD_E_NONE)
             return tp_err(h, k);
         if (which >= last - first)
@@ -366,8 +368,7 @@ static int raw(kigen_card *h, const uint8_t *cmd, size_t n, uint8_t *resp, size_
     if (*rlen > KG_CARD_RESP_MAX)
         return set_err(h, KIGEN_CARD_E_PROTOCOL, "the reader returned more than it was given room for");
     if (*rlen < 2)
-        return set_err(h, KIGEN_CARD_E_PROTOCOL,
-                       "the card's answer has %zu byte%s: no status word", *rlen,
+        return set_err(h, KIGEN_CARD_E_PROTOCOL, "the card's answer has %zu byte%s: no status word", *rlen,
                        *rlen == 1 ? "" : "s");
     return KIGEN_OK;
 }
@@ -387,8 +388,8 @@ static int xfer(kigen_card *h, const uint8_t *cmd, size_t n, uint8_t *out, size_
          * that carry an Le (case 2: 5 bytes; case 4: 5 + Lc + 1). */
         int has_le = n == 5 || (n > 5 && n == 6 + (size_t)cmd[4]);
         if (!has_le || n > sizeof again) {
-            rc = set_err(h, KIGEN_CARD_E_PROTOCOL, "the card asked for another Le (6C%02X) on a command without one",
-                         resp[rlen - 1]);
+            rc = set_err(h, KIGEN_CARD_E_PROTOCOL,
+                         "the card asked for another Le (6C%02X) on a command without one", resp[rlen - 1]);
         } else {
             memcpy(again, cmd, n);
             again[n - 1] = resp[rlen - 1];
@@ -402,8 +403,8 @@ static int xfer(kigen_card *h, const uint8_t *cmd, size_t n, uint8_t *out, size_
     for (int rounds = 0; rc == KIGEN_OK; rounds++) {
         size_t dl = rlen - 2;
         if (dl > cap - total) {
-            rc = set_err(h, KIGEN_CARD_E_PROTOCOL,
-                         "the card sent %zu bytes where at most %zu were expected", total + dl, cap);
+            rc = set_err(h, KIGEN_CARD_E_PROTOCOL, "the card sent %zu bytes where at most %zu were expected",
+                         total + dl, cap);
             break;
         }
         if (dl)
@@ -427,14 +428,10 @@ static int xfer(kigen_card *h, const uint8_t *cmd, size_t n, uint8_t *out, size_
 static int sw_err(kigen_card *h, unsigned sw, const char *what)
 {
     switch (sw) {
-    case 0x6982:
-        return set_err(h, KIGEN_CARD_E_PIN_REQUIRED, "%s: the card wants a PIN first (6982)", what);
-    case 0x6A82:
-        return set_err(h, KIGEN_CARD_E_NOT_FOUND, "%s: no such file on the card (6A82)", what);
-    case 0x6B00:
-        return set_err(h, KIGEN_CARD_E_PROTOCOL, "%s: read past the end of the file (6B00)", what);
-    default:
-        return set_err(h, KIGEN_CARD_E_PROTOCOL, "%s: unexpected status %04X", what, sw);
+    case 0x6982: return set_err(h, KIGEN_CARD_E_PIN_REQUIRED, "%s: the card wants a PIN first (6982)", what);
+    case 0x6A82: return set_err(h, KIGEN_CARD_E_NOT_FOUND, "%s: no such file on the card (6A82)", what);
+    case 0x6B00: return set_err(h, KIGEN_CARD_E_PROTOCOL, "%s: read past the end of the file (6B00)", what);
+    default: return set_err(h, KIGEN_CARD_E_PROTOCOL, "%s: unexpected status %04X", what, sw);
     }
 }
 
@@ -456,7 +453,8 @@ static int select_ap(kigen_card *h, int ap)
                        "the card has no %s (SELECT answered %04X): not a My Number card",
                        ap == AP_JPKI ? "JPKI application" : "text application (券面事項入力補助AP)", sw);
     if (sw != 0x9000)
-        return sw_err(h, sw, ap == AP_JPKI ? "SELECT of the JPKI application" : "SELECT of the text application");
+        return sw_err(h, sw,
+                      ap == AP_JPKI ? "SELECT of the JPKI application" : "SELECT of the text application");
     h->selected_ap = ap;
     return KIGEN_OK;
 }
@@ -486,15 +484,18 @@ static int select_ef(kigen_card *h, int ap, unsigned fid)
 static int read_some(kigen_card *h, unsigned fid, size_t off, size_t want, uint8_t *buf, size_t *got)
 {
     if (off > 0x7FFF)
-        return set_err(h, KIGEN_CARD_E_PROTOCOL, "EF %04X: offset %zu is beyond READ BINARY's reach", fid, off);
-    uint8_t cmd[5] = {0x00, 0xB0, (uint8_t)((off >> 8) & 0x7F), (uint8_t)off, (uint8_t)(want == 256 ? 0 : want)};
+        return set_err(h, KIGEN_CARD_E_PROTOCOL, "EF %04X: offset %zu is beyond READ BINARY's reach", fid,
+                       off);
+    uint8_t cmd[5] = {0x00, 0xB0, (uint8_t)((off >> 8) & 0x7F), (uint8_t)off,
+                      (uint8_t)(want == 256 ? 0 : want)};
     unsigned sw = 0;
     int rc = xfer(h, cmd, sizeof cmd, buf, want, got, &sw);
     if (rc != KIGEN_OK)
         return rc;
     if (sw == 0x9000 || (sw == 0x6282 && *got > 0)) {
         if (*got == 0)
-            return set_err(h, KIGEN_CARD_E_PROTOCOL, "EF %04X: READ BINARY at %zu returned no data", fid, off);
+            return set_err(h, KIGEN_CARD_E_PROTOCOL, "EF %04X: READ BINARY at %zu returned no data", fid,
+                           off);
         return KIGEN_OK;
     }
     char what[48];
@@ -822,7 +823,8 @@ int kigen_card_read_basic(kigen_card *h, kigen_card_basic *out)
         size_t v, vl, need = 0;
         int t = kg_card_tlv(head, sizeof head, &tag, &v, &vl, &need);
         if (t == -2 || (t == -1 && need == 0) || (head[0] != 0xFF || head[1] != 0x20))
-            return set_err(h, KIGEN_CARD_E_PROTOCOL, "the basic-facts record does not start with FF20 and a length");
+            return set_err(h, KIGEN_CARD_E_PROTOCOL,
+                           "the basic-facts record does not start with FF20 and a length");
         size_t total = t == 0 ? v + vl : need;
         if (total > KG_BASIC_MAX)
             return set_err(h, KIGEN_CARD_E_PROTOCOL, "the basic-facts record claims %zu bytes", total);

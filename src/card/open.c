@@ -18,8 +18,8 @@ int kigen_card_new(kigen_card **out)
 
 int kigen_card_check_version_(size_t info, size_t cert, size_t basic, size_t stats)
 {
-    return info == sizeof(kigen_card_info) && cert == sizeof(kigen_card_cert) && basic == sizeof(kigen_card_basic) &&
-                   stats == sizeof(kigen_card_stats)
+    return info == sizeof(kigen_card_info) && cert == sizeof(kigen_card_cert) &&
+                   basic == sizeof(kigen_card_basic) && stats == sizeof(kigen_card_stats)
                ? KIGEN_OK
                : KIGEN_EVERSION;
 }

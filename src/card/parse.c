@@ -8,10 +8,8 @@
 
 #include "card/parse.h"
 
-const uint8_t kg_aid_jpki[KG_AID_JPKI_LEN] = {0xD3, 0x92, 0xF0, 0x00, 0x26,
-                                              0x01, 0x00, 0x00, 0x00, 0x01};
-const uint8_t kg_aid_text[KG_AID_TEXT_LEN] = {0xD3, 0x92, 0x10, 0x00, 0x31,
-                                              0x00, 0x01, 0x01, 0x04, 0x08};
+const uint8_t kg_aid_jpki[KG_AID_JPKI_LEN] = {0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01};
+const uint8_t kg_aid_text[KG_AID_TEXT_LEN] = {0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08};
 
 static const struct {
     uint8_t len;
@@ -19,8 +17,7 @@ static const struct {
     const char *what;
 } known_atrs[] = {
     {17,
-     {0x3B, 0xF5, 0x91, 0x00, 0xFF, 0x91, 0x81, 0x71, 0xFE, 0x40, 0x00, 0x42, 0x00, 0x01, 0x00,
-      0xD1, 0xD6},
+     {0x3B, 0xF5, 0x91, 0x00, 0xFF, 0x91, 0x81, 0x71, 0xFE, 0x40, 0x00, 0x42, 0x00, 0x01, 0x00, 0xD1, 0xD6},
      "My Number card (contact)"},
     {13,
      {0x3B, 0x88, 0x80, 0x01, 0x00, 0x00, 0x05, 0xE0, 0xB3, 0x81, 0xA1, 0x00, 0x7F},
@@ -77,8 +74,7 @@ int kg_card_der_total(const uint8_t *hdr, size_t len, size_t *total)
     return 0;
 }
 
-int kg_card_tlv(const uint8_t *buf, size_t len, unsigned *tag, size_t *value, size_t *vlen,
-                size_t *need)
+int kg_card_tlv(const uint8_t *buf, size_t len, unsigned *tag, size_t *value, size_t *vlen, size_t *need)
 {
     size_t i = 0;
     if (need)
@@ -131,7 +127,7 @@ int kg_card_parse_basic(const uint8_t *buf, size_t len, kg_slice out[5], char *m
     if (rc != 0 || tag != 0xFF20) {
         if (msg && cap)
             snprintf(msg, cap, "%s",
-                     rc == -1 ? "the basic-facts record is cut short"
+                     rc == -1   ? "the basic-facts record is cut short"
                      : rc == -2 ? "the basic-facts record is not BER-TLV"
                                 : "the basic-facts record does not start with tag FF20");
         return -1;

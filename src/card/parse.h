@@ -26,8 +26,7 @@ int kg_card_der_total(const uint8_t *hdr, size_t len, size_t *total);
  * 81/82), value. 0 on success with *tag, *value (offset) and *vlen set
  * (the value lies inside buf); -1 when buf ends too early (with *need the
  * bytes a complete TLV needs, when known), -2 when malformed. */
-int kg_card_tlv(const uint8_t *buf, size_t len, unsigned *tag, size_t *value, size_t *vlen,
-                size_t *need);
+int kg_card_tlv(const uint8_t *buf, size_t len, unsigned *tag, size_t *value, size_t *vlen, size_t *need);
 
 /* A slice of a buffer. */
 typedef struct kg_slice {

@@ -21,7 +21,10 @@ typedef struct pcsc {
     char reader[256];
 } pcsc;
 
-void *kg_pcsc_new(void) { return calloc(1, sizeof(pcsc)); }
+void *kg_pcsc_new(void)
+{
+    return calloc(1, sizeof(pcsc));
+}
 
 static int msgf(char *msg, size_t cap, int kind, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static int msgf(char *msg, size_t cap, int kind, const char *fmt, ...)
@@ -59,10 +62,8 @@ static int common_err(pcsc *p, LONG rv, char *msg, size_t cap)
                     "the PC/SC service is not running (%s): start pcscd "
                     "(systemctl start pcscd.socket, or run pcscd) and try again",
                     pcsc_stringify_error(rv));
-    case SCARD_E_NO_MEMORY:
-        return msgf(msg, cap, KIGEN_CARD_E_PCSC, "PC/SC: out of memory");
-    default:
-        return -1;
+    case SCARD_E_NO_MEMORY: return msgf(msg, cap, KIGEN_CARD_E_PCSC, "PC/SC: out of memory");
+    default: return -1;
     }
 }
 
@@ -205,15 +206,17 @@ static int wait_card(void *self, char *const *readers, size_t n, int timeout_ms,
         }
         LONG rv = SCardGetStatusChange(p->ctx, wait, st, (DWORD)n);
         if (rv == SCARD_E_TIMEOUT)
-            return msgf(msg, cap, KIGEN_CARD_E_TIMEOUT, "no card was inserted within %d.%d s", timeout_ms / 1000,
-                        timeout_ms % 1000 / 100);
+            return msgf(msg, cap, KIGEN_CARD_E_TIMEOUT, "no card was inserted within %d.%d s",
+                        timeout_ms / 1000, timeout_ms % 1000 / 100);
         if (rv != SCARD_S_SUCCESS) {
             k = common_err(p, rv, msg, cap);
             if (k >= 0)
                 return k;
             if (rv == SCARD_E_UNKNOWN_READER || rv == SCARD_E_READER_UNAVAILABLE)
-                return msgf(msg, cap, KIGEN_CARD_E_READER_GONE, "a reader went away while waiting for a card");
-            return msgf(msg, cap, KIGEN_CARD_E_PCSC, "waiting for a card failed: %s", pcsc_stringify_error(rv));
+                return msgf(msg, cap, KIGEN_CARD_E_READER_GONE,
+                            "a reader went away while waiting for a card");
+            return msgf(msg, cap, KIGEN_CARD_E_PCSC, "waiting for a card failed: %s",
+                        pcsc_stringify_error(rv));
         }
         for (size_t i = 0; i < n; i++) {
             DWORD ev = st[i].dwEventState;
@@ -226,8 +229,8 @@ static int wait_card(void *self, char *const *readers, size_t n, int timeout_ms,
             st[i].dwCurrentState = ev;
         }
         if (timeout_ms >= 0 && ms_since(&t0) >= timeout_ms)
-            return msgf(msg, cap, KIGEN_CARD_E_TIMEOUT, "no card was inserted within %d.%d s", timeout_ms / 1000,
-                        timeout_ms % 1000 / 100);
+            return msgf(msg, cap, KIGEN_CARD_E_TIMEOUT, "no card was inserted within %d.%d s",
+                        timeout_ms / 1000, timeout_ms % 1000 / 100);
     }
 }
 
@@ -248,7 +251,8 @@ static int gone(pcsc *p, const char *what, char *msg, size_t cap)
     for (int round = 0; round < 8; round++) {
         long left = 1000 - ms_since(&t0);
         LONG rv = SCardGetStatusChange(p->ctx, round == 0 ? 0 : (DWORD)(left > 0 ? left : 0), &st, 1);
-        if (rv == SCARD_E_UNKNOWN_READER || rv == SCARD_E_READER_UNAVAILABLE || (st.dwEventState & SCARD_STATE_UNKNOWN))
+        if (rv == SCARD_E_UNKNOWN_READER || rv == SCARD_E_READER_UNAVAILABLE ||
+            (st.dwEventState & SCARD_STATE_UNKNOWN))
             return msgf(msg, cap, KIGEN_CARD_E_READER_GONE, "the reader went away in the middle of %s", what);
         if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT)
             return 0;
@@ -273,7 +277,8 @@ static int card_err(pcsc *p, LONG rv, const char *what, char *msg, size_t cap)
     switch (rv) {
     case SCARD_W_REMOVED_CARD:
     case SCARD_E_NO_SMARTCARD:
-        return msgf(msg, cap, KIGEN_CARD_E_REMOVED, "the card was removed (%s): put it back and try again", what);
+        return msgf(msg, cap, KIGEN_CARD_E_REMOVED, "the card was removed (%s): put it back and try again",
+                    what);
     case SCARD_W_RESET_CARD:
         return msgf(msg, cap, KIGEN_CARD_E_RESET, "another program reset the card (%s): try again", what);
     case SCARD_E_READER_UNAVAILABLE:
@@ -282,8 +287,7 @@ static int card_err(pcsc *p, LONG rv, const char *what, char *msg, size_t cap)
     case SCARD_E_SHARING_VIOLATION:
         return msgf(msg, cap, KIGEN_CARD_E_SHARING,
                     "another program is using the card exclusively (%s): close it and try again", what);
-    case SCARD_E_TIMEOUT:
-        return msgf(msg, cap, KIGEN_CARD_E_TIMEOUT, "the reader timed out (%s)", what);
+    case SCARD_E_TIMEOUT: return msgf(msg, cap, KIGEN_CARD_E_TIMEOUT, "the reader timed out (%s)", what);
     case SCARD_W_UNRESPONSIVE_CARD:
     case SCARD_W_UNPOWERED_CARD:
     case SCARD_E_PROTO_MISMATCH:
@@ -291,8 +295,7 @@ static int card_err(pcsc *p, LONG rv, const char *what, char *msg, size_t cap)
                     pcsc_stringify_error(rv));
     case SCARD_E_INSUFFICIENT_BUFFER:
         return msgf(msg, cap, KIGEN_CARD_E_PROTOCOL, "the card's answer is too long (%s)", what);
-    default:
-        break;
+    default: break;
     }
     /* A failed exchange (SCARD_E_NOT_TRANSACTED, SCARD_F_COMM_ERROR...):
      * was the card pulled out in the middle of it? */
@@ -310,8 +313,8 @@ static int do_connect(void *self, const char *reader, uint8_t *atr, size_t *atr_
     if (k)
         return k;
     DWORD proto = 0;
-    LONG rv = SCardConnect(p->ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &p->card,
-                           &proto);
+    LONG rv = SCardConnect(p->ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+                           &p->card, &proto);
     if (rv == SCARD_E_NO_SMARTCARD || rv == SCARD_W_REMOVED_CARD)
         return msgf(msg, cap, KIGEN_CARD_E_NO_CARD, "no card in the reader \"%s\"", reader);
     if (rv != SCARD_S_SUCCESS)
@@ -346,8 +349,8 @@ static int do_connect(void *self, const char *reader, uint8_t *atr, size_t *atr_
     return 0;
 }
 
-static int transmit(void *self, const uint8_t *cmd, size_t cmd_len, uint8_t *resp, size_t *resp_len, char *msg,
-                    size_t cap)
+static int transmit(void *self, const uint8_t *cmd, size_t cmd_len, uint8_t *resp, size_t *resp_len,
+                    char *msg, size_t cap)
 {
     pcsc *p = self;
     if (!p->have_card)

@@ -23,20 +23,20 @@ typedef struct kg_card_transport_ops {
      * KIGEN_CARD_E_NO_READER. */
     int (*list_readers)(void *self, char ***names, size_t *n, char *msg, size_t cap);
     /* Is a card in `reader`? Its ATR (KIGEN_CARD_MAX_ATR bytes) when so. */
-    int (*reader_status)(void *self, const char *reader, int *present, uint8_t *atr,
-                         size_t *atr_len, char *msg, size_t cap);
+    int (*reader_status)(void *self, const char *reader, int *present, uint8_t *atr, size_t *atr_len,
+                         char *msg, size_t cap);
     /* Wait until one of the n readers holds a card: *which is its index.
      * timeout_ms < 0 waits forever. KIGEN_CARD_E_TIMEOUT when none came. */
-    int (*wait_card)(void *self, char *const *readers, size_t n, int timeout_ms, size_t *which,
-                     char *msg, size_t cap);
+    int (*wait_card)(void *self, char *const *readers, size_t n, int timeout_ms, size_t *which, char *msg,
+                     size_t cap);
     /* Connect (shared, T=0 or T=1) and start a transaction. */
-    int (*connect)(void *self, const char *reader, uint8_t *atr, size_t *atr_len, int *protocol,
-                   char *msg, size_t cap);
+    int (*connect)(void *self, const char *reader, uint8_t *atr, size_t *atr_len, int *protocol, char *msg,
+                   size_t cap);
     /* Send one command APDU; the answer (data and SW1 SW2) goes to resp,
      * which holds *resp_len bytes on entry and the answer's length on
      * return. */
-    int (*transmit)(void *self, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
-                    size_t *resp_len, char *msg, size_t cap);
+    int (*transmit)(void *self, const uint8_t *cmd, size_t cmd_len, uint8_t *resp, size_t *resp_len,
+                    char *msg, size_t cap);
     /* End the transaction and disconnect; reset != 0 resets the card. */
     void (*disconnect)(void *self, int reset);
     /* Release everything (after disconnect). */

@@ -81,8 +81,7 @@ static int to_jst(const struct tm *utc, kigen_date *date, char *iso, size_t isol
     return 0;
 }
 
-int kigen_card_cert_parse(const uint8_t *der, size_t len, kigen_card_cert *out, char *err,
-                          size_t errlen)
+int kigen_card_cert_parse(const uint8_t *der, size_t len, kigen_card_cert *out, char *err, size_t errlen)
 {
     if (err && errlen)
         err[0] = '\0';
@@ -123,15 +122,14 @@ int kigen_card_cert_parse(const uint8_t *der, size_t len, kigen_card_cert *out, 
     }
 
     struct tm nb, na;
-    if (!ASN1_TIME_to_tm(X509_get0_notBefore(x), &nb) ||
-        !ASN1_TIME_to_tm(X509_get0_notAfter(x), &na)) {
+    if (!ASN1_TIME_to_tm(X509_get0_notBefore(x), &nb) || !ASN1_TIME_to_tm(X509_get0_notAfter(x), &na)) {
         rc = fail(err, errlen, "the validity times cannot be read");
         goto done;
     }
     if (to_jst(&nb, &out->not_before, out->not_before_jst, sizeof out->not_before_jst,
                &out->not_before_unix) != 0 ||
-        to_jst(&na, &out->not_after, out->not_after_jst, sizeof out->not_after_jst,
-               &out->not_after_unix) != 0) {
+        to_jst(&na, &out->not_after, out->not_after_jst, sizeof out->not_after_jst, &out->not_after_unix) !=
+            0) {
         rc = fail(err, errlen, "a validity time is outside 0001-9999");
         goto done;
     }

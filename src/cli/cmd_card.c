@@ -207,10 +207,16 @@ static int get_pin(const card_opts *o, int which, int tries, char *buf, size_t c
     char prompt[128];
     snprintf(prompt, sizeof prompt, "%s (%d tr%s left): ", prompts[which], tries, tries == 1 ? "y" : "ies");
     if (prompt_tty(prompt, buf, cap) != 0) {
-        fprintf(stderr,
-                "kigen card: the %s is needed: give --%s-pin-env NAME or --%s-pin-fd N, or run on a terminal\n",
-                pin_names[which], which == P_AUTH ? "auth" : which == P_SIGN ? "sign" : "text",
-                which == P_AUTH ? "auth" : which == P_SIGN ? "sign" : "text");
+        fprintf(
+            stderr,
+            "kigen card: the %s is needed: give --%s-pin-env NAME or --%s-pin-fd N, or run on a terminal\n",
+            pin_names[which],
+            which == P_AUTH   ? "auth"
+            : which == P_SIGN ? "sign"
+                              : "text",
+            which == P_AUTH   ? "auth"
+            : which == P_SIGN ? "sign"
+                              : "text");
         return -1;
     }
     return 0;
@@ -310,11 +316,11 @@ static int parse_args(int argc, char **argv, card_opts *o)
             fputs(card_help, stdout);
             return -1;
         }
-#define NEEDV()                                                                                    \
-    do {                                                                                           \
-        if (!v)                                                                                    \
-            return cli_usage_error("card", "%s needs a value", a);                                 \
-        i++;                                                                                       \
+#define NEEDV()                                                                                              \
+    do {                                                                                                     \
+        if (!v)                                                                                              \
+            return cli_usage_error("card", "%s needs a value", a);                                           \
+        i++;                                                                                                 \
     } while (0)
         if (strcmp(a, "--reader") == 0) {
             NEEDV();
@@ -435,8 +441,8 @@ static int resolve_reader(const card_opts *o, kigen_card *h, const char **name)
     unsigned long idx = strtoul(o->reader, &end, 10);
     if (o->reader[0] && !*end) {
         if (idx >= n) {
-            fprintf(stderr, "kigen card: there is no reader %lu (%zu reader%s: 0-%zu)\n", idx, n, n == 1 ? "" : "s",
-                    n - 1);
+            fprintf(stderr, "kigen card: there is no reader %lu (%zu reader%s: 0-%zu)\n", idx, n,
+                    n == 1 ? "" : "s", n - 1);
             return -1;
         }
         *name = kigen_card_reader_name(h, idx);
@@ -612,8 +618,9 @@ static int do_list(const card_opts *o, kigen_card *h)
         rc = idx < cnt ? kigen_card_reader_status(h, idx, &present, atr, &al) : KIGEN_ECARD;
         json_object_set_new(r, "card", json_boolean(present));
         if (rc != KIGEN_OK) {
-            json_object_set_new(r, "error", json_pack("{s:s,s:s}", "kind", kigen_card_error_name(kigen_card_error(h)),
-                                                      "message", kigen_card_errmsg(h)));
+            json_object_set_new(r, "error",
+                                json_pack("{s:s,s:s}", "kind", kigen_card_error_name(kigen_card_error(h)),
+                                          "message", kigen_card_errmsg(h)));
         } else if (present) {
             char ah[2 * KIGEN_CARD_MAX_ATR + 1];
             hex(atr, al, ah);
@@ -629,14 +636,15 @@ static int do_list(const card_opts *o, kigen_card *h)
                 kigen_card_info info;
                 kigen_card_get_info(h, &info);
                 json_object_set_new(r, "jpki", json_true());
-                json_object_set_new(r, "detected_by", json_string(how == KIGEN_CARD_DETECT_ATR ? "atr" : "aid"));
+                json_object_set_new(r, "detected_by",
+                                    json_string(how == KIGEN_CARD_DETECT_ATR ? "atr" : "aid"));
                 json_object_set_new(r, "protocol", json_string(info.protocol == 0 ? "T=0" : "T=1"));
                 json_object_set_new(r, "token", json_string(kigen_card_token_name(tok)));
             } else {
                 json_object_set_new(r, "jpki", json_false());
-                json_object_set_new(r, "error", json_pack("{s:s,s:s}", "kind",
-                                                          kigen_card_error_name(kigen_card_error(h)), "message",
-                                                          kigen_card_errmsg(h)));
+                json_object_set_new(r, "error",
+                                    json_pack("{s:s,s:s}", "kind", kigen_card_error_name(kigen_card_error(h)),
+                                              "message", kigen_card_errmsg(h)));
             }
             kigen_card_disconnect(h);
         }
@@ -656,22 +664,25 @@ static int do_list(const card_opts *o, kigen_card *h)
     size_t w = strlen("READER");
     size_t idx;
     json_t *r;
-    json_array_foreach(arr, idx, r) {
+    json_array_foreach(arr, idx, r)
+    {
         size_t l = strlen(json_string_value(json_object_get(r, "name")));
         if (l > w)
             w = l;
     }
     printf("#  %-*s  CARD\n", (int)w, "READER");
-    json_array_foreach(arr, idx, r) {
+    json_array_foreach(arr, idx, r)
+    {
         const char *nm = json_string_value(json_object_get(r, "name"));
         printf("%-2zu %-*s  ", idx, (int)w, nm);
         json_t *err = json_object_get(r, "error");
         if (!json_is_true(json_object_get(r, "card"))) {
-            printf("(empty)%s%s\n", err ? ": " : "", err ? json_string_value(json_object_get(err, "message")) : "");
+            printf("(empty)%s%s\n", err ? ": " : "",
+                   err ? json_string_value(json_object_get(err, "message")) : "");
         } else if (json_is_true(json_object_get(r, "jpki"))) {
             const char *tok = json_string_value(json_object_get(r, "token"));
-            const char *what = strcmp(tok, "card") == 0   ? "My Number card (JPKI)"
-                               : strcmp(tok, "juki") == 0 ? "Juki card (JPKI, 住基カード)"
+            const char *what = strcmp(tok, "card") == 0         ? "My Number card (JPKI)"
+                               : strcmp(tok, "juki") == 0       ? "Juki card (JPKI, 住基カード)"
                                : strcmp(tok, "smartphone") == 0 ? "smartphone JPKI"
                                                                 : "JPKI, unknown token";
             printf("%s  [%s, %s, found by %s]\n", what, json_string_value(json_object_get(r, "atr")),
@@ -767,10 +778,10 @@ static json_t *cert_json(const kigen_card_cert *c, size_t derlen, const char *ef
     kigen_date_format_iso(c->not_after, na, sizeof na);
     utc_text(c->not_before_unix, nbu, sizeof nbu);
     utc_text(c->not_after_unix, nau, sizeof nau);
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "ef", ef, "serial", c->serial, "subject",
-                     c->subject, "issuer", c->issuer, "not_before", nb, "not_after", na, "not_before_jst",
-                     c->not_before_jst, "not_after_jst", c->not_after_jst, "not_before_utc", nbu, "not_after_utc",
-                     nau, "sha256", c->sha256, "der_bytes", (json_int_t)derlen);
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "ef", ef, "serial", c->serial,
+                     "subject", c->subject, "issuer", c->issuer, "not_before", nb, "not_after", na,
+                     "not_before_jst", c->not_before_jst, "not_after_jst", c->not_after_jst, "not_before_utc",
+                     nbu, "not_after_utc", nau, "sha256", c->sha256, "der_bytes", (json_int_t)derlen);
 }
 
 static int save_der(const card_opts *o, const read_set *rs)
@@ -796,7 +807,8 @@ static int save_der(const card_opts *o, const read_set *rs)
 /* The renewal window by the rule pack, from the card's own dates. */
 static int renewal(const card_opts *o, const read_set *rs, json_t **out)
 {
-    static const char *const outs[] = {"auth_renewal_from", "sign_renewal_from", "auth_status", "sign_status"};
+    static const char *const outs[] = {"auth_renewal_from", "sign_renewal_from", "auth_status",
+                                       "sign_status"};
     kigen_ruleset *rules = NULL;
     kigen_diags *d = NULL;
     int rc = kigen_load_file(o->rules, NULL, &rules, &d);
@@ -947,7 +959,8 @@ static int do_certs(const card_opts *o, kigen_card *h)
                                 info.detected_by == KIGEN_CARD_DETECT_ATR ? "atr" : "aid", "token",
                                 kigen_card_token_name(rs.token), "certificates", certs);
         if (!rs.have[2])
-            json_object_set_new(top, "sign_note", json_string("not read: needs the signature password (--sign)"));
+            json_object_set_new(top, "sign_note",
+                                json_string("not read: needs the signature password (--sign)"));
         if (ren)
             json_object_set_new(top, "renewal", ren);
         json_print(top, 0);
@@ -955,7 +968,9 @@ static int do_certs(const card_opts *o, kigen_card *h)
     } else {
         printf("reader      %s\n", info.reader);
         printf("card        %s (token %s, ATR %s)\n\n",
-               rs.token == KIGEN_CARD_TOKEN_JUKI ? "Juki card" : rs.token == KIGEN_CARD_TOKEN_SMARTPHONE ? "smartphone JPKI" : "My Number card",
+               rs.token == KIGEN_CARD_TOKEN_JUKI         ? "Juki card"
+               : rs.token == KIGEN_CARD_TOKEN_SMARTPHONE ? "smartphone JPKI"
+                                                         : "My Number card",
                kigen_card_token_name(rs.token), ah);
         print_cert_table("authentication certificate (利用者証明用電子証明書, EF 000A)", &rs.cert[0]);
         if (rs.have[2])
@@ -975,12 +990,16 @@ static int do_certs(const card_opts *o, kigen_card *h)
             for (size_t i = 0; i < 4; i++) {
                 json_t *v = json_object_get(ren, outs[i]);
                 json_t *e = errs ? json_object_get(errs, outs[i]) : NULL;
-                printf("  %-18s %s%s\n", outs[i], v && json_is_string(v) ? json_string_value(v) : e ? "error: " : "-",
+                printf("  %-18s %s%s\n", outs[i],
+                       v && json_is_string(v) ? json_string_value(v)
+                       : e                    ? "error: "
+                                              : "-",
                        e ? json_string_value(e) : "");
             }
             if (errs)
                 printf("  (the card does not hold every fact: add them with --set FACT=VALUE, e.g.\n"
-                       "   --set card_issue_date=YYYY-MM-DD, or read birth_date off the card with --birth-date)\n");
+                       "   --set card_issue_date=YYYY-MM-DD, or read birth_date off the card with "
+                       "--birth-date)\n");
             json_decref(ren);
         }
     }

@@ -38,8 +38,9 @@ int cmd_check(int argc, char **argv)
         } else if (strcmp(argv[i], "--explain") == 0 && i + 1 < argc) {
             const char *code = argv[++i], *meaning = kigen_diag_meaning(code);
             if (!meaning)
-                return cli_usage_error("check", "'%s' is not a diagnostic code (E0001..., W0001...; docs/rules.md "
-                                                "lists them)",
+                return cli_usage_error("check",
+                                       "'%s' is not a diagnostic code (E0001..., W0001...; docs/rules.md "
+                                       "lists them)",
                                        code);
             printf("%s (%s): %s\n", code, code[0] == 'W' ? "warning" : "error", meaning);
             return CLI_OK;

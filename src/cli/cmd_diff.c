@@ -131,7 +131,8 @@ static int parse_args(int argc, char **argv, diff_opts *o)
         return cli_usage_error("diff", "--input FILE (or - for stdin) is required");
     if (!o->in_fmt_set) {
         size_t n = strlen(o->input);
-        if ((n > 6 && strcmp(o->input + n - 6, ".jsonl") == 0) || (n > 7 && strcmp(o->input + n - 7, ".ndjson") == 0))
+        if ((n > 6 && strcmp(o->input + n - 6, ".jsonl") == 0) ||
+            (n > 7 && strcmp(o->input + n - 7, ".ndjson") == 0))
             o->in_fmt = KG_FMT_JSONL;
     }
     return CLI_OK;

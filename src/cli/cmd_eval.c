@@ -77,7 +77,7 @@ typedef struct eval_opts {
 
 typedef struct out_col {
     char *name;
-    int output;  /* output index, or -1 for a rule read by name */
+    int output; /* output index, or -1 for a rule read by name */
     bool message;
     int msg_output;
 } out_col;
@@ -104,7 +104,7 @@ typedef struct run {
     const char *errcol; /* the name of kigen's error column */
     cli_out out;
     table tab;
-    kg_buf cell;        /* scratch for one formatted value */
+    kg_buf cell; /* scratch for one formatted value */
     long total, failed;
 } run;
 
@@ -119,11 +119,11 @@ static int parse_args(int argc, char **argv, eval_opts *o)
             fputs(eval_help, stdout);
             return -1;
         }
-#define NEEDV()                                                                    \
-    do {                                                                           \
-        if (!v)                                                                    \
-            return cli_usage_error("eval", "%s needs a value", a);                  \
-        i++;                                                                       \
+#define NEEDV()                                                                                              \
+    do {                                                                                                     \
+        if (!v)                                                                                              \
+            return cli_usage_error("eval", "%s needs a value", a);                                           \
+        i++;                                                                                                 \
     } while (0)
         if (strcmp(a, "--rules") == 0) {
             NEEDV();
@@ -518,7 +518,8 @@ static void write_record(run *R, const kg_record *rec, bool evaluated, const cha
     }
     char full[1200] = "";
     if (*error)
-        snprintf(full, sizeof full, o->ja ? "レコード %ld: %s" : "record %ld: %s", rec ? rec->number : R->total, error);
+        snprintf(full, sizeof full, o->ja ? "レコード %ld: %s" : "record %ld: %s",
+                 rec ? rec->number : R->total, error);
     cell(R, &width, full, strlen(full));
     if (o->out_fmt == OUT_CSV)
         out_eol(&R->out);
@@ -542,13 +543,15 @@ static void report(run *R, const kg_record *rec, const char *error)
     char msg[1400];
     bool ja = R->o->ja;
     if (id)
-        snprintf(msg, sizeof msg, ja ? "レコード %ld（%ld行目、%s %.*s）: %s" : "record %ld (line %ld, %s %.*s): %s",
+        snprintf(msg, sizeof msg,
+                 ja ? "レコード %ld（%ld行目、%s %.*s）: %s" : "record %ld (line %ld, %s %.*s): %s",
                  rec->number, rec->line, R->in.pass[0], kg_utf8_fit(id, 100), id, error);
     else if (rec && rec->line)
-        snprintf(msg, sizeof msg, ja ? "レコード %ld（%ld行目）: %s" : "record %ld (line %ld): %s", rec->number, rec->line,
-                 error);
+        snprintf(msg, sizeof msg, ja ? "レコード %ld（%ld行目）: %s" : "record %ld (line %ld): %s",
+                 rec->number, rec->line, error);
     else
-        snprintf(msg, sizeof msg, ja ? "レコード %ld: %s" : "record %ld: %s", rec ? rec->number : R->total, error);
+        snprintf(msg, sizeof msg, ja ? "レコード %ld: %s" : "record %ld: %s", rec ? rec->number : R->total,
+                 error);
     cli_warn("eval", "%s", msg);
 }
 
@@ -567,12 +570,16 @@ static void do_record(run *R, const kg_record *rec, int readrc, const char *read
         /* A JSON key that is not a fact and not a column of this output is
          * said, not silently dropped. */
         for (int i = 0; o->in_fmt == KG_FMT_JSONL && o->out_fmt != OUT_JSONL && i < rec->n; i++)
-            if (cli_columns_fact(&R->in, rec->names[i]) == CLI_COL_PASS && !cli_columns_is_pass(&R->in, rec->names[i]))
+            if (cli_columns_fact(&R->in, rec->names[i]) == CLI_COL_PASS &&
+                !cli_columns_is_pass(&R->in, rec->names[i]))
                 cli_warn("eval",
-                         o->ja ? "レコード %ld（%ld行目）: キー「%s」は項目でも出力の列でもないため出力しません（すべてのキーを残すには "
-                                 "--format jsonl）"
-                               : "record %ld (line %ld): key '%s' is not a fact and not a column of this output, so it "
-                                 "is not carried (use --format jsonl to carry every key)",
+                         o->ja
+                             ? "レコード %ld（%ld行目）: "
+                               "キー「%s」は項目でも出力の列でもないため出力しません（すべてのキーを残すには "
+                               "--format jsonl）"
+                             : "record %ld (line %ld): key '%s' is not a fact and not a column of this "
+                               "output, so it "
+                               "is not carried (use --format jsonl to carry every key)",
                          rec->number, rec->line, rec->names[i]);
         if (!error[0]) {
             int rc = kigen_eval(c);
@@ -660,9 +667,10 @@ int cmd_eval(int argc, char **argv)
                 /* Decided by what stdin is, never by whether bytes have
                  * arrived yet, so that the same command always does the
                  * same thing. */
-                cli_usage_error("eval", "stdin is a pipe or a file, but --input is not given: add --input - to "
-                                        "read records from it (the --set facts then apply to each), or "
-                                        "</dev/null to evaluate the --set record alone");
+                cli_usage_error("eval",
+                                "stdin is a pipe or a file, but --input is not given: add --input - to "
+                                "read records from it (the --set facts then apply to each), or "
+                                "</dev/null to evaluate the --set record alone");
                 status = CLI_USAGE;
                 goto out;
             }
@@ -670,8 +678,9 @@ int cmd_eval(int argc, char **argv)
         } else if (cli_stdin_is_input()) {
             o.input = "-";
         } else {
-            cli_usage_error("eval", "no records: give --input FILE (or - for stdin), pipe records in, or give "
-                                    "the facts of one record with --set");
+            cli_usage_error("eval",
+                            "no records: give --input FILE (or - for stdin), pipe records in, or give "
+                            "the facts of one record with --set");
             status = CLI_USAGE;
             goto out;
         }
@@ -685,7 +694,8 @@ int cmd_eval(int argc, char **argv)
     } else {
         in = strcmp(o.input, "-") == 0 ? stdin : fopen(o.input, "rb");
         if (!in) {
-            cli_warn("eval", o.ja ? "「%s」を読めません: %s" : "cannot read '%s': %s", o.input, strerror(errno));
+            cli_warn("eval", o.ja ? "「%s」を読めません: %s" : "cannot read '%s': %s", o.input,
+                     strerror(errno));
             status = CLI_USAGE;
             goto out;
         }
@@ -713,12 +723,14 @@ int cmd_eval(int argc, char **argv)
          * without a first record (this one and the rest are written as they
          * come). */
         if (nearly == MAX_EARLY) {
-            cli_warn("eval",
-                     o.ja ? "最初の %d 件のレコードがどれも読めないため、出力の列は読めるレコードを待たずに決めます"
-                            "（そのまま出力するキーは --passthrough で指定できます）"
-                          : "none of the first %d records could be read: the output's columns are decided without "
-                            "them (name the keys to carry with --passthrough)",
-                     MAX_EARLY);
+            cli_warn(
+                "eval",
+                o.ja
+                    ? "最初の %d 件のレコードがどれも読めないため、出力の列は読めるレコードを待たずに決めます"
+                      "（そのまま出力するキーは --passthrough で指定できます）"
+                    : "none of the first %d records could be read: the output's columns are decided without "
+                      "them (name the keys to carry with --passthrough)",
+                MAX_EARLY);
             break;
         }
         early *e = realloc(earlies, (nearly + 1) * sizeof *e);
@@ -756,7 +768,8 @@ int cmd_eval(int argc, char **argv)
     }
     for (int k = 0; k < R.ncols; k++)
         if (cli_columns_is_pass(&R.in, R.cols[k].name)) {
-            cli_usage_error("eval", "input column '%s' has the name of an output; rename it or choose --outputs",
+            cli_usage_error("eval",
+                            "input column '%s' has the name of an output; rename it or choose --outputs",
                             R.cols[k].name);
             status = CLI_USAGE;
             goto out;
@@ -768,7 +781,8 @@ int cmd_eval(int argc, char **argv)
     while (r != 0) {
         if (r == -2) {
             if (o.ja)
-                cli_warn("eval", "%s: %s。%ld 件のレコードの後で止めました", o.input, kg_reader_error(rd), R.total);
+                cli_warn("eval", "%s: %s。%ld 件のレコードの後で止めました", o.input, kg_reader_error(rd),
+                         R.total);
             else
                 cli_warn("eval", "%s: %s; stopped after %ld record%s", o.input, kg_reader_error(rd), R.total,
                          R.total == 1 ? "" : "s");
@@ -792,7 +806,8 @@ int cmd_eval(int argc, char **argv)
 out:
     /* stdout is closed (and that checked) by main, after every command */
     if (out_close(&R.out, false) != 0) {
-        cli_warn("eval", o.ja ? "出力を書き込めません: %s" : "cannot write the output: %s", strerror(R.out.err));
+        cli_warn("eval", o.ja ? "出力を書き込めません: %s" : "cannot write the output: %s",
+                 strerror(R.out.err));
         status = CLI_USAGE;
     }
     for (size_t i = 0; i < nearly; i++)

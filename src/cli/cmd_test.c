@@ -138,7 +138,8 @@ static void run_case(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kigen_dat
     }
     for (size_t i = 0; facts && i < facts->n; i++) {
         const kg_ynode *v = facts->vals[i];
-        if (v->kind != KG_Y_SCALAR || (!is_null_node(v) && kigen_set(c, facts->items[i]->text, v->text) != KIGEN_OK)) {
+        if (v->kind != KG_Y_SCALAR ||
+            (!is_null_node(v) && kigen_set(c, facts->items[i]->text, v->text) != KIGEN_OK)) {
             /* a case may expect exactly this: a value the rules refuse */
             if (experr && v->kind == KG_Y_SCALAR && kigen_fact_index(rs, facts->items[i]->text) >= 0 &&
                 strstr(kigen_errmsg(c), experr->text)) {
@@ -159,12 +160,14 @@ static void run_case(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kigen_dat
     if (experr) {
         if (rc == KIGEN_OK) {
             ok = false;
-            wl += (size_t)snprintf(why + wl, sizeof why - wl, "  expected an error containing '%s', but the record evaluated\n",
+            wl += (size_t)snprintf(why + wl, sizeof why - wl,
+                                   "  expected an error containing '%s', but the record evaluated\n",
                                    experr->text);
         } else if (!strstr(kigen_errmsg(c), experr->text)) {
             ok = false;
-            wl += (size_t)snprintf(why + wl, sizeof why - wl, "  expected an error containing '%s', got: %s\n",
-                                   experr->text, kigen_errmsg(c));
+            wl +=
+                (size_t)snprintf(why + wl, sizeof why - wl, "  expected an error containing '%s', got: %s\n",
+                                 experr->text, kigen_errmsg(c));
         }
     } else if (rc != KIGEN_OK) {
         ok = false;
@@ -216,8 +219,8 @@ static void run_case(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kigen_dat
             printf("ok   %s:%d  %s\n", cs->file->name, cs->line, label);
     } else {
         t->failed++;
-        printf("FAIL %s:%d  case %d: %s\n  source: %s\n%s", cs->file->name, cs->line, index, label,
-               src->text, why);
+        printf("FAIL %s:%d  case %d: %s\n  source: %s\n%s", cs->file->name, cs->line, index, label, src->text,
+               why);
         if (rc != KIGEN_OK && !experr)
             printf("  error: %s\n", kigen_errmsg(c));
         if (bad_output) {
@@ -282,7 +285,8 @@ static void run_file(tstate *t, const char *path)
     kigen_date td = 0;
     if (today) {
         char err[200];
-        if (today->kind != KG_Y_SCALAR || kigen_date_parse(today->text, today->len, &td, err, sizeof err) != KIGEN_OK) {
+        if (today->kind != KG_Y_SCALAR ||
+            kigen_date_parse(today->text, today->len, &td, err, sizeof err) != KIGEN_OK) {
             terr(t, today, "today: %s", today->kind == KG_Y_SCALAR ? err : "a date");
             goto done;
         }

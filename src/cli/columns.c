@@ -125,12 +125,13 @@ static decision *decide(cli_columns *c, const char *name)
     free(facts);
     if (close) {
         d->fact = CLI_COL_BAD;
-        snprintf(d->why, sizeof d->why,
-                 c->ja ? "列「%.*s」は項目名ではありません。「%s」の誤りではありませんか？（項目でない列なら "
-                         "--passthrough '%.*s' を付けるとそのまま出力します）"
-                       : "column '%.*s' is not a fact: did you mean '%s'? (if it is not meant as a fact, copy it "
-                         "through with --passthrough '%.*s')",
-                 kg_utf8_fit(name, 100), name, close, kg_utf8_fit(name, 100), name);
+        snprintf(
+            d->why, sizeof d->why,
+            c->ja ? "列「%.*s」は項目名ではありません。「%s」の誤りではありませんか？（項目でない列なら "
+                    "--passthrough '%.*s' を付けるとそのまま出力します）"
+                  : "column '%.*s' is not a fact: did you mean '%s'? (if it is not meant as a fact, copy it "
+                    "through with --passthrough '%.*s')",
+            kg_utf8_fit(name, 100), name, close, kg_utf8_fit(name, 100), name);
     }
     return d;
 }
@@ -182,11 +183,13 @@ bool cli_columns_classify(cli_columns *c, const char *const *names, int n, bool 
                 continue;
             }
             if (c->ja)
-                cli_warn("eval", "--passthrough: %s「%s」", fact ? "項目はそのまま出力する列にできません:" : "入力にその列がありません:",
+                cli_warn("eval", "--passthrough: %s「%s」",
+                         fact ? "項目はそのまま出力する列にできません:" : "入力にその列がありません:",
                          c->explicit_pass[i]);
             else
                 cli_warn("eval", "--passthrough: %s '%s'",
-                         fact ? "it names a fact, not a column to copy:" : "the input has no column", c->explicit_pass[i]);
+                         fact ? "it names a fact, not a column to copy:" : "the input has no column",
+                         c->explicit_pass[i]);
             ok = false;
         }
     return ok;
@@ -200,7 +203,10 @@ bool cli_columns_is_pass(const cli_columns *c, const char *name)
     return false;
 }
 
-bool cli_columns_set_by_option(const cli_columns *c, int fact) { return c->set_by_option && c->set_by_option[fact]; }
+bool cli_columns_set_by_option(const cli_columns *c, int fact)
+{
+    return c->set_by_option && c->set_by_option[fact];
+}
 
 bool cli_columns_apply(cli_columns *c, kigen_ctx *ctx, const kg_record *rec, const cli_kv *sets, int nsets,
                        char *err, size_t n)
@@ -226,10 +232,10 @@ bool cli_columns_apply(cli_columns *c, kigen_ctx *ctx, const kg_record *rec, con
                      c->ja ? "項目「%s」の値が%sです（項目の値は文字列、整数、真偽値か null です）"
                            : "fact '%s' holds %s; facts are strings, whole numbers, booleans or null",
                      rec->names[i],
-                     !c->ja                            ? u
-                     : strcmp(u, "a list") == 0        ? "リスト"
-                     : strcmp(u, "a fraction") == 0    ? "小数"
-                                                       : "オブジェクト");
+                     !c->ja                         ? u
+                     : strcmp(u, "a list") == 0     ? "リスト"
+                     : strcmp(u, "a fraction") == 0 ? "小数"
+                                                    : "オブジェクト");
             return false;
         }
         if (!rec->values[i]) {

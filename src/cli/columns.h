@@ -26,11 +26,11 @@ typedef struct cli_columns {
     bool ja;              /* messages in Japanese */
     char **explicit_pass; /* --passthrough */
     int nexplicit;
-    bool *set_by_option;  /* per fact: given with --set */
-    char **pass;          /* the pass-through columns of the output, in input order */
+    bool *set_by_option; /* per fact: given with --set */
+    char **pass;         /* the pass-through columns of the output, in input order */
     int npass;
-    kg_symtab seen;       /* name -> decision (cached, for JSON keys) */
-    kg_vec owned;         /* what `seen` points to */
+    kg_symtab seen; /* name -> decision (cached, for JSON keys) */
+    kg_vec owned;   /* what `seen` points to */
 } cli_columns;
 
 void cli_columns_init(cli_columns *c, kigen_ruleset *rs, const char *passthrough, bool strict,

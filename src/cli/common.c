@@ -14,7 +14,10 @@ static int write_stderr(void *ud, const char *s, size_t n)
     return fwrite(s, 1, n, stderr) == n ? 0 : -1;
 }
 
-void cli_print_diags(const kigen_diags *d) { (void)kigen_diags_write(d, write_stderr, NULL, isatty(2)); }
+void cli_print_diags(const kigen_diags *d)
+{
+    (void)kigen_diags_write(d, write_stderr, NULL, isatty(2));
+}
 
 int cli_load_rules(const char *cmd, const char *path, bool strict, kigen_ruleset **rs)
 {
@@ -102,4 +105,3 @@ bool cli_stdin_is_input(void)
         return false;
     return S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
 }
-

@@ -7,7 +7,7 @@
 #include "cli/cli.h"
 
 typedef struct cli_kv {
-    const char *name; /* owned (strndup) */
+    const char *name;  /* owned (strndup) */
     const char *value; /* points into argv */
 } cli_kv;
 

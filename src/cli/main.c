@@ -36,7 +36,10 @@ static const char usage_text[] =
     "\n"
     "'kigen <command> --help' describes one command; docs/ has the manual.\n";
 
-int cli_is_help(const char *arg) { return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0; }
+int cli_is_help(const char *arg)
+{
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
 
 /* "kigen CMD: message" on stderr, one line: the message often quotes what
  * a file, a record or a script supplied, so control characters in it are
@@ -118,8 +121,12 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int, char **);
     } commands[] = {
-        {"eval", cmd_eval},   {"diff", cmd_diff},       {"explain", cmd_explain}, {"check", cmd_check},
-        {"test", cmd_test},   {"date", cmd_date},
+        {"eval", cmd_eval},
+        {"diff", cmd_diff},
+        {"explain", cmd_explain},
+        {"check", cmd_check},
+        {"test", cmd_test},
+        {"date", cmd_date},
 #if KIGEN_HAS_CARD
         {"card", cmd_card},
 #endif
@@ -129,8 +136,8 @@ int main(int argc, char **argv)
         || kigen_card_check_version() != KIGEN_OK
 #endif
     ) {
-        fprintf(stderr, "kigen: library version %s does not match the program's %s\n",
-                kigen_version(), KIGEN_VERSION);
+        fprintf(stderr, "kigen: library version %s does not match the program's %s\n", kigen_version(),
+                KIGEN_VERSION);
         return CLI_USAGE;
     }
     if (argc < 2 || cli_is_help(argv[1])) {

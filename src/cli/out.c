@@ -57,9 +57,18 @@ void out_bytes(cli_out *o, const char *s, size_t n)
     }
 }
 
-void out_str(cli_out *o, const char *s) { out_bytes(o, s, strlen(s)); }
-void out_char(cli_out *o, char c) { out_bytes(o, &c, 1); }
-void out_eol(cli_out *o) { out_bytes(o, o->crlf ? "\r\n" : "\n", o->crlf ? 2 : 1); }
+void out_str(cli_out *o, const char *s)
+{
+    out_bytes(o, s, strlen(s));
+}
+void out_char(cli_out *o, char c)
+{
+    out_bytes(o, &c, 1);
+}
+void out_eol(cli_out *o)
+{
+    out_bytes(o, o->crlf ? "\r\n" : "\n", o->crlf ? 2 : 1);
+}
 
 static bool formula_like(const char *s, size_t n)
 {

@@ -14,8 +14,8 @@ typedef struct cli_out {
     int fd;
     char *buf;
     size_t len, cap;
-    int err;   /* errno of the first failure; 0 while all is well */
-    bool crlf; /* end lines with \r\n (for Excel) */
+    int err;           /* errno of the first failure; 0 while all is well */
+    bool crlf;         /* end lines with \r\n (for Excel) */
     bool formula_safe; /* CSV for Excel: a cell Excel would run as a formula starts with ' */
 } cli_out;
 

@@ -27,7 +27,7 @@
 
 struct kg_reader {
     kg_format fmt;
-    bool ja; /* messages in Japanese */
+    bool ja;             /* messages in Japanese */
     bool seen_multibyte; /* a byte beyond ASCII was read (in any record, readable or not) */
     char delim;
     /* the source */
@@ -47,7 +47,7 @@ struct kg_reader {
     size_t cap, start, end;
     bool eof; /* no more text will come */
     bool fatal;
-    long line;   /* the line of buf[start] */
+    long line; /* the line of buf[start] */
     /* How this file ends its lines, learnt from the first line: a bare CR
      * ends records only in a file whose lines end so (classic Mac OS); in
      * an LF or CRLF file it is a character out of place, not a record end. */
@@ -87,10 +87,11 @@ static const char *iconv_name(const char *enc, const char **shown)
     static const struct {
         const char *name, *iconv, *shown;
     } known[] = {
-        {"cp932", "CP932", "cp932"},        {"shift_jis", "CP932", "cp932"}, {"shift-jis", "CP932", "cp932"},
-        {"sjis", "CP932", "cp932"},         {"windows-31j", "CP932", "cp932"}, {"ms932", "CP932", "cp932"},
-        {"euc-jp", "EUC-JP", "euc-jp"},     {"eucjp", "EUC-JP", "euc-jp"},   {"utf-16le", "UTF-16LE", "utf-16le"},
-        {"utf-16be", "UTF-16BE", "utf-16be"},
+        {"cp932", "CP932", "cp932"},          {"shift_jis", "CP932", "cp932"},
+        {"shift-jis", "CP932", "cp932"},      {"sjis", "CP932", "cp932"},
+        {"windows-31j", "CP932", "cp932"},    {"ms932", "CP932", "cp932"},
+        {"euc-jp", "EUC-JP", "euc-jp"},       {"eucjp", "EUC-JP", "euc-jp"},
+        {"utf-16le", "UTF-16LE", "utf-16le"}, {"utf-16be", "UTF-16BE", "utf-16be"},
     };
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (strcasecmp(enc, known[i].name) == 0) {
@@ -193,7 +194,8 @@ static long fill(kg_reader *r)
         snprintf(r->err, sizeof r->err,
                  TR("line %ld: a record runs past 16 MiB (is a closing quote missing?); the input is not "
                     "read past this point",
-                    "%ld行目: レコードが 16 MiB を超えています（閉じる引用符が抜けていませんか）。ここから先は読みません"),
+                    "%ld行目: レコードが 16 MiB "
+                    "を超えています（閉じる引用符が抜けていませんか）。ここから先は読みません"),
                  r->line);
         return -1;
     }
@@ -308,12 +310,17 @@ static int not_utf8(kg_reader *r, long line, const char *s, size_t n, bool first
         sjis = rc != (size_t)-1 || errno == EINVAL || errno == E2BIG || in > s + ok + 1;
         iconv_close(cd);
     }
-    snprintf(r->err, sizeof r->err, TR("line %ld: the text is not UTF-8 (byte 0x%02x)%s", "%ld行目: UTF-8 の文字ではありません（バイト 0x%02x）%s"),
+    snprintf(r->err, sizeof r->err,
+             TR("line %ld: the text is not UTF-8 (byte 0x%02x)%s",
+                "%ld行目: UTF-8 の文字ではありません（バイト 0x%02x）%s"),
              line, bad,
-             sjis ? TR("; it looks like Shift_JIS (CP932), as Japanese Excel saves CSV: read it with --encoding cp932",
-                       "。日本語版 Excel の CSV と同じ Shift_JIS（CP932）のようです: --encoding cp932 を付けて読んでください")
+             sjis ? TR("; it looks like Shift_JIS (CP932), as Japanese Excel saves CSV: read it with "
+                       "--encoding cp932",
+                       "。日本語版 Excel の CSV と同じ Shift_JIS（CP932）のようです: --encoding cp932 "
+                       "を付けて読んでください")
                   : TR("; save the file as UTF-8 (in Excel: CSV UTF-8), or name its encoding with --encoding",
-                       "。UTF-8 で保存する（Excel では「CSV UTF-8」）か、--encoding で文字コードを指定してください"));
+                       "。UTF-8 で保存する（Excel では「CSV UTF-8」）か、--encoding "
+                       "で文字コードを指定してください"));
     /* Fatal only in the record with the file's first byte beyond ASCII:
      * once a record has had one (readable or not), this is a record's
      * problem, not the file's. */
@@ -410,10 +417,11 @@ static int csv_scan(kg_reader *r)
                 if (AT_END()) {
                     if (r->fatal)
                         return -2;
-                    snprintf(r->err, sizeof r->err,
-                             TR("line %ld: a quoted field opened here is not closed before the end of the input",
-                                "%ld行目: ここで始まる引用符（\"）が最後まで閉じていません"),
-                             qline);
+                    snprintf(
+                        r->err, sizeof r->err,
+                        TR("line %ld: a quoted field opened here is not closed before the end of the input",
+                           "%ld行目: ここで始まる引用符（\"）が最後まで閉じていません"),
+                        qline);
                     return resume_after_quote(r, qpos, qline);
                 }
                 char c = r->buf[p];
@@ -443,11 +451,14 @@ static int csv_scan(kg_reader *r)
                 if (multiline) {
                     /* The quote that "closed" it belonged to a later line:
                      * a quote is missing here. Read the next line afresh. */
-                    snprintf(r->err, sizeof r->err,
-                             TR("line %ld: a quoted field opened here does not end at a separator (a quote is "
-                                "missing or extra)",
-                                "%ld行目: ここで始まる引用符の項目が区切り文字で終わっていません（引用符が足りないか多すぎます）"),
-                             qline);
+                    snprintf(
+                        r->err, sizeof r->err,
+                        TR("line %ld: a quoted field opened here does not end at a separator (a quote is "
+                           "missing or extra)",
+                           "%ld行目: "
+                           "ここで始まる引用符の項目が区切り文字で終わっていません（引用符が足りないか多すぎ"
+                           "ます）"),
+                        qline);
                     return resume_after_quote(r, qpos, qline);
                 }
                 if (!why && r->buf[p] == '\r')
@@ -466,8 +477,10 @@ static int csv_scan(kg_reader *r)
                 if (c == '\r' && !why)
                     why = TR(CR_WHY_EN, CR_WHY_JA);
                 if (c == '"' && !why)
-                    why = TR("a quote inside an unquoted field (quote the whole field, and write \"\" for the quote)",
-                             "引用符で囲まれていない項目の中に引用符があります（項目全体を引用符で囲み、中の引用符は \"\" と書きます）");
+                    why = TR("a quote inside an unquoted field (quote the whole field, and write \"\" for "
+                             "the quote)",
+                             "引用符で囲まれていない項目の中に引用符があります（項目全体を引用符で囲み、中の"
+                             "引用符は \"\" と書きます）");
                 if (c == '\0' && !why)
                     why = TR("a NUL byte", "NUL バイトがあります");
                 PUT(c);
@@ -516,7 +529,9 @@ static int csv_scan(kg_reader *r)
     }
     if (too_long) {
         r->nf = nf_whole;
-        snprintf(r->err, sizeof r->err, TR("line %ld: the record is longer than 1 MiB", "%ld行目: レコードが 1 MiB を超えています"), line0);
+        snprintf(r->err, sizeof r->err,
+                 TR("line %ld: the record is longer than 1 MiB", "%ld行目: レコードが 1 MiB を超えています"),
+                 line0);
         return -1;
     }
     if (why) {
@@ -534,7 +549,10 @@ static int csv_scan(kg_reader *r)
     return 1;
 }
 
-static bool blank_cell(const kg_reader *r, int i) { return !r->fquoted[i] && r->fb[r->foff[i]] == '\0'; }
+static bool blank_cell(const kg_reader *r, int i)
+{
+    return !r->fquoted[i] && r->fb[r->foff[i]] == '\0';
+}
 
 /* Spaces around a header cell (ASCII and the ideographic U+3000) go. */
 static char *trim(char *s)
@@ -578,7 +596,9 @@ static int read_header(kg_reader *r)
             /* keep the reason, say it is the header */
             char why[600];
             snprintf(why, sizeof why, "%s", r->err);
-            snprintf(r->err, sizeof r->err, TR("the CSV header cannot be read: %.*s", "CSV の見出し行が読めません: %.*s"), kg_utf8_fit(why, 540), why);
+            snprintf(r->err, sizeof r->err,
+                     TR("the CSV header cannot be read: %.*s", "CSV の見出し行が読めません: %.*s"),
+                     kg_utf8_fit(why, 540), why);
         }
         return -2;
     }
@@ -593,12 +613,17 @@ static int read_header(kg_reader *r)
         char *h = trim(r->hb + r->foff[i]);
         r->header[i] = h;
         if (!*h) {
-            snprintf(r->err, sizeof r->err, TR("CSV header: column %d has no name", "CSV の見出し: %d 列目に名前がありません"), i + 1);
+            snprintf(r->err, sizeof r->err,
+                     TR("CSV header: column %d has no name", "CSV の見出し: %d 列目に名前がありません"),
+                     i + 1);
             return -2;
         }
         for (int j = 0; j < i; j++)
             if (strcmp(r->header[j], h) == 0) {
-                snprintf(r->err, sizeof r->err, TR("CSV header: column '%.*s' appears twice", "CSV の見出し: 列「%.*s」が 2 回あります"), kg_utf8_fit(h, 200), h);
+                snprintf(
+                    r->err, sizeof r->err,
+                    TR("CSV header: column '%.*s' appears twice", "CSV の見出し: 列「%.*s」が 2 回あります"),
+                    kg_utf8_fit(h, 200), h);
                 return -2;
             }
     }
@@ -609,9 +634,11 @@ static int read_header(kg_reader *r)
             bool tab = strchr(h, '\t') != NULL;
             if (r->ja)
                 snprintf(r->err, sizeof r->err,
-                         "CSV の見出し: 列が「%.*s」の 1 つだけで、%sを含みます。%s区切りのファイルではありませんか？ "
+                         "CSV の見出し: 列が「%.*s」の 1 "
+                         "つだけで、%sを含みます。%s区切りのファイルではありませんか？ "
                          "--delimiter %s を付けてください",
-                         kg_utf8_fit(h, 120), h, tab ? "タブ" : "「;」", tab ? "タブ" : "セミコロン", tab ? "tab" : "';'");
+                         kg_utf8_fit(h, 120), h, tab ? "タブ" : "「;」", tab ? "タブ" : "セミコロン",
+                         tab ? "tab" : "';'");
             else
                 snprintf(r->err, sizeof r->err,
                          "CSV header: the only column, '%.*s', contains %s: is the file separated by %s? Use "
@@ -662,7 +689,8 @@ static int next_csv(kg_reader *r, kg_record *rec)
         if (r->stash && r->emptyi < r->nempty) {
             rec->number = ++r->number;
             rec->line = r->empty[r->emptyi++];
-            snprintf(r->err, sizeof r->err, TR("line %ld: the row has no values", "%ld行目: 値のない行です"), rec->line);
+            snprintf(r->err, sizeof r->err, TR("line %ld: the row has no values", "%ld行目: 値のない行です"),
+                     rec->line);
             return -1;
         }
         if (r->stash) {
@@ -675,11 +703,11 @@ static int next_csv(kg_reader *r, kg_record *rec)
             csv_fill_record(r, rec);
             if (rc == 1 && r->nf != r->nheader) {
                 if (r->ja)
-                    snprintf(r->err, sizeof r->err, "%ld行目: 項目が %d 個ありますが、見出しは %d 個です", rec->line, r->nf,
-                             r->nheader);
+                    snprintf(r->err, sizeof r->err, "%ld行目: 項目が %d 個ありますが、見出しは %d 個です",
+                             rec->line, r->nf, r->nheader);
                 else
-                    snprintf(r->err, sizeof r->err, "line %ld: %d field%s, but the header has %d", rec->line, r->nf,
-                             r->nf == 1 ? "" : "s", r->nheader);
+                    snprintf(r->err, sizeof r->err, "line %ld: %d field%s, but the header has %d", rec->line,
+                             r->nf, r->nf == 1 ? "" : "s", r->nheader);
                 return -1;
             }
             return rc;
@@ -755,7 +783,10 @@ static int next_jsonl(kg_reader *r, kg_record *rec)
         rec->number = ++r->number;
         rec->line = line;
         if (too_long) {
-            snprintf(r->err, sizeof r->err, TR("line %ld: the record is longer than 1 MiB", "%ld行目: レコードが 1 MiB を超えています"), line);
+            snprintf(
+                r->err, sizeof r->err,
+                TR("line %ld: the record is longer than 1 MiB", "%ld行目: レコードが 1 MiB を超えています"),
+                line);
             return -1;
         }
         bool first_high = !r->seen_multibyte; /* see not_utf8 */
@@ -769,8 +800,10 @@ static int next_jsonl(kg_reader *r, kg_record *rec)
         json_error_t je;
         r->json = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
         if (!r->json) {
-            snprintf(r->err, sizeof r->err, TR("line %ld, column %d: not valid JSON: %s", "%ld行目 %d 文字目: JSON として読めません: %s"), line,
-                     je.column, je.text);
+            snprintf(
+                r->err, sizeof r->err,
+                TR("line %ld, column %d: not valid JSON: %s", "%ld行目 %d 文字目: JSON として読めません: %s"),
+                line, je.column, je.text);
             return -1;
         }
         if (!json_is_object(r->json)) {
@@ -783,9 +816,11 @@ static int next_jsonl(kg_reader *r, kg_record *rec)
         int n = 0;
         const char *key;
         json_t *v;
-        json_object_foreach(r->json, key, v) {
+        json_object_foreach(r->json, key, v)
+        {
             if (n == KG_MAX_FIELDS) {
-                snprintf(r->err, sizeof r->err, TR("line %ld: more than 1024 keys", "%ld行目: キーが 1024 を超えています"), line);
+                snprintf(r->err, sizeof r->err,
+                         TR("line %ld: more than 1024 keys", "%ld行目: キーが 1024 を超えています"), line);
                 return -1;
             }
             r->names[n] = key;
@@ -893,8 +928,14 @@ void kg_reader_free(kg_reader *r)
     free(r);
 }
 
-const char *kg_reader_error(const kg_reader *r) { return r->err; }
-const char *kg_reader_encoding(const kg_reader *r) { return r->enc; }
+const char *kg_reader_error(const kg_reader *r)
+{
+    return r->err;
+}
+const char *kg_reader_encoding(const kg_reader *r)
+{
+    return r->enc;
+}
 
 int kg_reader_header(const kg_reader *r, const char *const **names)
 {

@@ -18,7 +18,10 @@
 #define ERR KIGEN_SEV_ERROR
 #define WARN KIGEN_SEV_WARNING
 
-static const kg_srcfile *F(const kg_ynode *n) { return n ? n->file : NULL; }
+static const kg_srcfile *F(const kg_ynode *n)
+{
+    return n ? n->file : NULL;
+}
 
 static void err_node(kg_loader *L, const char *code, const kg_ynode *n, const char *expected,
                      const char *hint, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
@@ -34,8 +37,8 @@ static void err_node(kg_loader *L, const char *code, const kg_ynode *n, const ch
 }
 
 /* Report every key of `map` that is not in `allowed`. */
-static void check_keys(kg_loader *L, const kg_ynode *map, const char *where,
-                       const char *const *allowed, size_t n)
+static void check_keys(kg_loader *L, const kg_ynode *map, const char *where, const char *const *allowed,
+                       size_t n)
 {
     for (size_t i = 0; i < map->n; i++) {
         const char *k = map->items[i]->text;
@@ -47,13 +50,14 @@ static void check_keys(kg_loader *L, const kg_ynode *map, const char *where,
         char expected[400];
         size_t used = 0;
         for (size_t j = 0; j < n && used < sizeof expected; j++)
-            used += (size_t)snprintf(expected + used, sizeof expected - used, "%s%s", j ? ", " : "one of: ", allowed[j]);
+            used += (size_t)snprintf(expected + used, sizeof expected - used, "%s%s",
+                                     j ? ", " : "one of: ", allowed[j]);
         const char *close = kg_closest(k, allowed, n);
         char hint[120];
         if (close)
             snprintf(hint, sizeof hint, "did you mean '%s'?", close);
-        err_node(L, "E0102", map->items[i], expected, close ? hint : NULL, "unknown key '%s' in %s",
-                 k, where);
+        err_node(L, "E0102", map->items[i], expected, close ? hint : NULL, "unknown key '%s' in %s", k,
+                 where);
     }
 }
 
@@ -91,7 +95,10 @@ static bool parse_bool_node(kg_loader *L, const kg_ynode *n, const char *what, b
     return true;
 }
 
-kg_def *kg_loader_find(kg_loader *L, const char *name) { return kg_symtab_get(&L->syms, name, strlen(name)); }
+kg_def *kg_loader_find(kg_loader *L, const char *name)
+{
+    return kg_symtab_get(&L->syms, name, strlen(name));
+}
 
 static void remember(kg_loader *L, kg_def *d)
 {
@@ -112,9 +119,8 @@ static void add_def(kg_loader *L, kg_def *d)
     if (old && !d->override) {
         char hint[200];
         snprintf(hint, sizeof hint, "to replace it in this layer, add 'override: true'");
-        err_node(L, "E0111", d->node, NULL, hint, "'%s' is already defined as a %s at %s:%d",
-                 d->name, kind_name(old->kind), old->file ? old->file->name : "?",
-                 old->node ? old->node->line : 0);
+        err_node(L, "E0111", d->node, NULL, hint, "'%s' is already defined as a %s at %s:%d", d->name,
+                 kind_name(old->kind), old->file ? old->file->name : "?", old->node ? old->node->line : 0);
         return;
     }
     if (!old && d->override) {
@@ -123,8 +129,8 @@ static void add_def(kg_loader *L, kg_def *d)
         d->override = false;
     }
     if (old && old->kind != d->kind) {
-        err_node(L, "E0112", d->node, NULL, NULL, "override of '%s' changes it from a %s to a %s",
-                 d->name, kind_name(old->kind), kind_name(d->kind));
+        err_node(L, "E0112", d->node, NULL, NULL, "override of '%s' changes it from a %s to a %s", d->name,
+                 kind_name(old->kind), kind_name(d->kind));
         return;
     }
     if (old) {
@@ -145,8 +151,8 @@ kg_def *kg_loader_add_hook_output(kg_loader *L, const char *name, kg_type ty, co
     kg_def *old = kg_loader_find(L, name);
     if (old) {
         err_node(L, "E0111", where, NULL, NULL,
-                 "policy script output '%s' is already defined as a %s at %s:%d", name,
-                 kind_name(old->kind), old->file ? old->file->name : "?", old->node ? old->node->line : 0);
+                 "policy script output '%s' is already defined as a %s at %s:%d", name, kind_name(old->kind),
+                 old->file ? old->file->name : "?", old->node ? old->node->line : 0);
         return NULL;
     }
     if (!kg_is_ident(name, strlen(name))) {
@@ -195,8 +201,7 @@ static bool parse_type(kg_loader *L, const kg_ynode *n, const kg_ynode *choices,
         return false;
     } else if (strcmp(t, "enum") == 0) {
         if (!choices) {
-            err_node(L, "E0103", n, "choices: [a, b, ...]", NULL,
-                     "an enum needs its 'choices' listed");
+            err_node(L, "E0103", n, "choices: [a, b, ...]", NULL, "an enum needs its 'choices' listed");
             return false;
         }
         if (!want_kind(L, choices, KG_Y_SEQ, "choices") || choices->n == 0) {
@@ -270,7 +275,8 @@ static void int_choices(kg_loader *L, kg_def *d, const kg_ynode *choices)
         if (!want_kind(L, c, KG_Y_SCALAR, "a choice") ||
             kg_val_parse(L->a, d->ty, c->text, c->len, &x, err, sizeof err) != KIGEN_OK) {
             if (c->kind == KG_Y_SCALAR)
-                err_node(L, "E0132", c, "an integer", NULL, "choice '%s' is not an integer: %s", c->text, err);
+                err_node(L, "E0132", c, "an integer", NULL, "choice '%s' is not an integer: %s", c->text,
+                         err);
             d->broken = true;
             return;
         }
@@ -308,7 +314,8 @@ static void fact_bound(kg_loader *L, kg_def *d, const kg_ynode *n, kg_val *out, 
     }
     if (kg_val_parse(L->a, d->ty, n->text, n->len, out, err, sizeof err) != KIGEN_OK) {
         char tb[300];
-        err_node(L, "E0132", n, kg_type_name(d->ty, tb, sizeof tb), NULL, "%s of fact '%s': %s", what, d->name, err);
+        err_node(L, "E0132", n, kg_type_name(d->ty, tb, sizeof tb), NULL, "%s of fact '%s': %s", what,
+                 d->name, err);
         memset(out, 0, sizeof *out);
     }
 }
@@ -348,7 +355,8 @@ static void choice_aliases(kg_loader *L, kg_def *d, const kg_ynode *m)
     int n = 0;
     for (size_t i = 0; i < m->n; i++) {
         const kg_ynode *k = m->items[i], *v = m->vals[i];
-        if (!alias_ok(L, k, "an alias of a choice") || !want_kind(L, v, KG_Y_SCALAR, "the choice an alias stands for"))
+        if (!alias_ok(L, k, "an alias of a choice") ||
+            !want_kind(L, v, KG_Y_SCALAR, "the choice an alias stands for"))
             continue;
         int target = kg_enum_lookup(set, v->text, v->len);
         if (target < 0 || strcmp(set->names[target], v->text) != 0) {
@@ -356,8 +364,8 @@ static void choice_aliases(kg_loader *L, kg_def *d, const kg_ynode *m)
             char hint[120];
             if (close)
                 snprintf(hint, sizeof hint, "did you mean '%s'?", close);
-            err_node(L, "E0209", v, "one of the choices", close ? hint : NULL, "'%s' is not one of the choices",
-                     v->text);
+            err_node(L, "E0209", v, "one of the choices", close ? hint : NULL,
+                     "'%s' is not one of the choices", v->text);
             continue;
         }
         if (kg_enum_lookup(set, k->text, k->len) >= 0) {
@@ -393,8 +401,8 @@ static kg_def *new_def(kg_loader *L, kg_kind kind, const kg_ynode *key)
     d->node = key;
     d->file = key->file;
     if (!kg_is_ident(key->text, key->len)) {
-        err_node(L, "E0110", key, "a name of letters, digits and _ that does not start with a digit",
-                 NULL, "'%s' is not a valid name", key->text);
+        err_node(L, "E0110", key, "a name of letters, digits and _ that does not start with a digit", NULL,
+                 "'%s' is not a valid name", key->text);
         d->broken = true;
     }
     return d;
@@ -442,7 +450,7 @@ static kg_exprsrc expr_src(const kg_ynode *n)
 
 static void load_facts(kg_loader *L, const kg_ynode *facts)
 {
-    static const char *const keys[] = {"type",    "choices", "choice_aliases", "aliases", "doc",   "source",
+    static const char *const keys[] = {"type",     "choices", "choice_aliases", "aliases", "doc", "source",
                                        "optional", "default", "override",       "min",     "max"};
     if (!want_kind(L, facts, KG_Y_MAP, "facts"))
         return;
@@ -471,8 +479,9 @@ static void load_facts(kg_loader *L, const kg_ynode *facts)
             }
             fact_bound(L, d, kg_ymap_get(v, "min"), &d->min, "min");
             fact_bound(L, d, kg_ymap_get(v, "max"), &d->max, "max");
-            if (d->min.t && d->max.t && ((d->min.t == VT_DATE && d->min.u.d > d->max.u.d) ||
-                                         (d->min.t == VT_INT && d->min.u.i > d->max.u.i)))
+            if (d->min.t && d->max.t &&
+                ((d->min.t == VT_DATE && d->min.u.d > d->max.u.d) ||
+                 (d->min.t == VT_INT && d->min.u.i > d->max.u.i)))
                 err_node(L, "E0121", kg_ymap_get(v, "max"), "max at or after min", NULL,
                          "fact '%s': max is before min", k->text);
             const kg_ynode *al = kg_ymap_get(v, "aliases");
@@ -597,8 +606,8 @@ static void load_params(kg_loader *L, const kg_ynode *params)
             if (!d->versions)
                 return;
             if (many->n == 0) {
-                err_node(L, "E0103", many, "at least one effective date", NULL,
-                         "param '%s' has no values", k->text);
+                err_node(L, "E0103", many, "at least one effective date", NULL, "param '%s' has no values",
+                         k->text);
                 d->broken = true;
             }
             for (size_t j = 0; j < many->n; j++) {
@@ -616,13 +625,15 @@ static void load_params(kg_loader *L, const kg_ynode *params)
                     kigen_date_format_iso(d->versions[d->nversions - 1].eff, prev, sizeof prev);
                     err_node(L, "E0130", dk, "effective dates in increasing order, each once", NULL,
                              "effective date %s of param '%s' %s %s", dk->text, k->text,
-                             eff == d->versions[d->nversions - 1].eff ? "repeats" : "comes after the later date",
+                             eff == d->versions[d->nversions - 1].eff ? "repeats"
+                                                                      : "comes after the later date",
                              prev);
                     d->broken = true;
                     continue;
                 }
                 kg_version *ver = &d->versions[d->nversions];
-                if (!param_value(L, d, many->vals[j], &ver->v) || !check_choice(L, d, many->vals[j], &ver->v)) {
+                if (!param_value(L, d, many->vals[j], &ver->v) ||
+                    !check_choice(L, d, many->vals[j], &ver->v)) {
                     d->broken = true;
                     continue;
                 }
@@ -666,8 +677,8 @@ static void load_rule_body(kg_loader *L, kg_def *d, const kg_ynode *k, const kg_
     }
     const kg_ynode *val = kg_ymap_get(v, "value"), *cases = kg_ymap_get(v, "cases");
     if (val && cases) {
-        err_node(L, "E0121", cases, "either value: or cases:", NULL,
-                 "rule '%s' has both 'value' and 'cases'", k->text);
+        err_node(L, "E0121", cases, "either value: or cases:", NULL, "rule '%s' has both 'value' and 'cases'",
+                 k->text);
         d->broken = true;
         return;
     }
@@ -775,7 +786,8 @@ static void load_outputs(kg_loader *L, const kg_ynode *outs)
         for (size_t j = 0; j < L->outputs.n; j++)
             dup |= strcmp(((const kg_ynode *)L->outputs.v[j])->text, outs->items[i]->text) == 0;
         if (dup) {
-            err_node(L, "E0104", outs->items[i], NULL, NULL, "output '%s' is listed twice", outs->items[i]->text);
+            err_node(L, "E0104", outs->items[i], NULL, NULL, "output '%s' is listed twice",
+                     outs->items[i]->text);
             continue;
         }
         if (!kg_vec_push(&L->outputs, &L->rs->mem, (void *)outs->items[i]))
@@ -818,7 +830,7 @@ static void load_messages(kg_loader *L, const kg_ynode *msgs)
             }
             if (!replaced)
                 if (!kg_vec_push(&L->messages, &L->rs->mem, m))
-            L->a->failed = true; /* reported as E0001 */
+                    L->a->failed = true; /* reported as E0001 */
         }
     }
 }
@@ -884,18 +896,20 @@ static char *read_file(kg_loader *L, const char *path, size_t *len, const kg_yno
     /* An include names a rule file: not whatever a path can reach (a
      * device, /proc/self/environ, a key file, a link named *.yaml to one). */
     if (from && !ends_with(path, ".yaml") && !ends_with(path, ".yml")) {
-        file_err(L, from, "E0300", "cannot include '%s': an included file must be a rule file named *.yaml or *.yml",
-                 path);
+        file_err(L, from, "E0300",
+                 "cannot include '%s': an included file must be a rule file named *.yaml or *.yml", path);
         return NULL;
     }
     static const char *const rule_suffixes[] = {".yaml", ".yml", NULL};
     FILE *f;
     kg_file_id fid;
     char why[PATH_MAX + 200];
-    switch (kg_file_open(path, from ? rule_suffixes : NULL, L->rs->opts.include_root, &f, &fid, why, sizeof why)) {
+    switch (kg_file_open(path, from ? rule_suffixes : NULL, L->rs->opts.include_root, &f, &fid, why,
+                         sizeof why)) {
     case KG_FILE_OK: break;
     case KG_FILE_SUFFIX:
-        file_err(L, from, "E0300", "cannot include '%s': %s, not a rule file named *.yaml or *.yml", path, why);
+        file_err(L, from, "E0300", "cannot include '%s': %s, not a rule file named *.yaml or *.yml", path,
+                 why);
         return NULL;
     case KG_FILE_OUTSIDE:
         file_err(L, from, "E0300", "'%s' is outside the directory rule files may be read from (%s)", path,
@@ -930,9 +944,10 @@ static char *read_file(kg_loader *L, const char *path, size_t *len, const kg_yno
     fclose(f);
     if (bad || b.failed || b.len > KG_MAX_FILE_SIZE || L->bytes + b.len > KG_MAX_TOTAL_BYTES) {
         file_err(L, from, "E0300", "cannot read '%s': %s", path,
-                 b.len > KG_MAX_FILE_SIZE                ? "larger than 8 MiB"
-                 : L->bytes + b.len > KG_MAX_TOTAL_BYTES ? "the rule set's files are larger than 64 MiB together"
-                                                         : "read error");
+                 b.len > KG_MAX_FILE_SIZE ? "larger than 8 MiB"
+                 : L->bytes + b.len > KG_MAX_TOTAL_BYTES
+                     ? "the rule set's files are larger than 64 MiB together"
+                     : "read error");
         kg_buf_free(&b);
         return NULL;
     }
@@ -1034,9 +1049,9 @@ static bool looks_like_rule_file(const char *t, size_t n)
 
 static void load_text(kg_loader *L, const char *name, const char *text, size_t len)
 {
-    static const char *const top_keys[] = {"kigen", "name", "title", "doc", "sources", "include",
-                                           "extends", "lua", "facts", "params", "rules", "outputs",
-                                           "messages"};
+    static const char *const top_keys[] = {"kigen",   "name",    "title",   "doc",   "sources",
+                                           "include", "extends", "lua",     "facts", "params",
+                                           "rules",   "outputs", "messages"};
     kg_srcfile *f = kg_arena_alloc(L->a, sizeof *f);
     if (!f)
         return;
@@ -1047,13 +1062,13 @@ static void load_text(kg_loader *L, const char *name, const char *text, size_t l
     if (!kg_srcfile_index(f, L->a))
         return;
     if (!kg_vec_push(&L->files, &L->rs->mem, f))
-            L->a->failed = true; /* reported as E0001 */
+        L->a->failed = true; /* reported as E0001 */
     kg_ynode *root = kg_yaml_parse(f, L->a, L->d);
     if (!root)
         return;
     if (root->kind != KG_Y_MAP) {
-        err_node(L, "E0101", root, "a mapping with 'kigen: 1'", NULL, "a rule file must be a mapping, not a %s",
-                 kg_ykind_name(root));
+        err_node(L, "E0101", root, "a mapping with 'kigen: 1'", NULL,
+                 "a rule file must be a mapping, not a %s", kg_ykind_name(root));
         return;
     }
     const kg_ynode *ver = kg_ymap_get(root, "kigen");
@@ -1109,7 +1124,7 @@ static void load_text(kg_loader *L, const char *name, const char *text, size_t l
                         copy->text = path;
                         copy->len = strlen(path);
                         if (!kg_vec_push(&L->lua, &L->rs->mem, copy))
-            L->a->failed = true; /* reported as E0001 */
+                            L->a->failed = true; /* reported as E0001 */
                     }
                 }
             }

@@ -21,10 +21,10 @@ typedef struct kg_fileid {
 typedef struct kg_loader {
     kigen_ruleset *rs;
     kigen_diags *d;
-    kg_arena *a; /* == &rs->arena */
-    kg_vec defs; /* kg_def*, in definition order */
-    kg_symtab syms; /* name -> kg_def* */
-    kg_vec outputs; /* const kg_ynode* naming outputs */
+    kg_arena *a;     /* == &rs->arena */
+    kg_vec defs;     /* kg_def*, in definition order */
+    kg_symtab syms;  /* name -> kg_def* */
+    kg_vec outputs;  /* const kg_ynode* naming outputs */
     kg_vec messages; /* kg_message* */
     kg_vec sources;  /* kg_source* */
     kg_vec files;    /* kg_srcfile* */
@@ -34,7 +34,7 @@ typedef struct kg_loader {
     int depth;
     kg_fileid *loaded; /* every file read, once each */
     size_t nloaded, caploaded;
-    size_t bytes;      /* their total size */
+    size_t bytes; /* their total size */
     bool strict;
 } kg_loader;
 

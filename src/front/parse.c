@@ -79,12 +79,18 @@ static void perr(parser *p, size_t pos, const char *expected, const char *fmt, .
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     size_t off = p->src->node ? kg_yscalar_offset(p->src->node, pos) : KG_NOPOS;
-    kg_diag(p->d, KIGEN_SEV_ERROR, "E0200", p->src->node ? p->src->node->file : NULL, off,
-            expected, NULL, "%s", msg);
+    kg_diag(p->d, KIGEN_SEV_ERROR, "E0200", p->src->node ? p->src->node->file : NULL, off, expected, NULL,
+            "%s", msg);
 }
 
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+static bool is_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
 
 static void next(parser *p)
 {
@@ -234,8 +240,8 @@ static bool expect(parser *p, tok_kind k, const char *what)
     return true;
 }
 
-static const char *const reserved[] = {"and", "or", "not", "if", "then", "else", "in",
-                                       "true", "false", "none"};
+static const char *const reserved[] = {"and",  "or", "not",  "if",    "then",
+                                       "else", "in", "true", "false", "none"};
 
 static bool is_reserved(const char *s, size_t n)
 {
@@ -402,8 +408,7 @@ static kg_expr *parse_primary(parser *p)
             return e;
         }
         if (is_reserved(p->s + t.pos, t.len)) {
-            perr(p, t.pos, "a value", "'%.*s' is a keyword here, not a value", (int)t.len,
-                 p->s + t.pos);
+            perr(p, t.pos, "a value", "'%.*s' is a keyword here, not a value", (int)t.len, p->s + t.pos);
             return NULL;
         }
         next(p);
@@ -423,15 +428,14 @@ static kg_expr *parse_primary(parser *p)
         if (t.len && (p->s[t.pos] == '\'' || p->s[t.pos] == '"'))
             perr(p, t.pos, "a closing quote", "the string is not closed");
         else if (t.len && is_digit(p->s[t.pos]))
-            perr(p, t.pos, "a number, then a space and a unit (3 months)",
-                 "'%.*s' is not a number", (int)t.len, p->s + t.pos);
+            perr(p, t.pos, "a number, then a space and a unit (3 months)", "'%.*s' is not a number",
+                 (int)t.len, p->s + t.pos);
         else if (t.len == 1 && p->s[t.pos] == '=')
             perr(p, t.pos, "'==' to compare", "'=' is not an operator; write '==' to compare");
         else if (t.len == 1 && p->s[t.pos] == '?')
             perr(p, t.pos, "if C then A else B", "'?' is not an operator; write if C then A else B");
         else
-            perr(p, t.pos, "an operator or a value", "unexpected character '%.*s'", (int)t.len,
-                 p->s + t.pos);
+            perr(p, t.pos, "an operator or a value", "unexpected character '%.*s'", (int)t.len, p->s + t.pos);
         return NULL;
     default:
         perr(p, t.pos, "a value: a number, a date, 'text', a name or (", "expected a value, found %s",
@@ -445,8 +449,8 @@ static int unit_of(parser *p, int *months, int *mult)
     static const struct {
         const char *w;
         int months, mult;
-    } units[] = {{"day", 0, 1},   {"days", 0, 1},     {"week", 0, 7},   {"weeks", 0, 7},
-                 {"month", 1, 1}, {"months", 1, 1},   {"year", 1, 12},  {"years", 1, 12}};
+    } units[] = {{"day", 0, 1},   {"days", 0, 1},   {"week", 0, 7},  {"weeks", 0, 7},
+                 {"month", 1, 1}, {"months", 1, 1}, {"year", 1, 12}, {"years", 1, 12}};
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
         if (is_kw(p, units[i].w)) {
             *months = units[i].months;
@@ -649,8 +653,7 @@ static kg_expr *parse_expr(parser *p)
         if (!(e->b = parse_expr(p)))
             return NULL;
         if (!is_kw(p, "else")) {
-            perr(p, p->t.pos, "'else'", "expected 'else', found %s (an if needs both branches)",
-                 tok_text(p));
+            perr(p, p->t.pos, "'else'", "expected 'else', found %s (an if needs both branches)", tok_text(p));
             return NULL;
         }
         next(p);
@@ -686,8 +689,8 @@ kg_expr *kg_parse_expr(kg_arena *a, const kg_exprsrc *src, kigen_diags *d)
         return NULL;
     }
     if (e && p.t.k != T_EOF) {
-        perr(&p, p.t.pos, "an operator or the end of the expression", "unexpected %s after a complete expression",
-             tok_text(&p));
+        perr(&p, p.t.pos, "an operator or the end of the expression",
+             "unexpected %s after a complete expression", tok_text(&p));
         return NULL;
     }
     return p.failed ? NULL : e;

@@ -72,8 +72,7 @@ static bool to_val(lua_State *L, int idx, kg_type ty, kigen_ctx *c, kg_val *out)
             luaL_error(L, "out of memory copying a string");
         return true;
     }
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -173,8 +172,8 @@ static int rec_set(lua_State *L)
     kg_val v;
     if (!to_val(L, b + 1, h->out_types[k], NULL, &v)) {
         char tb[300];
-        return luaL_error(L, "rec.set('%s'): expected %s, got %s", name, want_text(h->out_types[k], tb, sizeof tb),
-                          describe(L, b + 1));
+        return luaL_error(L, "rec.set('%s'): expected %s, got %s", name,
+                          want_text(h->out_types[k], tb, sizeof tb), describe(L, b + 1));
     }
     lua_rawgeti(L, LUA_REGISTRYINDEX, lp->pending_ref);
     lua_pushvalue(L, b + 1);
@@ -209,7 +208,10 @@ static int rec_note(lua_State *L)
 }
 
 /* The name -> slot map of a view kind (upvalues 1-3 of the metamethods). */
-static void push_map(lua_State *L, int kind) { lua_pushvalue(L, lua_upvalueindex(kind)); }
+static void push_map(lua_State *L, int kind)
+{
+    lua_pushvalue(L, lua_upvalueindex(kind));
+}
 
 static int view_lookup(lua_State *L, lp_recud *u)
 {
@@ -285,8 +287,9 @@ static int rec_index(lua_State *L)
         return 1;
     }
     const char *close = kg_closest(k, keys, 8);
-    return luaL_error(L, "rec has no field '%s'%s%s%s (it has: facts, outputs, rules, set, note, today, record, hook)",
-                      k, close ? " (did you mean '" : "", close ? close : "", close ? "'?)" : "");
+    return luaL_error(
+        L, "rec has no field '%s'%s%s%s (it has: facts, outputs, rules, set, note, today, record, hook)", k,
+        close ? " (did you mean '" : "", close ? close : "", close ? "'?)" : "");
 }
 
 /* pairs(rec.facts): in the rule set's order (not a hash table's, which
@@ -319,10 +322,10 @@ static int rec_pairs(lua_State *L)
     lp_recud *u = live_view(L, 1);
     if (u->kind == REC_REC)
         return luaL_error(L, "rec cannot be iterated; iterate rec.facts, rec.outputs or rec.rules");
-    push_map(L, u->kind);                              /* name -> slot */
-    lua_pushvalue(L, lua_upvalueindex(3 + u->kind));   /* names in order */
+    push_map(L, u->kind);                            /* name -> slot */
+    lua_pushvalue(L, lua_upvalueindex(3 + u->kind)); /* names in order */
     lua_pushvalue(L, 1);
-    lua_pushvalue(L, lua_upvalueindex(6 + u->kind));   /* name -> position */
+    lua_pushvalue(L, lua_upvalueindex(6 + u->kind)); /* name -> position */
     lua_pushcclosure(L, view_next, 4);
     lua_pushnil(L);
     lua_pushnil(L);
@@ -545,7 +548,8 @@ static int ctx_init(kigen_ctx *c)
                 if (rs->slots[s]->hook_output && strcmp(rs->slots[s]->name, h->out_names[k]) == 0)
                     h->out_slots[k] = s;
             if (h->out_slots[k] < 0)
-                return ctx_fail(c, lp, "policy scripts: hook output '%s' is not in the rule set", h->out_names[k]);
+                return ctx_fail(c, lp, "policy scripts: hook output '%s' is not in the rule set",
+                                h->out_names[k]);
         }
     }
     const char **what = kg_arena_alloc(&lp->tmp, sizeof(char *) * (size_t)(rs->nlua_fns + 1));

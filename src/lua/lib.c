@@ -33,9 +33,16 @@ static void push_date(lua_State *L, kigen_date d)
     if (!kigen_date_valid(d))
         luaL_error(L, "date outside 0001-01-01 .. 9999-12-31");
     kigen_date_to_ymd(d, &y, &m, &dd);
-    char buf[10] = {(char)('0' + y / 1000), (char)('0' + y / 100 % 10), (char)('0' + y / 10 % 10),
-                    (char)('0' + y % 10),   '-',  (char)('0' + m / 10), (char)('0' + m % 10), '-',
-                    (char)('0' + dd / 10), (char)('0' + dd % 10)};
+    char buf[10] = {(char)('0' + y / 1000),
+                    (char)('0' + y / 100 % 10),
+                    (char)('0' + y / 10 % 10),
+                    (char)('0' + y % 10),
+                    '-',
+                    (char)('0' + m / 10),
+                    (char)('0' + m % 10),
+                    '-',
+                    (char)('0' + dd / 10),
+                    (char)('0' + dd % 10)};
     lua_pushlstring(L, buf, 10);
 }
 
@@ -306,8 +313,8 @@ int lp_os_time(lua_State *L)
     /* normalise the month as mktime does; the rest adds up linearly */
     int64_t m0 = (int64_t)mo - 1, yy = (int64_t)y + (m0 >= 0 ? m0 / 12 : -((11 - m0) / 12));
     int64_t mm = m0 - (yy - (int64_t)y) * 12 + 1;
-    int64_t t = (days_from_civil(yy, mm, 1) + (int64_t)d - 1) * 86400 + (int64_t)h * 3600 +
-                (int64_t)mi * 60 + (int64_t)se - JST_OFFSET;
+    int64_t t = (days_from_civil(yy, mm, 1) + (int64_t)d - 1) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 +
+                (int64_t)se - JST_OFFSET;
     lua_pushinteger(L, (lua_Integer)t);
     return 1;
 }

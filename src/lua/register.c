@@ -202,8 +202,8 @@ static bool parse_type(lua_State *L, int idx, const char *what, kg_type *ty, boo
             const char *s = lua_tolstring(L, -1, &len);
             if (lua_type(L, -1) != LUA_TSTRING || !kg_is_ident(s, len)) {
                 lua_pop(L, 1);
-                reg_error(L, "E0404", NULL, "%s: enum value %d must be a name of letters, digits and _",
-                          what, (int)i);
+                reg_error(L, "E0404", NULL, "%s: enum value %d must be a name of letters, digits and _", what,
+                          (int)i);
                 return false;
             }
             for (lua_Integer j = 1; j < i; j++)
@@ -225,8 +225,9 @@ static bool parse_type(lua_State *L, int idx, const char *what, kg_type *ty, boo
         ty->set = set;
         return true;
     }
-    reg_error(L, "E0404", NULL, "%s: a type is a name (date, integer, boolean, string) or a list of names, not a %s",
-              what, luaL_typename(L, idx));
+    reg_error(L, "E0404", NULL,
+              "%s: a type is a name (date, integer, boolean, string) or a list of names, not a %s", what,
+              luaL_typename(L, idx));
     return false;
 }
 
@@ -265,7 +266,8 @@ static const char *get_name(lua_State *L, const char *fn)
     size_t n;
     const char *s = lua_tolstring(L, -1, &n);
     if (lua_type(L, -1) != LUA_TSTRING || !kg_is_ident(s, n)) {
-        reg_error(L, "E0403", NULL, "%s: 'name' must be a name of letters, digits and _ (not starting with a digit)", fn);
+        reg_error(L, "E0403", NULL,
+                  "%s: 'name' must be a name of letters, digits and _ (not starting with a digit)", fn);
         lua_pop(L, 1);
         return NULL;
     }
@@ -284,8 +286,10 @@ int lp_register_function(lua_State *L)
         return luaL_error(L, "%s can be called only while the scripts load (at their top level)", F);
     }
     if (lua_type(L, 1) != LUA_TTABLE)
-        return reg_error(L, "E0403", "kigen.register_function{ name = ..., args = {...}, returns = ..., fn = function ... end }",
-                         "%s takes one table", F);
+        return reg_error(
+            L, "E0403",
+            "kigen.register_function{ name = ..., args = {...}, returns = ..., fn = function ... end }",
+            "%s takes one table", F);
     lua_settop(L, 1);
     if (!check_fields(L, F, fields, 5))
         return 0;
@@ -304,11 +308,13 @@ int lp_register_function(lua_State *L)
     reg_charge(L, strlen(name) + lua_rawlen(L, 4) + 64, what);
     if (lp->fns.n >= LP_MAX_FUNCTIONS) {
         lp->code = "E0403";
-        return luaL_error(L, "%s: the policy scripts register more than %d functions", what, LP_MAX_FUNCTIONS);
+        return luaL_error(L, "%s: the policy scripts register more than %d functions", what,
+                          LP_MAX_FUNCTIONS);
     }
     if (lp->mode == LP_LOAD) {
         if (kg_builtin_find(name))
-            return reg_error(L, "E0405", "choose another name", "%s: '%s' is a built-in function", what, name);
+            return reg_error(L, "E0405", "choose another name", "%s: '%s' is a built-in function", what,
+                             name);
         for (size_t i = 0; i < lp->fns.n; i++)
             if (strcmp(((kg_fn *)lp->fns.v[i])->name, name) == 0)
                 return reg_error(L, "E0405", NULL, "%s is registered twice", what);
@@ -372,7 +378,8 @@ int lp_register_function(lua_State *L)
             kg_buf_putc(&lp->digest, '?');
         p->optional |= opt;
         if (i > 1 && fn->params[i - 2].optional && !p->optional)
-            return reg_error(L, "E0403", NULL, "%s: a required argument cannot follow an optional one", pwhat);
+            return reg_error(L, "E0403", NULL, "%s: a required argument cannot follow an optional one",
+                             pwhat);
         p->name = kg_arena_strdup(lp->arena, pname);
         lua_settop(L, aidx);
     }
@@ -394,7 +401,8 @@ int lp_register_function(lua_State *L)
     }
     if (lp->nfnrefs == lp->capfnrefs) {
         int cap = lp->capfnrefs ? lp->capfnrefs * 2 : 8;
-        int *r = kg_mem_realloc(&lp->mem, lp->fnrefs, sizeof(int) * (size_t)lp->capfnrefs, sizeof(int) * (size_t)cap);
+        int *r = kg_mem_realloc(&lp->mem, lp->fnrefs, sizeof(int) * (size_t)lp->capfnrefs,
+                                sizeof(int) * (size_t)cap);
         if (!r)
             return luaL_error(L, "out of memory");
         lp->fnrefs = r;
@@ -438,7 +446,8 @@ static bool hook_reads(lua_State *L, const char *what)
                 if (close)
                     snprintf(hint, sizeof hint, "did you mean '%s'?", close);
                 return reg_error(L, "E0403", close ? hint : NULL, "%s reads '%s', which is %s", what, s,
-                                 d ? "a param (hooks read facts and rules)" : "not a fact or rule of the rule set"),
+                                 d ? "a param (hooks read facts and rules)"
+                                   : "not a fact or rule of the rule set"),
                        false;
             }
             d->used = true;
@@ -448,7 +457,10 @@ static bool hook_reads(lua_State *L, const char *what)
     return true;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 int lp_register_hook(lua_State *L)
 {
@@ -460,7 +472,8 @@ int lp_register_hook(lua_State *L)
         return luaL_error(L, "%s can be called only while the scripts load (at their top level)", F);
     }
     if (lua_type(L, 1) != LUA_TTABLE)
-        return reg_error(L, "E0403", "kigen.register_hook{ name = ..., outputs = {...}, fn = function(rec) ... end }",
+        return reg_error(L, "E0403",
+                         "kigen.register_hook{ name = ..., outputs = {...}, fn = function(rec) ... end }",
                          "%s takes one table", F);
     lua_settop(L, 1);
     if (!check_fields(L, F, fields, 5))
@@ -504,7 +517,8 @@ int lp_register_hook(lua_State *L)
             const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &n) : NULL;
             if (!k || !kg_is_ident(k, n))
                 return lua_pop(L, 1),
-                       reg_error(L, "E0403", NULL, "%s: output names must be names of letters, digits and _", what);
+                       reg_error(L, "E0403", NULL, "%s: output names must be names of letters, digits and _",
+                                 what);
             if (nout == 256)
                 return lua_pop(L, 1), reg_error(L, "E0403", NULL, "%s declares more than 256 outputs", what);
             /* copied at once: nothing may point into a script's table */
@@ -515,7 +529,8 @@ int lp_register_hook(lua_State *L)
     qsort(names, (size_t)nout, sizeof names[0], cmp_str);
     if (lp->nhooks == lp->caphooks) {
         int cap = lp->caphooks ? lp->caphooks * 2 : 4;
-        lp_hook *h = kg_mem_realloc(&lp->mem, lp->hooks, sizeof(lp_hook) * (size_t)lp->caphooks, sizeof(lp_hook) * (size_t)cap);
+        lp_hook *h = kg_mem_realloc(&lp->mem, lp->hooks, sizeof(lp_hook) * (size_t)lp->caphooks,
+                                    sizeof(lp_hook) * (size_t)cap);
         if (!h)
             return luaL_error(L, "out of memory");
         lp->hooks = h;
@@ -562,8 +577,8 @@ int lp_register_hook(lua_State *L)
             for (int k = 0; k < lp->nhooks; k++)
                 for (int j = 0; j < lp->hooks[k].nout; j++)
                     if (strcmp(lp->hooks[k].out_names[j], names[i]) == 0)
-                        return reg_error(L, "E0405", NULL, "%s: output '%s' is already set by hook '%s'", what,
-                                         names[i], lp->hooks[k].name);
+                        return reg_error(L, "E0405", NULL, "%s: output '%s' is already set by hook '%s'",
+                                         what, names[i], lp->hooks[k].name);
             const kg_srcfile *src = fi >= 0 ? lp->files[fi].src : NULL;
             kg_ynode *where = kg_arena_alloc(lp->arena, sizeof *where);
             if (!where)
@@ -579,8 +594,8 @@ int lp_register_hook(lua_State *L)
                 where->off = 0;
             kg_def *d = kg_loader_add_hook_output(lp->loader, h->out_names[i], ty, odoc, where);
             if (d)
-                d->source = kg_arena_printf(lp->arena, "policy script %s, hook %s",
-                                            src ? src->name : "?", h->name);
+                d->source =
+                    kg_arena_printf(lp->arena, "policy script %s, hook %s", src ? src->name : "?", h->name);
         }
         lua_settop(L, 5);
     }
@@ -606,8 +621,8 @@ static void report(kg_loader *L, lp_state *lp, int file)
         rest = lp->err;
     }
     const kg_srcfile *src = lp->files[fi].src;
-    kg_diag_at(L->d, ERR, lp->code ? lp->code : "E0402", src, line, first_col(src, line), NULL, NULL,
-               "%s", rest);
+    kg_diag_at(L->d, ERR, lp->code ? lp->code : "E0402", src, line, first_col(src, line), NULL, NULL, "%s",
+               rest);
 }
 
 void kg_lua_load_scripts(kg_loader *L)
@@ -619,8 +634,8 @@ void kg_lua_load_scripts(kg_loader *L)
     const kg_ynode *first = L->lua.v[0];
     lp_state *lp = lp_new(LP_LOAD, &rs->mem, &rs->opts, &why);
     if (!lp) {
-        kg_diag(L->d, ERR, "E0409", first->file, first->off, NULL,
-                "raise kigen_opts.lua_memory_limit", "policy scripts: %s (memory limit %zu bytes)", why,
+        kg_diag(L->d, ERR, "E0409", first->file, first->off, NULL, "raise kigen_opts.lua_memory_limit",
+                "policy scripts: %s (memory limit %zu bytes)", why,
                 rs->opts.lua_memory_limit ? rs->opts.lua_memory_limit : LP_DEFAULT_MEMORY);
         return;
     }

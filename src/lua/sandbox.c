@@ -38,13 +38,16 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define LP_STEP 1000           /* instructions between hook calls */
-#define LP_ALLOC_UNIT 64       /* bytes allocated per instruction charged */
-#define LP_PATTERN_WORK 1e8    /* bound on subject^(quantifiers+1) */
+#define LP_STEP 1000        /* instructions between hook calls */
+#define LP_ALLOC_UNIT 64    /* bytes allocated per instruction charged */
+#define LP_PATTERN_WORK 1e8 /* bound on subject^(quantifiers+1) */
 #define LP_TIME_MIN_NS 2000000000LL
 #define LP_TIME_PER_INSN_NS 200LL
 
-lp_state *lp_of(lua_State *L) { return *(lp_state **)lua_getextraspace(L); }
+lp_state *lp_of(lua_State *L)
+{
+    return *(lp_state **)lua_getextraspace(L);
+}
 
 static long long now_ns(void)
 {
@@ -111,8 +114,7 @@ static void budget_raise(lua_State *L, const char *src, int line)
         lua_pushfstring(L, "%s:%d: time limit of %d ms exceeded in %s", src, line,
                         (int)(time_limit_ns(lp) / 1000000), lp->what ? lp->what : "a policy script");
     else if (lp->why == 3)
-        lua_pushfstring(L,
-                        "%s:%d: instruction limit of %I for one record (%d calls' worth) exceeded in %s",
+        lua_pushfstring(L, "%s:%d: instruction limit of %I for one record (%d calls' worth) exceeded in %s",
                         src, line, (lua_Integer)lp->insn_limit * LP_RECORD_CALLS, LP_RECORD_CALLS,
                         lp->what ? lp->what : "a policy script");
     else
@@ -294,8 +296,8 @@ int lp_call(lp_state *lp, lua_CFunction f, void *ud, int fnref, bool budget)
         }
         if (lp->mem_hit) {
             lp->code = "E0407";
-            snprintf(lp->err, sizeof lp->err, "%s:%d: memory limit of %zu bytes exceeded in %s", src,
-                     line, lp->mem_limit, lp->what ? lp->what : "a policy script");
+            snprintf(lp->err, sizeof lp->err, "%s:%d: memory limit of %zu bytes exceeded in %s", src, line,
+                     lp->mem_limit, lp->what ? lp->what : "a policy script");
         } else {
             lp->code = "E0409";
             snprintf(lp->err, sizeof lp->err, "%s:%d: out of memory in %s", src, line,
@@ -357,8 +359,8 @@ static int proxy_pairs(lua_State *L)
 static void make_proxy(lua_State *L, const char *name)
 {
     int t = lua_gettop(L);
-    lua_newtable(L);           /* proxy */
-    lua_createtable(L, 0, 4);  /* its metatable */
+    lua_newtable(L);          /* proxy */
+    lua_createtable(L, 0, 4); /* its metatable */
     lua_pushvalue(L, t);
     lua_setfield(L, -2, "__index");
     lua_pushstring(L, name);
@@ -423,8 +425,8 @@ static void push_stable_string(lua_State *L, int idx)
 {
     idx = lua_absindex(L, idx);
     int t = lua_type(L, idx);
-    bool addressed = t == LUA_TTABLE || t == LUA_TFUNCTION || t == LUA_TUSERDATA ||
-                     t == LUA_TTHREAD || t == LUA_TLIGHTUSERDATA;
+    bool addressed = t == LUA_TTABLE || t == LUA_TFUNCTION || t == LUA_TUSERDATA || t == LUA_TTHREAD ||
+                     t == LUA_TLIGHTUSERDATA;
     if (!addressed) {
         luaL_tolstring(L, idx, NULL);
         return;
@@ -517,7 +519,8 @@ static int sb_load(lua_State *L)
     const char *name = luaL_optstring(L, 2, "=(load)");
     const char *mode = luaL_optstring(L, 3, "t");
     if (strcmp(mode, "t") != 0)
-        return luaL_error(L, "load: policy scripts can load text chunks only (mode 't'), not mode '%s'", mode);
+        return luaL_error(L, "load: policy scripts can load text chunks only (mode 't'), not mode '%s'",
+                          mode);
     int env = !lua_isnone(L, 4) ? 4 : 0;
     if (luaL_loadbufferx(L, s, len, name, "t") != LUA_OK) {
         lua_pushnil(L);
@@ -584,8 +587,8 @@ static bool module_name_ok(const char *s)
     return !start;
 }
 
-char *lp_read_script(kg_arena *a, const char *path, const char *root, const char **text, size_t *len, char *why,
-                     size_t whylen)
+char *lp_read_script(kg_arena *a, const char *path, const char *root, const char **text, size_t *len,
+                     char *why, size_t whylen)
 {
     static const char *const lua_suffix[] = {".lua", NULL};
     FILE *f;
@@ -659,8 +662,8 @@ static int sb_require(lua_State *L)
         char why[PATH_MAX + 300];
         size_t len = 0;
         const char *text = NULL;
-        char *block = lp_read_script(lp->arena, path, lp->loader ? lp->loader->rs->opts.include_root : NULL, &text,
-                                     &len, why, sizeof why);
+        char *block = lp_read_script(lp->arena, path, lp->loader ? lp->loader->rs->opts.include_root : NULL,
+                                     &text, &len, why, sizeof why);
         if (!block)
             return luaL_error(L,
                               "module '%s' not found: policy scripts can require only Lua files beside "
@@ -760,7 +763,8 @@ static double plain_work(size_t n, size_t m)
 static void no_len_metamethod(lua_State *L, const char *fname)
 {
     if (luaL_getmetafield(L, 1, "__len") != LUA_TNIL)
-        luaL_error(L, "%s: tables with a __len metamethod are not available to this function in policy scripts",
+        luaL_error(L,
+                   "%s: tables with a __len metamethod are not available to this function in policy scripts",
                    fname);
 }
 
@@ -824,8 +828,9 @@ static int sb_bounded(lua_State *L)
             luaL_checktype(L, 1, LUA_TTABLE);
         no_len_metamethod(L, fname);
         lua_Integer i = opt_int(L, kind == W_CONCAT ? 3 : 2, 1);
-        lua_Integer j = lua_isnoneornil(L, kind == W_CONCAT ? 4 : 3) ? luaL_len(L, 1)
-                                                                     : luaL_checkinteger(L, kind == W_CONCAT ? 4 : 3);
+        lua_Integer j = lua_isnoneornil(L, kind == W_CONCAT ? 4 : 3)
+                            ? luaL_len(L, 1)
+                            : luaL_checkinteger(L, kind == W_CONCAT ? 4 : 3);
         units = j >= i ? (double)j - (double)i + 1 : 0;
         break;
     }
@@ -884,23 +889,23 @@ static void copy_fields(lua_State *L, int from, int to, const char *const *names
 static int sb_setup(lua_State *L)
 {
     lp_state *lp = lp_of(L);
-    static const char *const base_ok[] = {"assert", "error", "ipairs", "next", "pairs", "pcall",
-                                          "select", "tonumber", "type",
-                                          "rawequal", "rawget", "rawlen", "_VERSION", NULL};
-    static const char *const math_ok[] = {"abs", "ceil", "floor", "fmod", "huge", "maxinteger",
-                                          "mininteger", "max", "min", "modf", "pi", "sqrt",
-                                          "tointeger", "type", "ult", "exp", "log", "sin", "cos",
-                                          "tan", "asin", "acos", "atan", NULL};
+    static const char *const base_ok[] = {"assert", "error",  "ipairs",   "next", "pairs",
+                                          "pcall",  "select", "tonumber", "type", "rawequal",
+                                          "rawget", "rawlen", "_VERSION", NULL};
+    static const char *const math_ok[] = {"abs",        "ceil", "floor", "fmod", "huge", "maxinteger",
+                                          "mininteger", "max",  "min",   "modf", "pi",   "sqrt",
+                                          "tointeger",  "type", "ult",   "exp",  "log",  "sin",
+                                          "cos",        "tan",  "asin",  "acos", "atan", NULL};
 
     lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS); /* 1: the real globals */
     luaL_requiref(L, "_G", luaopen_base, 0);
     lua_pop(L, 1);
-    luaL_requiref(L, "string", luaopen_string, 0);   /* 2 */
-    luaL_requiref(L, "table", luaopen_table, 0);     /* 3 */
-    luaL_requiref(L, "math", luaopen_math, 0);       /* 4 */
-    luaL_requiref(L, "utf8", luaopen_utf8, 0);       /* 5 */
-    luaL_requiref(L, "os", luaopen_os, 0);           /* 6 */
-    lua_newtable(L);                                 /* 7: env */
+    luaL_requiref(L, "string", luaopen_string, 0); /* 2 */
+    luaL_requiref(L, "table", luaopen_table, 0);   /* 3 */
+    luaL_requiref(L, "math", luaopen_math, 0);     /* 4 */
+    luaL_requiref(L, "utf8", luaopen_utf8, 0);     /* 5 */
+    luaL_requiref(L, "os", luaopen_os, 0);         /* 6 */
+    lua_newtable(L);                               /* 7: env */
     int env = 7;
     copy_fields(L, 1, env, base_ok);
     lua_getfield(L, 1, "xpcall");
@@ -1012,7 +1017,7 @@ static int sb_freeze(lua_State *L)
     lp_state *lp = lp_of(L);
     lua_settop(L, 0);
     lua_rawgeti(L, LUA_REGISTRYINDEX, lp->env_ref); /* 1: env */
-    lua_newtable(L);                                 /* 2: backing */
+    lua_newtable(L);                                /* 2: backing */
     lua_pushnil(L);
     while (lua_next(L, 1)) {
         lua_pushvalue(L, -2);
@@ -1057,7 +1062,8 @@ lp_state *lp_new(lp_mode mode, const kg_mem *mem, const kigen_opts *opts, const 
     memset(lp, 0, sizeof *lp);
     lp->mode = mode;
     lp->mem = *mem;
-    lp->insn_limit = opts && opts->lua_instruction_limit > 0 ? opts->lua_instruction_limit : LP_DEFAULT_INSTRUCTIONS;
+    lp->insn_limit =
+        opts && opts->lua_instruction_limit > 0 ? opts->lua_instruction_limit : LP_DEFAULT_INSTRUCTIONS;
     lp->mem_limit = opts && opts->lua_memory_limit > 0 ? opts->lua_memory_limit : LP_DEFAULT_MEMORY;
     lp_record_begin(lp);
     lp->cur_hook = -1;

@@ -49,20 +49,20 @@ typedef struct lp_file {
     char display[64]; /* chunk name shown by Lua (without '@'), <= 59 bytes */
     const char *text;
     size_t len;
-    kg_srcfile *src;  /* LP_LOAD: for diagnostics */
-    bool module;      /* reached through require, not listed in the rule file */
-    int state;        /* 0 not run, 1 running, 2 done */
-    int ref;          /* require cache: registry ref of the module's value */
+    kg_srcfile *src; /* LP_LOAD: for diagnostics */
+    bool module;     /* reached through require, not listed in the rule file */
+    int state;       /* 0 not run, 1 running, 2 done */
+    int ref;         /* require cache: registry ref of the module's value */
 } lp_file;
 
 typedef struct lp_hook {
     const char *name;
-    const char *what;   /* "hook 'name'", for messages */
+    const char *what; /* "hook 'name'", for messages */
     int ref;          /* the hook function */
     int nout;
     const char **out_names;
     kg_type *out_types;
-    int *out_slots;   /* LP_CTX */
+    int *out_slots; /* LP_CTX */
 } lp_hook;
 
 typedef struct lp_state lp_state;
@@ -73,23 +73,23 @@ struct lp_state {
     kg_mem mem;
     /* limits */
     size_t mem_used, mem_limit;
-    bool mem_hit;      /* the cap refused an allocation */
+    bool mem_hit; /* the cap refused an allocation */
     long insn_limit;
     long insn_left;
     int insn_step;
-    bool exhausted;    /* the budget ran out: every instruction raises */
+    bool exhausted; /* the budget ran out: every instruction raises */
     /* what is running, for messages */
-    const char *what;  /* "hook 'x'", "function 'f'", "the script" */
-    const char *code;  /* diagnostic code of the last error a C function raised */
-    bool loading;      /* top-level code runs: register_* and require allowed */
+    const char *what;                      /* "hook 'x'", "function 'f'", "the script" */
+    const char *code;                      /* diagnostic code of the last error a C function raised */
+    bool loading;                          /* top-level code runs: register_* and require allowed */
     int running[LP_MAX_REQUIRE_DEPTH + 1]; /* file indexes, innermost last */
     int nrunning;
     /* files */
     lp_file *files;
     int nfiles, capfiles;
     /* registrations, in order */
-    kg_buf digest;     /* canonical text of every registration */
-    kg_arena *arena;   /* LP_LOAD: the rule set's; LP_CTX: tmp */
+    kg_buf digest;   /* canonical text of every registration */
+    kg_arena *arena; /* LP_LOAD: the rule set's; LP_CTX: tmp */
     kg_arena tmp;
     kg_loader *loader; /* LP_LOAD */
     kg_vec fns;        /* LP_LOAD: kg_fn* */
@@ -99,19 +99,19 @@ struct lp_state {
     int nhooks, caphooks;
     /* LP_CTX: the evaluation side */
     kigen_ctx *c;
-    int cur_hook;      /* index of the running hook, -1 when none */
+    int cur_hook; /* index of the running hook, -1 when none */
     int env_ref, rec_ref, recmt_ref, pending_ref, notes_ref;
     uint64_t rec_gen;  /* bumped per record: a rec from an earlier one is dead */
     uint64_t rec_made; /* the rec_gen the current rec (rec_ref) was made for */
     int notes_this_record;
-    int errfn_ref;     /* the message handler */
-    char err[2048];    /* the last error, "script:line: message" (a longer one ends " [... message cut]") */
-    bool in_call;      /* a budgeted call runs: allocations are charged */
-    int why;           /* what ended the budget: 1 instructions, 2 time, 3 the record's */
-    size_t reg_bytes;  /* names and docs registered so far (LP_MAX_REG_BYTES) */
-    long rec_left;     /* LP_CTX: what the record's calls have left together */
-    bool rec_capped;   /* this call's budget is what the record had left */
-    long long t0_ns;   /* when the call began (monotonic clock) */
+    int errfn_ref;    /* the message handler */
+    char err[2048];   /* the last error, "script:line: message" (a longer one ends " [... message cut]") */
+    bool in_call;     /* a budgeted call runs: allocations are charged */
+    int why;          /* what ended the budget: 1 instructions, 2 time, 3 the record's */
+    size_t reg_bytes; /* names and docs registered so far (LP_MAX_REG_BYTES) */
+    long rec_left;    /* LP_CTX: what the record's calls have left together */
+    bool rec_capped;  /* this call's budget is what the record had left */
+    long long t0_ns;  /* when the call began (monotonic clock) */
     const char *const *fn_what; /* LP_CTX: "function 'f'" by ud_index */
 };
 
@@ -130,8 +130,8 @@ void lp_free(lp_state *lp);
  * block reads as the path, and the text follows it): a regular file whose
  * real name ends in .lua, inside root when root is not NULL (base/file.h).
  * NULL with `why`. */
-char *lp_read_script(kg_arena *a, const char *path, const char *root, const char **text, size_t *len, char *why,
-                     size_t whylen);
+char *lp_read_script(kg_arena *a, const char *path, const char *root, const char **text, size_t *len,
+                     char *why, size_t whylen);
 
 /* "a/b/../c/./d.lua" -> "a/c/d.lua" (lexically; for names and messages). */
 char *lp_normalise(kg_arena *a, const char *path);

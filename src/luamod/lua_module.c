@@ -106,8 +106,9 @@ static int l_load(lua_State *L)
             for (int i = 0; i < 3 && !ok; i++)
                 ok = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), keys[i]) == 0;
             if (!ok)
-                return luaL_error(L, "kigen.load: unknown option '%s' (strict, lua_instruction_limit, lua_memory_limit)",
-                                  lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, -1));
+                return luaL_error(
+                    L, "kigen.load: unknown option '%s' (strict, lua_instruction_limit, lua_memory_limit)",
+                    lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, -1));
         }
         lua_getfield(L, 2, "strict");
         o.strict = lua_toboolean(L, -1);
@@ -409,7 +410,10 @@ int luaopen_kigen(lua_State *L)
         {"name", l_name}, {"close", l_close},     {NULL, NULL},
     };
     static const luaL_Reg meta[] = {
-        {"__gc", l_close}, {"__close", l_close}, {"__tostring", l_tostring}, {NULL, NULL},
+        {"__gc", l_close},
+        {"__close", l_close},
+        {"__tostring", l_tostring},
+        {NULL, NULL},
     };
     if (luaL_newmetatable(L, RS_META)) {
         luaL_setfuncs(L, meta, 0);

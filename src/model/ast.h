@@ -11,9 +11,9 @@
 
 typedef enum kg_op {
     OP_LIT,
-    OP_FACT,  /* slot */
-    OP_RULE,  /* slot */
-    OP_PARAM, /* param index, optional `at` */
+    OP_FACT,    /* slot */
+    OP_RULE,    /* slot */
+    OP_PARAM,   /* param index, optional `at` */
     OP_ENUMLIT, /* an unresolved bare name: an enum value, decided by context */
     OP_NEG,
     OP_NOT,
@@ -44,10 +44,10 @@ typedef struct kg_expr {
     uint8_t months; /* OP_DUR */
     uint16_t depth; /* height of this subtree, bounded by the parser */
     kg_type ty;
-    uint32_t pos; /* character offset in the expression text */
+    uint32_t pos;     /* character offset in the expression text */
     const char *name; /* identifiers, for messages and explain */
     kg_val lit;
-    int index;  /* slot, param index */
+    int index; /* slot, param index */
     struct kg_expr *a, *b, *c;
     struct kg_expr **args; /* call arguments / list items, in signature order */
     int nargs;

@@ -17,4 +17,7 @@ void kg_fn_error(kg_fncall *fc, kg_val *out, const char *fmt, ...)
     out->len = (uint32_t)strlen(out->u.s);
 }
 
-kigen_date kg_fn_today(const kg_fncall *fc) { return fc->today ? fc->today : kg_clock_today_jst(); }
+kigen_date kg_fn_today(const kg_fncall *fc)
+{
+    return fc->today ? fc->today : kg_clock_today_jst();
+}

@@ -18,10 +18,10 @@ typedef struct kg_fnparam {
 
 /* What a function's implementation may use while a record is evaluated. */
 typedef struct kg_fncall {
-    kg_arena *scratch;   /* strings it makes: valid until the next record */
-    kigen_date today;    /* the context's fixed today, or 0 for the clock */
-    bool ja;             /* messages in Japanese */
-    void *host;          /* the evaluation context (for extensions: lua/) */
+    kg_arena *scratch; /* strings it makes: valid until the next record */
+    kigen_date today;  /* the context's fixed today, or 0 for the clock */
+    bool ja;           /* messages in Japanese */
+    void *host;        /* the evaluation context (for extensions: lua/) */
 } kg_fncall;
 
 struct kg_fn;
@@ -43,7 +43,7 @@ typedef struct kg_fn {
     bool sees_absent; /* the function handles absent arguments itself */
     kg_fn_impl impl;
     kg_fn_check check; /* or NULL */
-    void *ud;         /* for registered functions */
+    void *ud;          /* for registered functions */
     int ud_index;
 } kg_fn;
 

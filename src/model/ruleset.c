@@ -14,8 +14,8 @@ bool kg_int_choice_ok(const kg_def *d, const kg_val *v, char *why, size_t n)
     for (int i = 0; i < d->nint_choices; i++)
         if (d->int_choices[i] == v->u.i)
             return true;
-    size_t used = (size_t)snprintf(why, n, kg_ja() ? "%lld は選択肢（" : "%lld is not one of its choices: ",
-                                   (long long)v->u.i);
+    size_t used = (size_t)snprintf(
+        why, n, kg_ja() ? "%lld は選択肢（" : "%lld is not one of its choices: ", (long long)v->u.i);
     for (int i = 0; i < d->nint_choices && used < n; i++)
         used += (size_t)snprintf(why + used, n - used, "%s%lld", i ? ", " : "", (long long)d->int_choices[i]);
     if (kg_ja() && used < n)
@@ -41,7 +41,10 @@ int kigen_fact_index(const kigen_ruleset *rs, const char *name)
     return s < rs->nfacts ? s : -1;
 }
 
-int kigen_output_count(const kigen_ruleset *rs) { return rs ? rs->noutputs : 0; }
+int kigen_output_count(const kigen_ruleset *rs)
+{
+    return rs ? rs->noutputs : 0;
+}
 
 const char *kigen_output_name(const kigen_ruleset *rs, int i)
 {
@@ -57,7 +60,10 @@ int kigen_output_index(const kigen_ruleset *rs, const char *name)
     return -1;
 }
 
-int kigen_fact_count(const kigen_ruleset *rs) { return rs ? rs->nfacts : 0; }
+int kigen_fact_count(const kigen_ruleset *rs)
+{
+    return rs ? rs->nfacts : 0;
+}
 const char *kigen_fact_name(const kigen_ruleset *rs, int i)
 {
     return rs && i >= 0 && i < rs->nfacts ? rs->slots[i]->name : NULL;
@@ -76,7 +82,10 @@ kigen_type kigen_fact_type(const kigen_ruleset *rs, int i)
     }
 }
 
-const char *kigen_ruleset_name(const kigen_ruleset *rs) { return rs ? rs->name : NULL; }
+const char *kigen_ruleset_name(const kigen_ruleset *rs)
+{
+    return rs ? rs->name : NULL;
+}
 
 int kigen_output_has_messages(const kigen_ruleset *rs, int output)
 {
@@ -88,7 +97,6 @@ int kigen_output_has_messages(const kigen_ruleset *rs, int output)
             return 1;
     return 0;
 }
-
 
 void kigen_ruleset_retain(kigen_ruleset *rs)
 {

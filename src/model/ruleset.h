@@ -29,9 +29,9 @@ typedef struct kg_version {
 typedef enum kg_kind { KIND_FACT, KIND_PARAM, KIND_RULE } kg_kind;
 
 /* Lower bounds of dates, for W0004 (the special values sort below days). */
-#define KG_LB_NONE INT32_MAX  /* never a date (absent only): neutral */
-#define KG_LB_OPEN (-2)       /* any date: a fact with no `min:` */
-#define KG_LB_UNKNOWN (-1)    /* cannot tell (a function result) */
+#define KG_LB_NONE INT32_MAX /* never a date (absent only): neutral */
+#define KG_LB_OPEN (-2)      /* any date: a fact with no `min:` */
+#define KG_LB_UNKNOWN (-1)   /* cannot tell (a function result) */
 
 typedef struct kg_def {
     kg_kind kind;
@@ -40,22 +40,22 @@ typedef struct kg_def {
     const char *source;
     kg_type ty;
     bool declared_type;
-    const kg_ynode *node;  /* the definition, for diagnostics */
+    const kg_ynode *node; /* the definition, for diagnostics */
     const kg_srcfile *file;
     bool override;
-    bool broken;           /* had an error: its uses do not cascade */
-    bool hook_output;      /* a rule whose value a policy hook sets after evaluation */
-    int slot;              /* facts and rules: value slot; params: index */
+    bool broken;      /* had an error: its uses do not cascade */
+    bool hook_output; /* a rule whose value a policy hook sets after evaluation */
+    int slot;         /* facts and rules: value slot; params: index */
     /* facts */
     bool optional;
-    kg_expr *deflt;        /* default expression, or NULL */
+    kg_expr *deflt; /* default expression, or NULL */
     kg_exprsrc deflt_src;
     /* facts: other names a record may give it by (`aliases: [生年月日]`) */
     const kg_ynode *aliases; /* the list, or NULL */
     /* date and integer facts: the realistic range a record's value must lie
      * in (`min:`, `max:`), VT_NONE when not declared */
     kg_val min, max;
-    const kg_ynode *min_param, *max_param; /* `min: a_param`: resolved by the checker */
+    const kg_ynode *min_param, *max_param;    /* `min: a_param`: resolved by the checker */
     const struct kg_def *min_from, *max_from; /* ... to these params (for messages) */
     /* dependency analysis: the earliest date this definition can have
      * (KG_LB_* or a day number), for W0004 */
@@ -68,16 +68,16 @@ typedef struct kg_def {
     int nversions;
     bool dated;
     /* rules */
-    kg_expr *value;        /* or cases */
+    kg_expr *value; /* or cases */
     kg_exprsrc value_src;
     kg_case *cases;
     int ncases;
     /* dependency analysis */
-    int *deps;             /* slots this value reads */
+    int *deps; /* slots this value reads */
     int ndeps;
     int *params_used;
     int nparams_used;
-    int state;             /* topological sort marks */
+    int state; /* topological sort marks */
     bool used;
 } kg_def;
 
@@ -108,15 +108,15 @@ struct kigen_ruleset {
     int nfacts;
     kg_def **params;
     int nparams;
-    int *order; /* evaluation order of slots */
+    int *order;                    /* evaluation order of slots */
     const kg_nameidx *slot_index;  /* name -> slot (facts and rules) */
     const kg_nameidx *alias_index; /* a fact's alias -> position in alias_slots */
     const char **alias_names;
     int *alias_slots;
     int naliases;
-    const kg_nameidx *param_index; /* name -> param index */
+    const kg_nameidx *param_index;          /* name -> param index */
     const char **slot_names, **param_names; /* the arrays they index */
-    int *outputs; /* slots */
+    int *outputs;                           /* slots */
     int noutputs;
     kg_message *messages;
     int nmessages;

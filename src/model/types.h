@@ -48,9 +48,9 @@ typedef enum kg_vt {
     VT_BOOL,
     VT_INT,
     VT_DATE,
-    VT_STR,  /* strings and enum values */
-    VT_DUR,  /* i = count, months flag in aux */
-    VT_ERR   /* s = reason */
+    VT_STR, /* strings and enum values */
+    VT_DUR, /* i = count, months flag in aux */
+    VT_ERR  /* s = reason */
 } kg_vt;
 
 typedef struct kg_val {

@@ -41,7 +41,7 @@ static bool ascii_number(const char *s, size_t n, char *buf, size_t cap)
         if (n - i >= 3 && u[0] == 0xEF && u[1] == 0xBC && u[2] >= 0x90 && u[2] <= 0x99) {
             buf[k++] = (char)('0' + (u[2] - 0x90));
             i += 2;
-        } else if (n - i >= 3 && ((u[0] == 0xEF && u[1] == 0xBC && u[2] == 0x8D) || /* U+FF0D */
+        } else if (n - i >= 3 && ((u[0] == 0xEF && u[1] == 0xBC && u[2] == 0x8D) ||  /* U+FF0D */
                                   (u[0] == 0xE2 && u[1] == 0x88 && u[2] == 0x92))) { /* U+2212 */
             buf[k++] = '-';
             i += 2;
@@ -89,8 +89,7 @@ int kg_enum_lookup(const kg_enumset *set, const char *text, size_t len)
     return -1;
 }
 
-int kg_val_parse(kg_arena *a, kg_type ty, const char *text, size_t len, kg_val *out, char *err,
-                 size_t errlen)
+int kg_val_parse(kg_arena *a, kg_type ty, const char *text, size_t len, kg_val *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     if (ty.k != TK_STRING)
@@ -116,7 +115,9 @@ int kg_val_parse(kg_arena *a, kg_type ty, const char *text, size_t len, kg_val *
         errno = 0;
         long long v = strtoll(buf, &end, 10);
         if (errno == ERANGE) {
-            snprintf(err, errlen, kg_ja() ? "「%s」は整数の範囲を超えています" : "'%s' is out of range for a whole number", buf);
+            snprintf(err, errlen,
+                     kg_ja() ? "「%s」は整数の範囲を超えています" : "'%s' is out of range for a whole number",
+                     buf);
             return KIGEN_ERANGE;
         }
         if (*end || end == buf || buf[0] == ' ' || buf[0] == '+') {
@@ -129,22 +130,24 @@ int kg_val_parse(kg_arena *a, kg_type ty, const char *text, size_t len, kg_val *
     }
     case TK_BOOL:
         /* as spreadsheets and forms write them: TRUE/FALSE, 1/0, はい/いいえ */
-        if (text_is_nocase(text, len, "true") || text_is(text, len, "1") || text_is(text, len, "\xEF\xBC\x91") ||
-            text_is(text, len, "はい")) {
+        if (text_is_nocase(text, len, "true") || text_is(text, len, "1") ||
+            text_is(text, len, "\xEF\xBC\x91") || text_is(text, len, "はい")) {
             out->t = VT_BOOL;
             out->u.i = 1;
             return KIGEN_OK;
         }
-        if (text_is_nocase(text, len, "false") || text_is(text, len, "0") || text_is(text, len, "\xEF\xBC\x90") ||
-            text_is(text, len, "いいえ")) {
+        if (text_is_nocase(text, len, "false") || text_is(text, len, "0") ||
+            text_is(text, len, "\xEF\xBC\x90") || text_is(text, len, "いいえ")) {
             out->t = VT_BOOL;
             out->u.i = 0;
             return KIGEN_OK;
         }
-        snprintf(err, errlen,
-                 kg_ja() ? "「%.*s」は真偽値ではありません（true/false、TRUE/FALSE、1/0、はい/いいえ のいずれかです）"
-                         : "'%.*s' is not a boolean: expected true or false (also TRUE/FALSE, 1/0, はい/いいえ)",
-                 (int)(len > 40 ? 40 : len), text);
+        snprintf(
+            err, errlen,
+            kg_ja()
+                ? "「%.*s」は真偽値ではありません（true/false、TRUE/FALSE、1/0、はい/いいえ のいずれかです）"
+                : "'%.*s' is not a boolean: expected true or false (also TRUE/FALSE, 1/0, はい/いいえ)",
+            (int)(len > 40 ? 40 : len), text);
         return KIGEN_EPARSE;
     case TK_ENUM: {
         if (!ty.set) {
@@ -160,7 +163,8 @@ int kg_val_parse(kg_arena *a, kg_type ty, const char *text, size_t len, kg_val *
             const char *close = kg_closest(shown, ty.set->names, (size_t)ty.set->n);
             kg_type_name(ty, tb, sizeof tb);
             if (kg_ja() && close)
-                snprintf(err, errlen, "「%s」は選択肢（%s）のいずれでもありません。「%s」の誤りではありませんか？", shown,
+                snprintf(err, errlen,
+                         "「%s」は選択肢（%s）のいずれでもありません。「%s」の誤りではありませんか？", shown,
                          tb + 7, close);
             else if (kg_ja())
                 snprintf(err, errlen, "「%s」は選択肢（%s）のいずれでもありません", shown, tb + 7);
@@ -181,7 +185,8 @@ int kg_val_parse(kg_arena *a, kg_type ty, const char *text, size_t len, kg_val *
         /* Strings leave kigen as CSV, JSON and messages: text only. */
         if (!kg_utf8_valid(text, len)) {
             size_t ok = kg_utf8_valid_prefix(text, len);
-            snprintf(err, errlen, "the text is not UTF-8 (byte 0x%02x after %zu bytes)", (unsigned char)text[ok], ok);
+            snprintf(err, errlen, "the text is not UTF-8 (byte 0x%02x after %zu bytes)",
+                     (unsigned char)text[ok], ok);
             return KIGEN_EPARSE;
         }
         if (memchr(text, '\0', len)) {
@@ -221,9 +226,7 @@ int kg_val_parse(kg_arena *a, kg_type ty, const char *text, size_t len, kg_val *
         out->u.i = n * (strncmp(unit, "year", 4) == 0 ? 12 : strncmp(unit, "week", 4) == 0 ? 7 : 1);
         return KIGEN_OK;
     }
-    default:
-        snprintf(err, errlen, "values of this type cannot be given as text");
-        return KIGEN_ETYPE;
+    default: snprintf(err, errlen, "values of this type cannot be given as text"); return KIGEN_ETYPE;
     }
 }
 

@@ -34,7 +34,10 @@ void kg_ctx_err(kigen_ctx *c, const char *fmt, ...)
 
 #define set_err kg_ctx_err
 
-static size_t at_least_1(size_t n) { return n ? n : 1; }
+static size_t at_least_1(size_t n)
+{
+    return n ? n : 1;
+}
 #define ALLOC(c, n, type) ((type *)kg_mem_alloc(&(c)->mem, sizeof(type) * at_least_1((size_t)(n))))
 
 int kigen_ctx_new(kigen_ruleset *rs, kigen_ctx **out)
@@ -76,7 +79,8 @@ int kigen_ctx_new(kigen_ruleset *rs, kigen_ctx **out)
     memset(c->ntrace, 0, sizeof(int) * at_least_1((size_t)ns));
     for (int i = 0; i < ns; i++)
         c->case_taken[i] = -1;
-    c->scratch.limit = rs->opts.record_memory_limit ? rs->opts.record_memory_limit : KIGEN_RECORD_MEMORY_DEFAULT;
+    c->scratch.limit =
+        rs->opts.record_memory_limit ? rs->opts.record_memory_limit : KIGEN_RECORD_MEMORY_DEFAULT;
     /* Warm the scratch arena so the first record does not allocate. */
     (void)kg_arena_alloc(&c->scratch, 1);
     kg_arena_reset(&c->scratch);
@@ -119,11 +123,20 @@ void kigen_ctx_free(kigen_ctx *c)
     kigen_ruleset_free(rs);
 }
 
-const kigen_ruleset *kigen_ctx_ruleset(const kigen_ctx *c) { return c ? c->rs : NULL; }
+const kigen_ruleset *kigen_ctx_ruleset(const kigen_ctx *c)
+{
+    return c ? c->rs : NULL;
+}
 
-const char *kigen_errmsg(const kigen_ctx *c) { return c ? c->err : "no context"; }
+const char *kigen_errmsg(const kigen_ctx *c)
+{
+    return c ? c->err : "no context";
+}
 
-int kigen_errcode(const kigen_ctx *c) { return c ? c->errcode : KIGEN_EMISUSE; }
+int kigen_errcode(const kigen_ctx *c)
+{
+    return c ? c->errcode : KIGEN_EMISUSE;
+}
 
 int kg_ctx_fail(kigen_ctx *c, int code)
 {
@@ -160,8 +173,9 @@ static bool in_range(const kg_def *d, const kg_val *v, char *why, size_t n)
     if (v->t == VT_DATE && d->min.t == VT_DATE && v->u.d < d->min.u.d) {
         kigen_date_format_iso(v->u.d, a, sizeof a);
         kigen_date_format_iso(d->min.u.d, b, sizeof b);
-        size_t k = (size_t)snprintf(why, n, kg_ja() ? "%s は %s より前です（このルールが扱うのは %s 以降です）"
-                                                    : "%s is before %s, the earliest these rules accept",
+        size_t k = (size_t)snprintf(why, n,
+                                    kg_ja() ? "%s は %s より前です（このルールが扱うのは %s 以降です）"
+                                            : "%s is before %s, the earliest these rules accept",
                                     a, b, b);
         if (d->min_from && k < n) /* the param that says so, and why */
             bound_why(why + k, n - k, d->min_from);
@@ -170,14 +184,16 @@ static bool in_range(const kg_def *d, const kg_val *v, char *why, size_t n)
     if (v->t == VT_DATE && d->max.t == VT_DATE && v->u.d > d->max.u.d) {
         kigen_date_format_iso(v->u.d, a, sizeof a);
         kigen_date_format_iso(d->max.u.d, b, sizeof b);
-        size_t k = (size_t)snprintf(why, n, kg_ja() ? "%s は %s より後です（このルールが扱うのは %s までです）"
-                                                    : "%s is after %s, the latest these rules accept",
+        size_t k = (size_t)snprintf(why, n,
+                                    kg_ja() ? "%s は %s より後です（このルールが扱うのは %s までです）"
+                                            : "%s is after %s, the latest these rules accept",
                                     a, b, b);
         if (d->max_from && k < n)
             bound_why(why + k, n - k, d->max_from);
         return false;
     }
-    if (v->t == VT_INT && ((d->min.t == VT_INT && v->u.i < d->min.u.i) || (d->max.t == VT_INT && v->u.i > d->max.u.i))) {
+    if (v->t == VT_INT &&
+        ((d->min.t == VT_INT && v->u.i < d->min.u.i) || (d->max.t == VT_INT && v->u.i > d->max.u.i))) {
         snprintf(why, n, kg_ja() ? "%lld は範囲外です" : "%lld is outside the range these rules accept",
                  (long long)v->u.i);
         return false;
@@ -185,7 +201,10 @@ static bool in_range(const kg_def *d, const kg_val *v, char *why, size_t n)
     return true;
 }
 
-static kg_def *fact_def(kigen_ctx *c, int i) { return i >= 0 && i < c->rs->nfacts ? c->rs->slots[i] : NULL; }
+static kg_def *fact_def(kigen_ctx *c, int i)
+{
+    return i >= 0 && i < c->rs->nfacts ? c->rs->slots[i] : NULL;
+}
 
 /* KIGEN_ENOTFOUND, with a "did you mean" among the n definitions. */
 static int not_found(kigen_ctx *c, const char *kind, const char *name, kg_def *const *defs, int n)
@@ -453,9 +472,18 @@ const char *kg_ctx_record_label(const kigen_ctx *c, char *buf, size_t n)
     return buf;
 }
 
-const kg_val *kg_ctx_value(const kigen_ctx *c, int slot) { return &c->vals[slot]; }
-void kg_ctx_set_value(kigen_ctx *c, int slot, const kg_val *v) { c->vals[slot] = *v; }
-char *kg_ctx_strdup(kigen_ctx *c, const char *s, size_t n) { return kg_arena_strndup(&c->scratch, s, n); }
+const kg_val *kg_ctx_value(const kigen_ctx *c, int slot)
+{
+    return &c->vals[slot];
+}
+void kg_ctx_set_value(kigen_ctx *c, int slot, const kg_val *v)
+{
+    c->vals[slot] = *v;
+}
+char *kg_ctx_strdup(kigen_ctx *c, const char *s, size_t n)
+{
+    return kg_arena_strndup(&c->scratch, s, n);
+}
 
 bool kg_ctx_add_note(kigen_ctx *c, const char *s, size_t n)
 {
@@ -463,9 +491,27 @@ bool kg_ctx_add_note(kigen_ctx *c, const char *s, size_t n)
     return p && kg_vec_push(&c->notes, &c->mem, p);
 }
 
-long kg_ctx_record(const kigen_ctx *c) { return c->record; }
-kigen_date kg_ctx_today(const kigen_ctx *c) { return kg_fn_today(&c->fc); }
-kigen_date kg_ctx_fixed_today(const kigen_ctx *c) { return c->fc.today; }
-void *kg_ctx_ext_state(const kigen_ctx *c) { return c->ext_state; }
-void kg_ctx_set_ext_state(kigen_ctx *c, void *state) { c->ext_state = state; }
-const kg_mem *kg_ctx_mem(const kigen_ctx *c) { return &c->mem; }
+long kg_ctx_record(const kigen_ctx *c)
+{
+    return c->record;
+}
+kigen_date kg_ctx_today(const kigen_ctx *c)
+{
+    return kg_fn_today(&c->fc);
+}
+kigen_date kg_ctx_fixed_today(const kigen_ctx *c)
+{
+    return c->fc.today;
+}
+void *kg_ctx_ext_state(const kigen_ctx *c)
+{
+    return c->ext_state;
+}
+void kg_ctx_set_ext_state(kigen_ctx *c, void *state)
+{
+    c->ext_state = state;
+}
+const kg_mem *kg_ctx_mem(const kigen_ctx *c)
+{
+    return &c->mem;
+}

@@ -13,46 +13,46 @@
 
 typedef struct kg_trace {
     int param;
-    kigen_date at;   /* 0 for undated */
-    int version;     /* -1 override, -2 none (error) */
+    kigen_date at; /* 0 for undated */
+    int version;   /* -1 override, -2 none (error) */
 } kg_trace;
 
 /* What a rule set's contexts run besides its rules. Each returns KIGEN_OK,
  * or an error status with the context's message set (kg_ctx_err). */
 typedef struct kg_ext {
-    int (*ctx_init)(kigen_ctx *c);   /* kigen_ctx_new */
-    void (*ctx_free)(kigen_ctx *c);  /* kigen_ctx_free */
+    int (*ctx_init)(kigen_ctx *c);     /* kigen_ctx_new */
+    void (*ctx_free)(kigen_ctx *c);    /* kigen_ctx_free */
     void (*before_eval)(kigen_ctx *c); /* kigen_eval, before the first rule */
-    int (*after_eval)(kigen_ctx *c); /* kigen_eval, once the rules are done */
+    int (*after_eval)(kigen_ctx *c);   /* kigen_eval, once the rules are done */
 } kg_ext;
 
 struct kigen_ctx {
     kigen_ruleset *rs;
     kg_mem mem;
-    kg_arena scratch;     /* per-record strings; reset by kigen_eval */
-    kg_arena keep;        /* fact texts set by the caller; reset by kigen_ctx_reset */
-    kg_arena pkeep;       /* param overrides; lives as long as the context */
-    kg_val *vals;         /* one per slot */
-    kg_val *input;        /* facts as given; VT_NONE when not given */
+    kg_arena scratch; /* per-record strings; reset by kigen_eval */
+    kg_arena keep;    /* fact texts set by the caller; reset by kigen_ctx_reset */
+    kg_arena pkeep;   /* param overrides; lives as long as the context */
+    kg_val *vals;     /* one per slot */
+    kg_val *input;    /* facts as given; VT_NONE when not given */
     bool *given;
-    kg_val *override;     /* one per param */
+    kg_val *override; /* one per param */
     bool *overridden;
     const char **override_text;
-    kg_fncall fc;         /* what functions see: scratch, today, language, this context */
+    kg_fncall fc; /* what functions see: scratch, today, language, this context */
     bool explain;
-    int *case_taken;      /* per slot; -1 none */
-    kg_trace *trace;      /* per slot: max_trace entries */
+    int *case_taken; /* per slot; -1 none */
+    kg_trace *trace; /* per slot: max_trace entries */
     int *ntrace;
     int cur_slot;
-    kg_buf out;           /* explain text / json */
-    char err[1024];       /* kigen_errmsg: one line, control characters escaped */
-    int errcode;          /* kigen_errcode: the status that goes with err */
-    void *ext_state;      /* the extension's state for this context */
-    kg_vec notes;         /* char*: notes extensions added to this record (in scratch) */
-    long record;          /* the record's number for messages (kigen_set_record), 0 none */
-    char record_id[64];   /* ... and its id, "" none */
-    bool evaluated;       /* kigen_eval has run since the last reset */
-    bool unusable;        /* its extension failed to start (see err) */
+    kg_buf out;         /* explain text / json */
+    char err[1024];     /* kigen_errmsg: one line, control characters escaped */
+    int errcode;        /* kigen_errcode: the status that goes with err */
+    void *ext_state;    /* the extension's state for this context */
+    kg_vec notes;       /* char*: notes extensions added to this record (in scratch) */
+    long record;        /* the record's number for messages (kigen_set_record), 0 none */
+    char record_id[64]; /* ... and its id, "" none */
+    bool evaluated;     /* kigen_eval has run since the last reset */
+    bool unusable;      /* its extension failed to start (see err) */
 };
 
 /* Set kigen_errmsg's text: one line, control characters escaped (it often

@@ -74,9 +74,9 @@ static void eval_param(kigen_ctx *c, const kg_expr *e, kg_val *out)
         kigen_date_format_iso(d->versions[0].eff, b, sizeof b);
         record_param(c, e->index, at, -2);
         kg_fn_error(&c->fc, out,
-                   kg_ja() ? "パラメータ %s は %s には値がありません（最初の施行日は %s です）"
-                           : "param %s has no value on %s: its first effective date is %s",
-                   d->name, a, b);
+                    kg_ja() ? "パラメータ %s は %s には値がありません（最初の施行日は %s です）"
+                            : "param %s has no value on %s: its first effective date is %s",
+                    d->name, a, b);
         return;
     }
     record_param(c, e->index, at, v);
@@ -142,16 +142,10 @@ static void kg_eval_expr(kigen_ctx *c, const kg_expr *e, kg_val *out)
 {
     kg_val a, b;
     switch (e->op) {
-    case OP_LIT:
-        *out = e->lit;
-        return;
+    case OP_LIT: *out = e->lit; return;
     case OP_FACT:
-    case OP_RULE:
-        *out = c->vals[e->index];
-        return;
-    case OP_PARAM:
-        eval_param(c, e, out);
-        return;
+    case OP_RULE: *out = c->vals[e->index]; return;
+    case OP_PARAM: eval_param(c, e, out); return;
     case OP_DUR:
         ev(c, e->a, &a);
         if (a.t != VT_INT) {
@@ -161,7 +155,8 @@ static void kg_eval_expr(kigen_ctx *c, const kg_expr *e, kg_val *out)
         out->t = VT_DUR;
         out->months = e->months;
         if (__builtin_mul_overflow(a.u.i, (int64_t)e->index, &out->u.i))
-            kg_fn_error(&c->fc, out, "%s", kg_ja() ? "期間の整数の桁あふれ" : "integer overflow in a duration");
+            kg_fn_error(&c->fc, out, "%s",
+                        kg_ja() ? "期間の整数の桁あふれ" : "integer overflow in a duration");
         return;
     case OP_NEG:
         ev(c, e->a, &a);
@@ -232,11 +227,8 @@ static void kg_eval_expr(kigen_ctx *c, const kg_expr *e, kg_val *out)
             }
         }
         return;
-    case OP_CALL:
-        eval_call(c, e, out);
-        return;
-    default:
-        break;
+    case OP_CALL: eval_call(c, e, out); return;
+    default: break;
     }
     /* binary operators: errors first, then absence */
     ev(c, e->a, &a);
@@ -266,7 +258,9 @@ static void kg_eval_expr(kigen_ctx *c, const kg_expr *e, kg_val *out)
         } else if (a.t == VT_DATE && b.t == VT_DUR) {
             kigen_date d;
             if (b.u.i == INT64_MIN || kigen_date_add_days(a.u.d, sign * b.u.i, &d) != KIGEN_OK)
-                kg_fn_error(&c->fc, out, "%s", kg_ja() ? "日付が 0001-01-01 〜 9999-12-31 の範囲外です" : "the date is outside 0001-01-01 .. 9999-12-31");
+                kg_fn_error(&c->fc, out, "%s",
+                            kg_ja() ? "日付が 0001-01-01 〜 9999-12-31 の範囲外です"
+                                    : "the date is outside 0001-01-01 .. 9999-12-31");
             else {
                 out->t = VT_DATE;
                 out->u.d = d;
@@ -274,7 +268,9 @@ static void kg_eval_expr(kigen_ctx *c, const kg_expr *e, kg_val *out)
         } else if (a.t == VT_DUR && b.t == VT_DATE) {
             kigen_date d;
             if (kigen_date_add_days(b.u.d, a.u.i, &d) != KIGEN_OK)
-                kg_fn_error(&c->fc, out, "%s", kg_ja() ? "日付が 0001-01-01 〜 9999-12-31 の範囲外です" : "the date is outside 0001-01-01 .. 9999-12-31");
+                kg_fn_error(&c->fc, out, "%s",
+                            kg_ja() ? "日付が 0001-01-01 〜 9999-12-31 の範囲外です"
+                                    : "the date is outside 0001-01-01 .. 9999-12-31");
             else {
                 out->t = VT_DATE;
                 out->u.d = d;
@@ -352,8 +348,10 @@ static void eval_slot(kigen_ctx *c, int slot)
         else if (d->deflt)
             ev(c, d->deflt, out);
         else if (!d->optional)
-            kg_fn_error(&c->fc, out, kg_ja() ? "%s が与えられていません（必須の項目です）" : "fact %s is required but not given",
-                       d->name);
+            kg_fn_error(&c->fc, out,
+                        kg_ja() ? "%s が与えられていません（必須の項目です）"
+                                : "fact %s is required but not given",
+                        d->name);
         return;
     }
     if (d->hook_output)
@@ -386,12 +384,14 @@ static void eval_slot(kigen_ctx *c, int slot)
 static int memory_limit_error(kigen_ctx *c)
 {
     if (c->fc.ja)
-        set_err(c, "このレコードの計算には %zu バイトを超える作業メモリが要ります（レコードごとの上限、"
-                   "kigen_opts.record_memory_limit）",
+        set_err(c,
+                "このレコードの計算には %zu バイトを超える作業メモリが要ります（レコードごとの上限、"
+                "kigen_opts.record_memory_limit）",
                 c->scratch.limit);
     else
-        set_err(c, "the record needs more than %zu bytes of working memory (the record memory limit, "
-                   "kigen_opts.record_memory_limit)",
+        set_err(c,
+                "the record needs more than %zu bytes of working memory (the record memory limit, "
+                "kigen_opts.record_memory_limit)",
                 c->scratch.limit);
     return KIGEN_EEVAL;
 }
@@ -444,4 +444,3 @@ static int eval_record(kigen_ctx *c)
     }
     return KIGEN_OK;
 }
-

@@ -58,7 +58,10 @@ static void put_text(kigen_ctx *c, const char *s, size_t n, const char *indent)
     }
 }
 
-static void put_str(kigen_ctx *c, const char *s) { put_text(c, s, strlen(s), NULL); }
+static void put_str(kigen_ctx *c, const char *s)
+{
+    put_text(c, s, strlen(s), NULL);
+}
 
 /* A value, whole: strings and error messages escaped, never cut. */
 static void put_val(kigen_ctx *c, const kg_val *v)
@@ -110,13 +113,14 @@ static void text_param_lines(kigen_ctx *c, int slot, const char *ind)
             kigen_date_format_iso(t->at, at, sizeof at);
         if (t->version == -2) {
             kigen_date_format_iso(p->versions[0].eff, eff, sizeof eff);
-            kg_buf_printf(&c->out, "%sparam %s has no value on %s (first effective date %s)\n", ind,
-                          p->name, at, eff);
+            kg_buf_printf(&c->out, "%sparam %s has no value on %s (first effective date %s)\n", ind, p->name,
+                          at, eff);
         } else {
             kg_buf_printf(&c->out, "%sparam %s = ", ind, p->name);
             if (t->version == -1) {
                 put_val(c, &c->override[t->param]);
-                kg_buf_printf(&c->out, "  (overridden for this run%s%s)\n", t->at ? "; looked up at " : "", at);
+                kg_buf_printf(&c->out, "  (overridden for this run%s%s)\n", t->at ? "; looked up at " : "",
+                              at);
             } else if (!p->dated) {
                 put_val(c, &p->versions[0].v);
                 kg_buf_putc(&c->out, '\n');
@@ -193,8 +197,8 @@ static void text_node(kigen_ctx *c, int slot, int depth, unsigned char *seen)
                 put_str(c, wt);
                 kg_buf_putc(&c->out, '\n');
             } else {
-                kg_buf_printf(&c->out, "%s    case %d of %d taken: otherwise (no earlier case held)\n",
-                              ind, k + 1, d->ncases);
+                kg_buf_printf(&c->out, "%s    case %d of %d taken: otherwise (no earlier case held)\n", ind,
+                              k + 1, d->ncases);
             }
             if (kc->doc) {
                 kg_buf_puts(&c->out, ind8);
@@ -226,7 +230,10 @@ static unsigned char *seen_buf(kigen_ctx *c)
     return kg_arena_alloc(&c->scratch, (size_t)c->rs->nslots + 1);
 }
 
-static int find_slot(kigen_ctx *c, const char *name) { return kg_slot_of(c->rs, name); }
+static int find_slot(kigen_ctx *c, const char *name)
+{
+    return kg_slot_of(c->rs, name);
+}
 
 /* What both explain forms check first: explain was on during an
  * evaluation, and the name (when given) exists. Returns the "seen" marks
@@ -236,8 +243,8 @@ static unsigned char *prepare(kigen_ctx *c, const char *name, int *slot)
     kg_buf_clear(&c->out);
     if (!c->explain || !c->evaluated) {
         kg_ctx_err(c, "%s",
-                 !c->explain ? "explain is off: call kigen_set_explain before kigen_eval"
-                             : "nothing to explain: call kigen_eval first");
+                   !c->explain ? "explain is off: call kigen_set_explain before kigen_eval"
+                               : "nothing to explain: call kigen_eval first");
         return NULL;
     }
     *slot = name ? find_slot(c, name) : -1;
@@ -293,7 +300,10 @@ static json_t *json_text(const char *s, size_t n)
     return j ? j : json_string("[not text]");
 }
 
-static json_t *json_str(const char *s) { return json_text(s, strlen(s)); }
+static json_t *json_str(const char *s)
+{
+    return json_text(s, strlen(s));
+}
 
 static json_t *json_val(const kg_val *v)
 {
@@ -304,9 +314,7 @@ static json_t *json_val(const kg_val *v)
     case VT_INT: return json_integer((json_int_t)v->u.i);
     case VT_ERR: return json_pack("{s:o}", "error", json_text(v->u.s, v->len));
     case VT_STR: return json_text(v->u.s, v->len);
-    default:
-        kg_val_format(v, buf, sizeof buf);
-        return json_string(buf);
+    default: kg_val_format(v, buf, sizeof buf); return json_string(buf);
     }
 }
 
@@ -317,7 +325,8 @@ static json_t *json_sources(kigen_ctx *c, const char *source)
     for (int i = 0; i < c->rs->nsources; i++) {
         const kg_source *s = &c->rs->sources[i];
         if (word_in(source, s->id))
-            json_array_append_new(srcs, json_pack("{s:s, s:s?, s:s?}", "id", s->id, "title", s->title, "url", s->url));
+            json_array_append_new(
+                srcs, json_pack("{s:s, s:s?, s:s?}", "id", s->id, "title", s->title, "url", s->url));
     }
     return srcs;
 }

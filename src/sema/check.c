@@ -20,12 +20,12 @@
 typedef struct kg_chk {
     kg_loader *L;
     kg_def *cur;
-    const kg_ynode *src; /* the scalar holding the expression being checked */
-    kg_vec *deps;        /* slots the current definition reads */
+    const kg_ynode *src;    /* the scalar holding the expression being checked */
+    kg_vec *deps;           /* slots the current definition reads */
     unsigned char *depmark; /* per slot: already in deps */
-    int param_nodes;     /* param lookups in the current definition */
-    kg_vec order;        /* slots in evaluation order */
-    const char **names;  /* every definition's name, for "did you mean" (made once) */
+    int param_nodes;        /* param lookups in the current definition */
+    kg_vec order;           /* slots in evaluation order */
+    const char **names;     /* every definition's name, for "did you mean" (made once) */
     size_t nnames;
     char t1[300], t2[300]; /* type names for messages, used at once */
 } chk;
@@ -45,11 +45,9 @@ void kg_chk_err(kg_chk *c, const char *code, const kg_expr *e, const char *expec
 /* A reference from one definition to another, found before checking. */
 typedef struct kg_ref {
     kg_def *to;
-    const kg_expr *at;     /* the name in the expression */
-    const kg_ynode *src;   /* the scalar holding it */
+    const kg_expr *at;   /* the name in the expression */
+    const kg_ynode *src; /* the scalar holding it */
 } kg_ref;
-
-
 
 static void cerr(chk *c, kigen_severity sev, const char *code, const kg_expr *e, const char *expected,
                  const char *hint, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
@@ -65,15 +63,27 @@ static void cerr(chk *c, kigen_severity sev, const char *code, const kg_expr *e,
     kg_diag(c->L->d, sev, code, c->src ? c->src->file : NULL, off, expected, hint, "%s", msg);
 }
 
-static const char *tn(kg_type t, char *buf, size_t n) { return kg_type_name(t, buf, n); }
+static const char *tn(kg_type t, char *buf, size_t n)
+{
+    return kg_type_name(t, buf, n);
+}
 
-static kg_type T(kg_tk k) { return kg_type_make(k); }
-static kg_type unknown(void) { return T(TK_UNKNOWN); }
+static kg_type T(kg_tk k)
+{
+    return kg_type_make(k);
+}
+static kg_type unknown(void)
+{
+    return T(TK_UNKNOWN);
+}
 
 /* The common type of two branches, or TK_LIST as a "no common type" mark. */
 static kg_type unify(chk *c, kg_type a, kg_type b);
 
-kg_type kg_chk_unify(kg_chk *c, kg_type a, kg_type b) { return unify(c, a, b); }
+kg_type kg_chk_unify(kg_chk *c, kg_type a, kg_type b)
+{
+    return unify(c, a, b);
+}
 
 static kg_type unify(chk *c, kg_type a, kg_type b)
 {
@@ -166,10 +176,14 @@ static kg_type resolve_name(chk *c, kg_expr *e, kg_type hint)
     if (d && hint.k == TK_ENUM && hint.set && kg_enum_has(hint.set, e->name, strlen(e->name))) {
         char hintbuf[300];
         snprintf(hintbuf, sizeof hintbuf, "write '%s' (quoted) for the value, or rename the %s", e->name,
-                 d->kind == KIND_FACT ? "fact" : d->kind == KIND_PARAM ? "param" : "rule");
+                 d->kind == KIND_FACT    ? "fact"
+                 : d->kind == KIND_PARAM ? "param"
+                                         : "rule");
         cerr(c, ERR, "E0210", e, tn(hint, tb, 300), hintbuf,
              "'%s' is ambiguous here: it names a %s and is also one of the allowed values", e->name,
-             d->kind == KIND_FACT ? "fact" : d->kind == KIND_PARAM ? "param" : "rule");
+             d->kind == KIND_FACT    ? "fact"
+             : d->kind == KIND_PARAM ? "param"
+                                     : "rule");
         return unknown();
     }
     if (d) {
@@ -177,7 +191,8 @@ static kg_type resolve_name(chk *c, kg_expr *e, kg_type hint)
         if (d->kind == KIND_PARAM) {
             if (d->dated) {
                 char hintbuf[200];
-                snprintf(hintbuf, sizeof hintbuf, "write %s@DATE: the date whose law applies (a fact or rule)", e->name);
+                snprintf(hintbuf, sizeof hintbuf,
+                         "write %s@DATE: the date whose law applies (a fact or rule)", e->name);
                 cerr(c, ERR, "E0206", e, "param@date", hintbuf,
                      "param '%s' changes on effective dates: say at which date to look it up", e->name);
                 return unknown();
@@ -323,7 +338,7 @@ static int32_t expr_lb(const chk *c, const kg_expr *e)
             int64_t n;
             bool months;
             return literal_duration(e->args[1], &n, &months) ? shift(expr_lb(c, e->args[0]), n, months)
-                                                            : KG_LB_UNKNOWN;
+                                                             : KG_LB_UNKNOWN;
         }
         return KG_LB_UNKNOWN;
     }
@@ -394,8 +409,7 @@ static kg_type check_param_at(chk *c, kg_expr *e)
         if (close)
             snprintf(hint, sizeof hint, "did you mean '%s'?", close);
         cerr(c, ERR, "E0201", e, "a param name before '@'", close ? hint : NULL,
-             d ? "'%s' is a %s, not a param: only params are looked up at a date"
-               : "unknown param '%s'%s",
+             d ? "'%s' is a %s, not a param: only params are looked up at a date" : "unknown param '%s'%s",
              e->name, d ? (d->kind == KIND_FACT ? "fact" : "rule") : "");
         check(c, e->a, T(TK_DATE));
         return unknown();
@@ -455,7 +469,10 @@ static void sig_text(const kg_fn *fn, char *buf, size_t n)
         snprintf(buf + used, n - used, ")");
 }
 
-static const kg_fn *find_fn(chk *c, const char *name) { return kg_fn_find(c->L->rs, name); }
+static const kg_fn *find_fn(chk *c, const char *name)
+{
+    return kg_fn_find(c->L->rs, name);
+}
 
 static kg_type check_call(chk *c, kg_expr *e)
 {
@@ -500,8 +517,8 @@ static kg_type check_call(chk *c, kg_expr *e)
                 char hint[200];
                 if (close)
                     snprintf(hint, sizeof hint, "did you mean '%s'?", close);
-                cerr(c, ERR, "E0204", a, sig, close ? hint : NULL, "%s has no argument named '%s'",
-                     fn->name, a->name);
+                cerr(c, ERR, "E0204", a, sig, close ? hint : NULL, "%s has no argument named '%s'", fn->name,
+                     a->name);
                 bad = true;
                 check(c, a->a, unknown());
                 continue;
@@ -618,7 +635,8 @@ static kg_type check_arith(chk *c, kg_expr *e, kg_type a, kg_type b)
              "adding months or years needs an end-of-month policy: what is 01-31 + 1 month?");
         return unknown();
     }
-    static const char *const opn[] = {[OP_ADD] = "+", [OP_SUB] = "-", [OP_MUL] = "*", [OP_DIV] = "/", [OP_MOD] = "%"};
+    static const char *const opn[] = {
+        [OP_ADD] = "+", [OP_SUB] = "-", [OP_MUL] = "*", [OP_DIV] = "/", [OP_MOD] = "%"};
     cerr(c, ERR, "E0203", e, "numbers, or a date and a duration in days", NULL,
          "'%s' cannot combine %s and %s", opn[e->op], tn(a, t1, 300), tn(b, t2, 300));
     return unknown();
@@ -663,13 +681,10 @@ static kg_type check(chk *c, kg_expr *e, kg_type hint)
             return hint;
         }
         return e->ty;
-    case OP_ENUMLIT:
-        return resolve_name(c, e, hint);
-    case OP_PARAM:
-        return check_param_at(c, e);
+    case OP_ENUMLIT: return resolve_name(c, e, hint);
+    case OP_PARAM: return check_param_at(c, e);
     case OP_FACT:
-    case OP_RULE:
-        return e->ty; /* already resolved (shared subtree) */
+    case OP_RULE: return e->ty; /* already resolved (shared subtree) */
     case OP_DUR:
         a = check(c, e->a, T(TK_INT));
         if (!kg_type_fits(a, T(TK_INT)))
@@ -744,9 +759,7 @@ static kg_type check(chk *c, kg_expr *e, kg_type hint)
         }
         return T(TK_BOOL);
     }
-    case OP_LIST:
-        cerr(c, ERR, "E0203", e, NULL, NULL, "a list can only follow 'in'");
-        return unknown();
+    case OP_LIST: cerr(c, ERR, "E0203", e, NULL, NULL, "a list can only follow 'in'"); return unknown();
     case OP_IF: {
         kg_type cond = check(c, e->a, T(TK_BOOL));
         if (!kg_type_fits(cond, T(TK_BOOL)) || cond.k == TK_ANY)
@@ -756,8 +769,8 @@ static kg_type check(chk *c, kg_expr *e, kg_type hint)
         b = check(c, e->c, a.k == TK_ENUM || a.k == TK_UNKNOWN || a.k == TK_ANY ? (hint.k ? hint : a) : a);
         kg_type u = unify(c, a, b);
         if (u.k == TK_LIST) {
-            cerr(c, ERR, "E0203", e->c, tn(a, t1, 300), NULL,
-                 "the branches of 'if' differ: %s and %s", tn(a, t1, 300), tn(b, t2, 300));
+            cerr(c, ERR, "E0203", e->c, tn(a, t1, 300), NULL, "the branches of 'if' differ: %s and %s",
+                 tn(a, t1, 300), tn(b, t2, 300));
             return unknown();
         }
         return u;
@@ -841,7 +854,8 @@ static void check_rule(chk *c, kg_def *d)
                     "the 'otherwise' of rule '%s' can never be taken", d->name);
         }
         if (kc->then) {
-            kg_type t = check_in(c, kc->then, tn_, d->declared_type ? d->ty : (acc.k == TK_ENUM ? acc : hint));
+            kg_type t =
+                check_in(c, kc->then, tn_, d->declared_type ? d->ty : (acc.k == TK_ENUM ? acc : hint));
             if (d->declared_type) {
                 if (!kg_type_fits(t, d->ty)) {
                     c->src = tn_;
@@ -988,24 +1002,24 @@ static void check_from(chk *c, kg_def *root, dfs_frame **stackp, size_t *capp)
         return;
     size_t sp = 0;
     dfs_frame *stack = *stackp;
-#define PUSH(def)                                                                                 \
-    do {                                                                                          \
-        if (sp == *capp) {                                                                        \
-            size_t ncap = *capp ? *capp * 2 : 64;                                                 \
-            dfs_frame *ns = kg_mem_realloc(&c->L->rs->mem, stack, *capp * sizeof *stack,          \
-                                           ncap * sizeof *stack);                                 \
-            if (!ns) {                                                                            \
-                c->L->a->failed = true;                                                           \
-                goto out;                                                                         \
-            }                                                                                     \
-            stack = *stackp = ns;                                                                 \
-            *capp = ncap;                                                                         \
-        }                                                                                         \
-        memset(&stack[sp], 0, sizeof stack[sp]);                                                  \
-        stack[sp].d = (def);                                                                      \
-        def_refs(c->L, (def), &stack[sp].refs);                                                   \
-        (def)->state = 1;                                                                         \
-        sp++;                                                                                     \
+#define PUSH(def)                                                                                            \
+    do {                                                                                                     \
+        if (sp == *capp) {                                                                                   \
+            size_t ncap = *capp ? *capp * 2 : 64;                                                            \
+            dfs_frame *ns =                                                                                  \
+                kg_mem_realloc(&c->L->rs->mem, stack, *capp * sizeof *stack, ncap * sizeof *stack);          \
+            if (!ns) {                                                                                       \
+                c->L->a->failed = true;                                                                      \
+                goto out;                                                                                    \
+            }                                                                                                \
+            stack = *stackp = ns;                                                                            \
+            *capp = ncap;                                                                                    \
+        }                                                                                                    \
+        memset(&stack[sp], 0, sizeof stack[sp]);                                                             \
+        stack[sp].d = (def);                                                                                 \
+        def_refs(c->L, (def), &stack[sp].refs);                                                              \
+        (def)->state = 1;                                                                                    \
+        sp++;                                                                                                \
     } while (0)
     PUSH(root);
     while (sp > 0) {
@@ -1055,7 +1069,8 @@ static bool cited_kind(const kg_loader *L, const char *id, size_t letters)
     return false;
 }
 
-static void check_citations(kg_loader *L, const char *source, const kg_ynode *at, const char *what, const char *name)
+static void check_citations(kg_loader *L, const char *source, const kg_ynode *at, const char *what,
+                            const char *name)
 {
     if (!source || !at)
         return;
@@ -1069,9 +1084,11 @@ static void check_citations(kg_loader *L, const char *source, const kg_ynode *at
             digits++;
         char after = p[letters + digits];
         bool end = !((after >= 'A' && after <= 'Z') || (after >= 'a' && after <= 'z') || after == '_');
-        if (start && letters && digits && end && cited_kind(L, p, letters) && !source_defined(L, p, letters + digits))
+        if (start && letters && digits && end && cited_kind(L, p, letters) &&
+            !source_defined(L, p, letters + digits))
             kg_diag(L->d, WARN, "W0005", at->file, at->off, "a source defined under `sources:`", NULL,
-                    "%s '%s' cites %.*s, which `sources:` does not define", what, name, (int)(letters + digits), p);
+                    "%s '%s' cites %.*s, which `sources:` does not define", what, name,
+                    (int)(letters + digits), p);
         p += letters + digits > 0 ? letters + digits : 1;
     }
 }
@@ -1193,7 +1210,8 @@ void kg_check(kg_loader *L)
                 char hint[200];
                 if (close)
                     snprintf(hint, sizeof hint, "did you mean '%s'?", close);
-                kg_diag(L->d, ERR, "E0201", n->file, n->off, "the name of a rule or fact", close ? hint : NULL,
+                kg_diag(L->d, ERR, "E0201", n->file, n->off, "the name of a rule or fact",
+                        close ? hint : NULL,
                         d ? "output '%s' is a param: list rules or facts as outputs" : "unknown output '%s'",
                         n->text);
                 continue;
@@ -1219,8 +1237,8 @@ void kg_check(kg_loader *L)
         }
         if (d->ty.k == TK_ENUM && d->ty.set && !kg_enum_has(d->ty.set, m->outcome, strlen(m->outcome))) {
             char tb[300];
-            kg_diag(L->d, ERR, "E0209", m->node->file, m->node->off, kg_type_name(d->ty, tb, sizeof tb),
-                    NULL, "rule '%s' never has the value '%s'", m->rule, m->outcome);
+            kg_diag(L->d, ERR, "E0209", m->node->file, m->node->off, kg_type_name(d->ty, tb, sizeof tb), NULL,
+                    "rule '%s' never has the value '%s'", m->rule, m->outcome);
             continue;
         }
         if (d->ty.k == TK_BOOL && strcmp(m->outcome, "true") != 0 && strcmp(m->outcome, "false") != 0) {
@@ -1251,7 +1269,10 @@ void kg_check(kg_loader *L)
                 kg_diag(L->d, WARN, "W0006", rs->messages[i].node->file, rs->messages[i].node->off,
                         "a message for every value, in ja and en", NULL,
                         "rule '%s' has messages, but %s for the value '%s'", d->name,
-                        !m ? "none" : !m->ja ? "no Japanese one" : "no English one", value);
+                        !m       ? "none"
+                        : !m->ja ? "no Japanese one"
+                                 : "no English one",
+                        value);
         }
     }
     rs->sources = kg_arena_alloc(L->a, sizeof(kg_source) * (L->sources.n + 1));

@@ -23,8 +23,10 @@ static const kg_enumset age_set = {age_names, 2, NULL, NULL, NULL, 0};
 static const char *const era_names[] = {"kanji", "short"};
 static const kg_enumset era_set = {era_names, 2, NULL, NULL, NULL, 0};
 
+/* clang-format off */
 #define T(k) {k, NULL}
 #define E(s) {TK_ENUM, &(s)}
+/* clang-format on */
 
 static void set_date(kg_fncall *fc, kg_val *out, int rc, kigen_date d, const char *fn)
 {
@@ -36,8 +38,14 @@ static void set_date(kg_fncall *fc, kg_val *out, int rc, kigen_date d, const cha
     }
 }
 
-static kigen_eom eom_of(const kg_val *v) { return v->u.s[0] == 'r' ? KIGEN_EOM_ROLL : KIGEN_EOM_CLAMP; }
-static kigen_feb29 feb29_of(const kg_val *v) { return v->u.s[0] == 'm' ? KIGEN_FEB29_MAR1 : KIGEN_FEB29_FEB28; }
+static kigen_eom eom_of(const kg_val *v)
+{
+    return v->u.s[0] == 'r' ? KIGEN_EOM_ROLL : KIGEN_EOM_CLAMP;
+}
+static kigen_feb29 feb29_of(const kg_val *v)
+{
+    return v->u.s[0] == 'm' ? KIGEN_FEB29_MAR1 : KIGEN_FEB29_FEB28;
+}
 
 static void fn_age(kg_fncall *fc, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
 {
@@ -136,10 +144,22 @@ static void extreme(const kg_val *a, int n, kg_val *out, bool want_min, bool dat
     }
 }
 
-static void fn_earliest(kg_fncall *fc, const kg_fn *fn, const kg_val *a, int n, kg_val *out) { extreme(a, n, out, true, true); }
-static void fn_latest(kg_fncall *fc, const kg_fn *fn, const kg_val *a, int n, kg_val *out) { extreme(a, n, out, false, true); }
-static void fn_min(kg_fncall *fc, const kg_fn *fn, const kg_val *a, int n, kg_val *out) { extreme(a, n, out, true, false); }
-static void fn_max(kg_fncall *fc, const kg_fn *fn, const kg_val *a, int n, kg_val *out) { extreme(a, n, out, false, false); }
+static void fn_earliest(kg_fncall *fc, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    extreme(a, n, out, true, true);
+}
+static void fn_latest(kg_fncall *fc, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    extreme(a, n, out, false, true);
+}
+static void fn_min(kg_fncall *fc, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    extreme(a, n, out, true, false);
+}
+static void fn_max(kg_fncall *fc, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
+{
+    extreme(a, n, out, false, false);
+}
 
 static void fn_end_of_month(kg_fncall *fc, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
 {
@@ -172,10 +192,10 @@ static void fn_part(kg_fncall *fc, const kg_fn *fn, const kg_val *a, int n, kg_v
 static void fn_date(kg_fncall *fc, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
 {
     kigen_date d;
-    if (a[0].u.i < 1 || a[0].u.i > 9999 || a[1].u.i < 1 || a[1].u.i > 12 || a[2].u.i < 1 ||
-        a[2].u.i > 31 || kigen_date_from_ymd((int)a[0].u.i, (int)a[1].u.i, (int)a[2].u.i, &d) != KIGEN_OK) {
-        kg_fn_error(fc, out, "date: %lld-%lld-%lld does not exist", (long long)a[0].u.i,
-                   (long long)a[1].u.i, (long long)a[2].u.i);
+    if (a[0].u.i < 1 || a[0].u.i > 9999 || a[1].u.i < 1 || a[1].u.i > 12 || a[2].u.i < 1 || a[2].u.i > 31 ||
+        kigen_date_from_ymd((int)a[0].u.i, (int)a[1].u.i, (int)a[2].u.i, &d) != KIGEN_OK) {
+        kg_fn_error(fc, out, "date: %lld-%lld-%lld does not exist", (long long)a[0].u.i, (long long)a[1].u.i,
+                    (long long)a[2].u.i);
         return;
     }
     out->t = VT_DATE;
@@ -185,7 +205,8 @@ static void fn_date(kg_fncall *fc, const kg_fn *fn, const kg_val *a, int n, kg_v
 static void fn_era(kg_fncall *fc, const kg_fn *fn, const kg_val *a, int n, kg_val *out)
 {
     char buf[48];
-    kigen_era_style st = (n > 1 && a[1].t == VT_STR && a[1].u.s[0] == 's') ? KIGEN_ERA_SHORT : KIGEN_ERA_KANJI;
+    kigen_era_style st =
+        (n > 1 && a[1].t == VT_STR && a[1].u.s[0] == 's') ? KIGEN_ERA_SHORT : KIGEN_ERA_KANJI;
     if (kigen_date_format_era(a[0].u.d, st, buf, sizeof buf) != KIGEN_OK) {
         kg_fn_error(fc, out, "era: dates before 1873-01-01 have no Gregorian era form");
         return;
@@ -295,7 +316,8 @@ static kg_type check_add(kg_chk *c, kg_expr *e, const kg_type *argt)
         return e->fn->ret;
     if (k != TK_DUR_DAYS && k != TK_DUR_MONTHS && k != TK_UNKNOWN) {
         kg_chk_err(c, "E0203", slots[1], "a duration such as 3 months or 10 days", NULL,
-                   "argument 'duration' of add must be a duration, not %s", kg_type_name(argt[1], tb, sizeof tb));
+                   "argument 'duration' of add must be a duration, not %s",
+                   kg_type_name(argt[1], tb, sizeof tb));
         return kg_type_make(TK_UNKNOWN);
     }
     if (k == TK_DUR_MONTHS && !slots[2]) {
@@ -329,69 +351,318 @@ static kg_type check_default(kg_chk *c, kg_expr *e, const kg_type *argt)
     return t;
 }
 
-
 static const kg_fn builtins[] = {
-    {"age", "age on a day: age(birth, on, method: age_act|birthday, feb29: feb28|mar1)",
-     T(TK_INT), 4,
-     {{"birth", T(TK_DATE), false, false}, {"on", T(TK_DATE), false, false}, {"method", E(age_set), false, false},
+    {"age",
+     "age on a day: age(birth, on, method: age_act|birthday, feb29: feb28|mar1)",
+     T(TK_INT),
+     4,
+     {{"birth", T(TK_DATE), false, false},
+      {"on", T(TK_DATE), false, false},
+      {"method", E(age_set), false, false},
       {"feb29", E(feb29_set), false, false}},
-     false, false, fn_age, NULL, NULL, 0},
-    {"nth_birthday", "the nth birthday strictly after a date (SPEC D1)", T(TK_DATE), 4,
-     {{"birth", T(TK_DATE), false, false}, {"n", T(TK_INT), false, false}, {"after", T(TK_DATE), false, false},
+     false,
+     false,
+     fn_age,
+     NULL,
+     NULL,
+     0},
+    {"nth_birthday",
+     "the nth birthday strictly after a date (SPEC D1)",
+     T(TK_DATE),
+     4,
+     {{"birth", T(TK_DATE), false, false},
+      {"n", T(TK_INT), false, false},
+      {"after", T(TK_DATE), false, false},
       {"feb29", E(feb29_set), false, false}},
-     false, false, fn_nth_birthday, NULL, NULL, 0},
-    {"add", "add a duration; months and years need policy: clamp|roll", T(TK_DATE), 3,
-     {{"date", T(TK_DATE), false, false}, {"duration", T(TK_ANY), false, false}, {"policy", E(eom_set), true, false}},
-     false, false, fn_add, check_add, NULL, 0},
-    {"add_days", "add n days", T(TK_DATE), 2, {{"date", T(TK_DATE), false, false}, {"n", T(TK_INT), false, false}},
-     false, false, fn_add_days, NULL, NULL, 0},
-    {"add_months", "add n months with an end-of-month policy", T(TK_DATE), 3,
-     {{"date", T(TK_DATE), false, false}, {"n", T(TK_INT), false, false}, {"policy", E(eom_set), false, false}}, false,
-     false, fn_add_months, NULL, NULL, 0},
-    {"add_years", "add n years with an end-of-month policy", T(TK_DATE), 3,
-     {{"date", T(TK_DATE), false, false}, {"n", T(TK_INT), false, false}, {"policy", E(eom_set), false, false}}, false,
-     false, fn_add_years, NULL, NULL, 0},
-    {"day_after", "the next day", T(TK_DATE), 1, {{"date", T(TK_DATE), false, false}}, false, false,
-     fn_day_after, NULL, NULL, 0},
-    {"day_before", "the previous day", T(TK_DATE), 1, {{"date", T(TK_DATE), false, false}}, false, false,
-     fn_day_before, NULL, NULL, 0},
-    {"days_between", "to - from in days", T(TK_INT), 2,
-     {{"from", T(TK_DATE), false, false}, {"to", T(TK_DATE), false, false}}, false, false, fn_days_between, NULL, NULL, 0},
-    {"earliest", "the earliest date, ignoring absent ones", T(TK_DATE), 1,
-     {{"dates", T(TK_DATE), false, false}}, true, true, fn_earliest, NULL, NULL, 0},
-    {"latest", "the latest date, ignoring absent ones", T(TK_DATE), 1,
-     {{"dates", T(TK_DATE), false, false}}, true, true, fn_latest, NULL, NULL, 0},
-    {"min", "the smallest integer, ignoring absent ones", T(TK_INT), 1,
-     {{"values", T(TK_INT), false, false}}, true, true, fn_min, NULL, NULL, 0},
-    {"max", "the largest integer, ignoring absent ones", T(TK_INT), 1,
-     {{"values", T(TK_INT), false, false}}, true, true, fn_max, NULL, NULL, 0},
-    {"end_of_month", "the last day of the date's month", T(TK_DATE), 1,
-     {{"date", T(TK_DATE), false, false}}, false, false, fn_end_of_month, NULL, NULL, 0},
-    {"start_of_month", "the first day of the date's month", T(TK_DATE), 1,
-     {{"date", T(TK_DATE), false, false}}, false, false, fn_start_of_month, NULL, NULL, 0},
-    {"year", "the year", T(TK_INT), 1, {{"date", T(TK_DATE), false, false}}, false, false, fn_part, NULL, NULL, 0},
-    {"month", "the month, 1-12", T(TK_INT), 1, {{"date", T(TK_DATE), false, false}}, false, false, fn_part, NULL, NULL, 0},
-    {"day", "the day of the month", T(TK_INT), 1, {{"date", T(TK_DATE), false, false}}, false, false, fn_part, NULL, NULL, 0},
-    {"weekday", "ISO day of week, 1 = Monday .. 7 = Sunday", T(TK_INT), 1,
-     {{"date", T(TK_DATE), false, false}}, false, false, fn_part, NULL, NULL, 0},
-    {"date", "a date from year, month, day (an error value if it does not exist)", T(TK_DATE), 3,
-     {{"year", T(TK_INT), false, false}, {"month", T(TK_INT), false, false}, {"day", T(TK_INT), false, false}}, false,
-     false, fn_date, NULL, NULL, 0},
-    {"era", "the date in a Japanese era: style kanji (令和4年4月1日) or short (R4.4.1)",
-     T(TK_STRING), 2, {{"date", T(TK_DATE), false, false}, {"style", E(era_set), true, false}}, false, false,
-     fn_era, NULL, NULL, 0},
-    {"given", "true when the value is present", T(TK_BOOL), 1, {{"value", T(TK_ANY), false, false}},
-     false, true, fn_given, NULL, NULL, 0},
-    {"default", "the value, or the fallback when the value is absent", T(TK_ANY), 2,
-     {{"value", T(TK_ANY), false, false}, {"fallback", T(TK_ANY), false, true}}, false, true, fn_default, check_default, NULL, 0},
-    {"today", "the evaluation's today (set with --today; Japan time otherwise)", T(TK_DATE), 0,
-     {{0}}, false, false, fn_today, NULL, NULL, 0},
-    {"join", "join the present strings with a separator (none when none is present)", T(TK_STRING), 2,
-     {{"separator", T(TK_STRING), false, false}, {"parts", T(TK_STRING), false, false}}, true, true, fn_join, NULL, NULL, 0},
-    {"fail", "an error value with this message (and `ja:` its Japanese): the record fails with it", T(TK_ANY), 2,
-     {{"message", T(TK_STRING), false, false}, {"ja", T(TK_STRING), true, false}}, false, false, fn_fail, NULL, NULL, 0},
-    {"text", "a value as text (dates in ISO form)", T(TK_STRING), 1, {{"value", T(TK_ANY), false, false}},
-     false, false, fn_text, NULL, NULL, 0},
+     false,
+     false,
+     fn_nth_birthday,
+     NULL,
+     NULL,
+     0},
+    {"add",
+     "add a duration; months and years need policy: clamp|roll",
+     T(TK_DATE),
+     3,
+     {{"date", T(TK_DATE), false, false},
+      {"duration", T(TK_ANY), false, false},
+      {"policy", E(eom_set), true, false}},
+     false,
+     false,
+     fn_add,
+     check_add,
+     NULL,
+     0},
+    {"add_days",
+     "add n days",
+     T(TK_DATE),
+     2,
+     {{"date", T(TK_DATE), false, false}, {"n", T(TK_INT), false, false}},
+     false,
+     false,
+     fn_add_days,
+     NULL,
+     NULL,
+     0},
+    {"add_months",
+     "add n months with an end-of-month policy",
+     T(TK_DATE),
+     3,
+     {{"date", T(TK_DATE), false, false},
+      {"n", T(TK_INT), false, false},
+      {"policy", E(eom_set), false, false}},
+     false,
+     false,
+     fn_add_months,
+     NULL,
+     NULL,
+     0},
+    {"add_years",
+     "add n years with an end-of-month policy",
+     T(TK_DATE),
+     3,
+     {{"date", T(TK_DATE), false, false},
+      {"n", T(TK_INT), false, false},
+      {"policy", E(eom_set), false, false}},
+     false,
+     false,
+     fn_add_years,
+     NULL,
+     NULL,
+     0},
+    {"day_after",
+     "the next day",
+     T(TK_DATE),
+     1,
+     {{"date", T(TK_DATE), false, false}},
+     false,
+     false,
+     fn_day_after,
+     NULL,
+     NULL,
+     0},
+    {"day_before",
+     "the previous day",
+     T(TK_DATE),
+     1,
+     {{"date", T(TK_DATE), false, false}},
+     false,
+     false,
+     fn_day_before,
+     NULL,
+     NULL,
+     0},
+    {"days_between",
+     "to - from in days",
+     T(TK_INT),
+     2,
+     {{"from", T(TK_DATE), false, false}, {"to", T(TK_DATE), false, false}},
+     false,
+     false,
+     fn_days_between,
+     NULL,
+     NULL,
+     0},
+    {"earliest",
+     "the earliest date, ignoring absent ones",
+     T(TK_DATE),
+     1,
+     {{"dates", T(TK_DATE), false, false}},
+     true,
+     true,
+     fn_earliest,
+     NULL,
+     NULL,
+     0},
+    {"latest",
+     "the latest date, ignoring absent ones",
+     T(TK_DATE),
+     1,
+     {{"dates", T(TK_DATE), false, false}},
+     true,
+     true,
+     fn_latest,
+     NULL,
+     NULL,
+     0},
+    {"min",
+     "the smallest integer, ignoring absent ones",
+     T(TK_INT),
+     1,
+     {{"values", T(TK_INT), false, false}},
+     true,
+     true,
+     fn_min,
+     NULL,
+     NULL,
+     0},
+    {"max",
+     "the largest integer, ignoring absent ones",
+     T(TK_INT),
+     1,
+     {{"values", T(TK_INT), false, false}},
+     true,
+     true,
+     fn_max,
+     NULL,
+     NULL,
+     0},
+    {"end_of_month",
+     "the last day of the date's month",
+     T(TK_DATE),
+     1,
+     {{"date", T(TK_DATE), false, false}},
+     false,
+     false,
+     fn_end_of_month,
+     NULL,
+     NULL,
+     0},
+    {"start_of_month",
+     "the first day of the date's month",
+     T(TK_DATE),
+     1,
+     {{"date", T(TK_DATE), false, false}},
+     false,
+     false,
+     fn_start_of_month,
+     NULL,
+     NULL,
+     0},
+    {"year",
+     "the year",
+     T(TK_INT),
+     1,
+     {{"date", T(TK_DATE), false, false}},
+     false,
+     false,
+     fn_part,
+     NULL,
+     NULL,
+     0},
+    {"month",
+     "the month, 1-12",
+     T(TK_INT),
+     1,
+     {{"date", T(TK_DATE), false, false}},
+     false,
+     false,
+     fn_part,
+     NULL,
+     NULL,
+     0},
+    {"day",
+     "the day of the month",
+     T(TK_INT),
+     1,
+     {{"date", T(TK_DATE), false, false}},
+     false,
+     false,
+     fn_part,
+     NULL,
+     NULL,
+     0},
+    {"weekday",
+     "ISO day of week, 1 = Monday .. 7 = Sunday",
+     T(TK_INT),
+     1,
+     {{"date", T(TK_DATE), false, false}},
+     false,
+     false,
+     fn_part,
+     NULL,
+     NULL,
+     0},
+    {"date",
+     "a date from year, month, day (an error value if it does not exist)",
+     T(TK_DATE),
+     3,
+     {{"year", T(TK_INT), false, false},
+      {"month", T(TK_INT), false, false},
+      {"day", T(TK_INT), false, false}},
+     false,
+     false,
+     fn_date,
+     NULL,
+     NULL,
+     0},
+    {"era",
+     "the date in a Japanese era: style kanji (令和4年4月1日) or short (R4.4.1)",
+     T(TK_STRING),
+     2,
+     {{"date", T(TK_DATE), false, false}, {"style", E(era_set), true, false}},
+     false,
+     false,
+     fn_era,
+     NULL,
+     NULL,
+     0},
+    {"given",
+     "true when the value is present",
+     T(TK_BOOL),
+     1,
+     {{"value", T(TK_ANY), false, false}},
+     false,
+     true,
+     fn_given,
+     NULL,
+     NULL,
+     0},
+    {"default",
+     "the value, or the fallback when the value is absent",
+     T(TK_ANY),
+     2,
+     {{"value", T(TK_ANY), false, false}, {"fallback", T(TK_ANY), false, true}},
+     false,
+     true,
+     fn_default,
+     check_default,
+     NULL,
+     0},
+    {"today",
+     "the evaluation's today (set with --today; Japan time otherwise)",
+     T(TK_DATE),
+     0,
+     {{0}},
+     false,
+     false,
+     fn_today,
+     NULL,
+     NULL,
+     0},
+    {"join",
+     "join the present strings with a separator (none when none is present)",
+     T(TK_STRING),
+     2,
+     {{"separator", T(TK_STRING), false, false}, {"parts", T(TK_STRING), false, false}},
+     true,
+     true,
+     fn_join,
+     NULL,
+     NULL,
+     0},
+    {"fail",
+     "an error value with this message (and `ja:` its Japanese): the record fails with it",
+     T(TK_ANY),
+     2,
+     {{"message", T(TK_STRING), false, false}, {"ja", T(TK_STRING), true, false}},
+     false,
+     false,
+     fn_fail,
+     NULL,
+     NULL,
+     0},
+    {"text",
+     "a value as text (dates in ISO form)",
+     T(TK_STRING),
+     1,
+     {{"value", T(TK_ANY), false, false}},
+     false,
+     false,
+     fn_text,
+     NULL,
+     NULL,
+     0},
 };
 
 const kg_fn *kg_builtin_find(const char *name)
