@@ -196,7 +196,7 @@ int kigen_nth_birthday_after(kigen_date birth, kigen_date after, int n, kigen_fe
 static int age_birthday_rule(int by, int bm, int bd, int oy, int om, int od, kigen_feb29 feb29)
 {
     int age = oy - by;
-    kigen_date a, on;
+    kigen_date a = 0, on = KIGEN_DATE_MAX;
     (void)kigen_date_from_ymd(oy, om, od, &on);
     if (anniversary(by, bm, bd, age, feb29, &a) != KIGEN_OK || a > on)
         age--;

@@ -246,8 +246,10 @@ static kg_ynode *build(builder *b, yaml_parser_t *p, yaml_event_t *e, int depth)
         case YAML_FOLDED_SCALAR_STYLE: n->style = KG_YS_FOLDED; break;
         default: n->style = KG_YS_PLAIN; break;
         }
-        if (!n->text)
-            b->failed = true;
+        if (!n->text) {
+            b->failed = true; /* reported as E0001 */
+            return NULL;
+        }
         if (memchr(n->text, '\0', n->len)) {
             yaml_error_at(b, e->start_mark, "E0101", "text", "a value contains a NUL character");
             return NULL;

@@ -383,7 +383,7 @@ static int xfer(kigen_card *h, const uint8_t *cmd, size_t n, uint8_t *out, size_
     uint8_t again[5 + 255 + 1];
     size_t rlen = 0, total = 0;
     int rc = raw(h, cmd, n, resp, &rlen);
-    if (rc == KIGEN_OK && resp[rlen - 2] == 0x6C) {
+    if (rc == KIGEN_OK && rlen >= 2 && resp[rlen - 2] == 0x6C) {
         /* Wrong Le: the same command with Le = SW2. Only for commands
          * that carry an Le (case 2: 5 bytes; case 4: 5 + Lc + 1). */
         int has_le = n == 5 || (n > 5 && n == 6 + (size_t)cmd[4]);
@@ -691,7 +691,7 @@ int kigen_card_verify(kigen_card *h, kigen_card_pin pin, const char *pin_text, i
     }
 
     uint8_t cmd[5 + 16] = {0x00, 0x20, 0x00, 0x80, (uint8_t)n};
-    memcpy(cmd + 5, norm, n);
+    memcpy(cmd + 5, norm, n); /* NOLINT(bugprone-not-null-terminated-result): an APDU, not a string */
     uint8_t resp[KG_CARD_RESP_MAX];
     size_t rl = 0;
     unsigned sw = 0;
@@ -858,8 +858,10 @@ int kigen_card_read_basic(kigen_card *h, kigen_card_basic *out)
     out->birth = h->basic[2];
     out->sex = h->basic[3];
     const char *b = h->basic[2];
-    int y, m, d;
-    if (strlen(b) == 8 && strspn(b, "0123456789") == 8 && sscanf(b, "%4d%2d%2d", &y, &m, &d) == 3) {
+    if (strlen(b) == 8 && strspn(b, "0123456789") == 8) {
+        /* eight digits, checked above: YYYYMMDD */
+        int y = (b[0] - '0') * 1000 + (b[1] - '0') * 100 + (b[2] - '0') * 10 + (b[3] - '0');
+        int m = (b[4] - '0') * 10 + (b[5] - '0'), d = (b[6] - '0') * 10 + (b[7] - '0');
         kigen_date date;
         if (kigen_date_from_ymd(y, m, d, &date) == KIGEN_OK)
             out->birth_date = date;

@@ -16,7 +16,7 @@
 
 #include "kigen_card.h"
 
-#define JST_OFFSET (9 * 3600)
+#define JST_OFFSET ((int64_t)9 * 3600)
 
 static int fail(char *err, size_t errlen, const char *what)
 {
@@ -64,7 +64,7 @@ static int to_jst(const struct tm *utc, kigen_date *date, char *iso, size_t isol
     if (kigen_date_from_ymd(utc->tm_year + 1900, utc->tm_mon + 1, utc->tm_mday, &d0) != KIGEN_OK ||
         kigen_date_from_ymd(1970, 1, 1, &epoch) != KIGEN_OK)
         return -1;
-    int64_t secs = (int64_t)utc->tm_hour * 3600 + utc->tm_min * 60 + utc->tm_sec;
+    int64_t secs = (int64_t)utc->tm_hour * 3600 + (int64_t)utc->tm_min * 60 + utc->tm_sec;
     *unix_time = ((int64_t)d0 - epoch) * 86400 + secs;
     int64_t local = secs + JST_OFFSET;
     kigen_date d = d0;
@@ -141,7 +141,7 @@ int kigen_card_cert_parse(const uint8_t *der, size_t len, kigen_card_cert *out, 
         goto done;
     }
     for (unsigned i = 0; i < mdlen; i++)
-        snprintf(out->sha256 + 2 * i, 3, "%02x", md[i]);
+        snprintf(out->sha256 + (size_t)2 * i, 3, "%02x", md[i]);
 
 done:
     X509_free(x);

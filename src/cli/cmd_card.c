@@ -923,17 +923,24 @@ static void print_stats(const card_opts *o, kigen_card *h)
                 st.apdus ? (double)st.transmit_usec / 1000.0 / (double)st.apdus : 0.0);
 }
 
+/* Read what the certs and facts commands need (read_card), and say how
+ * the traffic went. CLI_OK, or the status to exit with. */
+static int read_all(const card_opts *o, kigen_card *h, read_set *rs)
+{
+    memset(rs, 0, sizeof *rs);
+    int rc = read_card(o, h, rs);
+    if (rc != KIGEN_OK)
+        return rc < 0 ? CLI_FAIL : card_fail(o, h, rc);
+    print_stats(o, h);
+    return CLI_OK;
+}
+
 static int do_certs(const card_opts *o, kigen_card *h)
 {
     read_set rs;
-    memset(&rs, 0, sizeof rs);
-    int rc = read_card(o, h, &rs);
-    int status = CLI_OK;
-    if (rc != KIGEN_OK) {
-        status = rc < 0 ? CLI_FAIL : card_fail(o, h, rc);
+    int status = read_all(o, h, &rs);
+    if (status != CLI_OK)
         goto done;
-    }
-    print_stats(o, h);
     kigen_card_info info;
     kigen_card_get_info(h, &info);
     if (o->save && save_der(o, &rs) != 0) {
@@ -990,11 +997,10 @@ static int do_certs(const card_opts *o, kigen_card *h)
             for (size_t i = 0; i < 4; i++) {
                 json_t *v = json_object_get(ren, outs[i]);
                 json_t *e = errs ? json_object_get(errs, outs[i]) : NULL;
-                printf("  %-18s %s%s\n", outs[i],
-                       v && json_is_string(v) ? json_string_value(v)
-                       : e                    ? "error: "
-                                              : "-",
-                       e ? json_string_value(e) : "");
+                const char *shown = e ? "error: " : "-";
+                if (json_is_string(v)) /* (NULL is not a string) */
+                    shown = json_string_value(v);
+                printf("  %-18s %s%s\n", outs[i], shown, e ? json_string_value(e) : "");
             }
             if (errs)
                 printf("  (the card does not hold every fact: add them with --set FACT=VALUE, e.g.\n"
@@ -1012,14 +1018,9 @@ done:
 static int do_facts(const card_opts *o, kigen_card *h)
 {
     read_set rs;
-    memset(&rs, 0, sizeof rs);
-    int rc = read_card(o, h, &rs);
-    int status = CLI_OK;
-    if (rc != KIGEN_OK) {
-        status = rc < 0 ? CLI_FAIL : card_fail(o, h, rc);
+    int status = read_all(o, h, &rs);
+    if (status != CLI_OK)
         goto done;
-    }
-    print_stats(o, h);
     json_t *j = json_object();
     char iso[16];
     kigen_date_format_iso(rs.cert[0].not_before, iso, sizeof iso);

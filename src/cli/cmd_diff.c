@@ -420,15 +420,7 @@ int cmd_diff(int argc, char **argv)
         status = CLI_USAGE;
         goto out;
     }
-    const char *const *names = NULL;
-    int nnames = 0;
-    if (o.in_fmt == KG_FMT_CSV)
-        nnames = kg_reader_header(rd, &names);
-    else if (r == 1) {
-        names = rec.names;
-        nnames = rec.n;
-    }
-    if (!cli_columns_classify(&D.in, names, nnames, o.in_fmt == KG_FMT_CSV)) {
+    if (!cli_columns_classify_input(&D.in, rd, &rec, r, o.in_fmt)) {
         status = CLI_USAGE;
         goto out;
     }

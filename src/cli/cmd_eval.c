@@ -752,19 +752,9 @@ int cmd_eval(int argc, char **argv)
         status = CLI_USAGE;
         goto out;
     }
-    if (!single) {
-        const char *const *names = NULL;
-        int nnames = 0;
-        if (o.in_fmt == KG_FMT_CSV)
-            nnames = kg_reader_header(rd, &names);
-        else if (r == 1) {
-            names = rec.names;
-            nnames = rec.n;
-        }
-        if (!cli_columns_classify(&R.in, names, nnames, o.in_fmt == KG_FMT_CSV)) {
-            status = CLI_USAGE;
-            goto out;
-        }
+    if (!single && !cli_columns_classify_input(&R.in, rd, &rec, r, o.in_fmt)) {
+        status = CLI_USAGE;
+        goto out;
     }
     for (int k = 0; k < R.ncols; k++)
         if (cli_columns_is_pass(&R.in, R.cols[k].name)) {

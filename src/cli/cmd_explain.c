@@ -30,6 +30,8 @@ int cmd_explain(int argc, char **argv)
     kigen_ctx *c = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!a)
+            break; /* argv[argc] */
         if (cli_is_help(a)) {
             fputs(explain_help, stdout);
             goto out;
@@ -59,7 +61,7 @@ int cmd_explain(int argc, char **argv)
                 status = CLI_USAGE;
                 goto out;
             }
-        } else if (strcmp(a, "--format") == 0) {
+        } else if (strcmp(a, "--format") == 0 && v) {
             if (strcmp(v, "json") == 0)
                 json = true;
             else if (strcmp(v, "text") != 0) {

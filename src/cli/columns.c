@@ -195,6 +195,19 @@ bool cli_columns_classify(cli_columns *c, const char *const *names, int n, bool 
     return ok;
 }
 
+bool cli_columns_classify_input(cli_columns *c, kg_reader *rd, const kg_record *first, int r, kg_format fmt)
+{
+    const char *const *names = NULL;
+    int nnames = 0;
+    if (fmt == KG_FMT_CSV)
+        nnames = kg_reader_header(rd, &names);
+    else if (r == 1) {
+        names = first->names;
+        nnames = first->n;
+    }
+    return cli_columns_classify(c, names, nnames, fmt == KG_FMT_CSV);
+}
+
 bool cli_columns_is_pass(const cli_columns *c, const char *name)
 {
     for (int i = 0; i < c->npass; i++)

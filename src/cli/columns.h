@@ -39,6 +39,10 @@ void cli_columns_init(cli_columns *c, kigen_ruleset *rs, const char *passthrough
  * become the output's pass-through columns. With `fatal`, every mistaken
  * column is printed and false is returned. */
 bool cli_columns_classify(cli_columns *c, const char *const *names, int n, bool fatal);
+/* The same for what a reader has read: CSV by its header, JSON Lines by
+ * the first record (r: what kg_reader_next returned for it; without one
+ * readable record the columns come from --passthrough alone). */
+bool cli_columns_classify_input(cli_columns *c, kg_reader *rd, const kg_record *first, int r, kg_format fmt);
 /* The fact index of a column, or CLI_COL_PASS, or CLI_COL_BAD (see why). */
 int cli_columns_fact(cli_columns *c, const char *name);
 const char *cli_columns_why(cli_columns *c, const char *name);

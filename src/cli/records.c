@@ -236,8 +236,10 @@ static int prime(kg_reader *r)
     while (r->end - r->start < 4 && !r->eof)
         if (fill(r) < 0)
             return -1;
-    const unsigned char *b = (const unsigned char *)r->buf + r->start;
     size_t n = r->end - r->start;
+    if (n == 0)
+        return 0; /* nothing at all (and maybe no buffer yet) */
+    const unsigned char *b = (const unsigned char *)r->buf + r->start;
     if (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) {
         r->start += 3; /* UTF-8's mark, or U+FEFF decoded from the input's encoding */
     } else if (!r->conv && n >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF))) {

@@ -424,11 +424,17 @@ static const char *opt_text(kg_loader *L, const kg_ynode *map, const char *key)
         char *s = kg_arena_alloc(L->a, total + 1);
         if (!s)
             return NULL;
+        /* (arena memory is not zeroed: build the text by length, never strcat) */
+        size_t at = 0;
         for (size_t i = 0; i < n->n; i++) {
-            if (i)
-                strcat(s, "; ");
-            strcat(s, n->items[i]->text);
+            if (i) {
+                memcpy(s + at, "; ", 2);
+                at += 2;
+            }
+            memcpy(s + at, n->items[i]->text, n->items[i]->len);
+            at += n->items[i]->len;
         }
+        s[at] = '\0';
         return s;
     }
     const char *t = scalar_text(L, n, key);

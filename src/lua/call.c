@@ -531,7 +531,7 @@ static int ctx_init(kigen_ctx *c)
     for (int i = 0; i < rs->nlua; i++)
         if (lp_run_file(lp, i) != 0)
             return ctx_fail(c, lp, "%s", lp->err);
-    if (lp->digest.failed || strcmp(kg_buf_cstr(&lp->digest), sc[rs->nlua]) != 0 ||
+    if (lp->digest.failed || !sc[rs->nlua] || strcmp(kg_buf_cstr(&lp->digest), sc[rs->nlua]) != 0 ||
         lp->nfnrefs != rs->nlua_fns)
         return ctx_fail(c, lp,
                         "policy scripts registered other functions or hooks in this context than when "

@@ -71,7 +71,7 @@ static kigen_date check_date(lua_State *L, int arg)
         luaL_typeerror(L, arg, "date 'YYYY-MM-DD'");
     const char *s = lua_tolstring(L, arg, &len);
     if (!lp_iso_date(s, len, &d))
-        luaL_argerror(L, arg, lua_pushfstring(L, "'%s' is not a date 'YYYY-MM-DD'", s));
+        return (kigen_date)luaL_argerror(L, arg, lua_pushfstring(L, "'%s' is not a date 'YYYY-MM-DD'", s));
     return d;
 }
 
@@ -134,26 +134,26 @@ static int k_add_days(lua_State *L)
     return 1;
 }
 
-static int k_add_months(lua_State *L)
+/* kigen.add_months and kigen.add_years: n months, or 12 n. */
+static int add_months(lua_State *L, const char *fname, int per)
 {
     kigen_date d = check_date(L, 1), r;
     lua_Integer n = luaL_checkinteger(L, 2);
-    int eom = check_eom(L, 3, "kigen.add_months");
-    if (kigen_date_add_months(d, (int64_t)n, (kigen_eom)eom, &r) != KIGEN_OK)
-        return luaL_error(L, "kigen.add_months: the result is outside 0001-01-01 .. 9999-12-31");
+    int eom = check_eom(L, 3, fname);
+    if (n > INT64_MAX / 12 || n < INT64_MIN / 12 ||
+        kigen_date_add_months(d, (int64_t)n * per, (kigen_eom)eom, &r) != KIGEN_OK)
+        return luaL_error(L, "%s: the result is outside 0001-01-01 .. 9999-12-31", fname);
     push_date(L, r);
     return 1;
 }
 
+static int k_add_months(lua_State *L)
+{
+    return add_months(L, "kigen.add_months", 1);
+}
 static int k_add_years(lua_State *L)
 {
-    kigen_date d = check_date(L, 1), r;
-    lua_Integer n = luaL_checkinteger(L, 2);
-    int eom = check_eom(L, 3, "kigen.add_years");
-    if (kigen_date_add_years(d, (int64_t)n, (kigen_eom)eom, &r) != KIGEN_OK)
-        return luaL_error(L, "kigen.add_years: the result is outside 0001-01-01 .. 9999-12-31");
-    push_date(L, r);
-    return 1;
+    return add_months(L, "kigen.add_years", 12);
 }
 
 static int k_days_between(lua_State *L)
@@ -255,7 +255,7 @@ const luaL_Reg lp_kigen_funcs[] = {
  * (kigen_set_today, --today) at 00:00 Japan time when one is set, and every
  * conversion is in Japan time (UTC+9, no daylight saving) whatever the
  * machine's TZ says. "!" formats stay UTC, as in stock Lua. */
-#define JST_OFFSET (9 * 3600)
+#define JST_OFFSET ((int64_t)9 * 3600)
 
 static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
 {
@@ -275,7 +275,7 @@ static lua_Integer run_now(lua_State *L)
     if (fixed) {
         int y, m, d;
         kigen_date_to_ymd(fixed, &y, &m, &d);
-        return (lua_Integer)(days_from_civil(y, m, d) * 86400 - JST_OFFSET);
+        return (lua_Integer)(days_from_civil(y, m, d) * 86400 - (int64_t)JST_OFFSET);
     }
     return (lua_Integer)time(NULL);
 }

@@ -555,7 +555,6 @@ int lp_register_hook(lua_State *L)
         int tyidx = 6;
         if (lua_type(L, 6) == LUA_TTABLE && rawfield(L, 6, "type") != LUA_TNIL) {
             /* {type = "date", doc = "..."} */
-            tyidx = 7;
             if (rawfield(L, 6, "doc") == LUA_TSTRING)
                 odoc = lua_tostring(L, -1);
             lua_insert(L, 7); /* keep it anchored below the type */

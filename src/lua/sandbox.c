@@ -628,6 +628,35 @@ char *lp_read_script(kg_arena *a, const char *path, const char *root, const char
     return block;
 }
 
+/* Run file idx's chunk (a script or a module) in the sandbox environment:
+ * its value (true for none) is left on the stack and kept for require. */
+static void run_chunk(lua_State *L, lp_state *lp, int idx)
+{
+    lp_file *f = &lp->files[idx];
+    char chunk[70];
+    snprintf(chunk, sizeof chunk, "@%s", f->display);
+    int st = luaL_loadbufferx(L, f->text, f->len, chunk, "t");
+    if (st != LUA_OK) {
+        lp->code = st == LUA_ERRSYNTAX ? "E0401" : NULL;
+        lua_error(L);
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lp->env_ref);
+    lua_setupvalue(L, -2, 1);
+    f->state = 1;
+    lp->running[lp->nrunning++] = idx;
+    lp->code = NULL;
+    lua_call(L, 0, 1);
+    lp->nrunning--;
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushboolean(L, 1);
+    }
+    lua_pushvalue(L, -1);
+    f = &lp->files[idx]; /* the array may have moved */
+    f->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    f->state = 2;
+}
+
 static int sb_require(lua_State *L)
 {
     lp_state *lp = lp_of(L);
@@ -679,27 +708,7 @@ static int sb_require(lua_State *L)
     }
     if (f->state == 1)
         return luaL_error(L, "require cycle: module '%s' is already being loaded", name);
-    char chunk[70];
-    snprintf(chunk, sizeof chunk, "@%s", f->display);
-    if (luaL_loadbufferx(L, f->text, f->len, chunk, "t") != LUA_OK) {
-        lp->code = lua_type(L, -1) == LUA_TSTRING ? "E0401" : "E0408";
-        return lua_error(L);
-    }
-    lua_rawgeti(L, LUA_REGISTRYINDEX, lp->env_ref);
-    lua_setupvalue(L, -2, 1);
-    f->state = 1;
-    lp->running[lp->nrunning++] = idx;
-    lp->code = NULL;
-    lua_call(L, 0, 1);
-    lp->nrunning--;
-    f = &lp->files[idx]; /* the array may have moved */
-    if (lua_isnil(L, -1)) {
-        lua_pop(L, 1);
-        lua_pushboolean(L, 1);
-    }
-    lua_pushvalue(L, -1);
-    f->ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    f->state = 2;
+    run_chunk(L, lp, idx);
     return 1;
 }
 
@@ -911,18 +920,19 @@ static int sb_setup(lua_State *L)
     lua_getfield(L, 1, "xpcall");
     lua_pushcclosure(L, sb_xpcall, 1);
     lua_setfield(L, env, "xpcall");
-    lua_pushcfunction(L, sb_setmetatable);
-    lua_setfield(L, env, "setmetatable");
-    lua_pushcfunction(L, sb_getmetatable);
-    lua_setfield(L, env, "getmetatable");
-    lua_pushcfunction(L, sb_collectgarbage);
-    lua_setfield(L, env, "collectgarbage");
-    lua_pushcfunction(L, sb_tostring);
-    lua_setfield(L, env, "tostring");
-    lua_pushcfunction(L, sb_load);
-    lua_setfield(L, env, "load");
-    lua_pushcfunction(L, sb_require);
-    lua_setfield(L, env, "require");
+    /* base functions that scripts get in our own, narrower form */
+    static const luaL_Reg own_base[] = {
+        {"setmetatable", sb_setmetatable},
+        {"getmetatable", sb_getmetatable},
+        {"collectgarbage", sb_collectgarbage},
+        {"tostring", sb_tostring},
+        {"load", sb_load},
+        {"require", sb_require},
+        {NULL, NULL},
+    };
+    lua_pushvalue(L, env);
+    luaL_setfuncs(L, own_base, 0);
+    lua_pop(L, 1);
     lua_pushvalue(L, env);
     lua_setfield(L, env, "_G");
 
@@ -1204,27 +1214,9 @@ static int sb_run_file(lua_State *L)
 {
     lp_state *lp = lp_of(L);
     int idx = *(int *)lua_touserdata(L, 1);
-    lp_file *f = &lp->files[idx];
-    char chunk[70];
-    snprintf(chunk, sizeof chunk, "@%s", f->display);
-    int st = luaL_loadbufferx(L, f->text, f->len, chunk, "t");
-    if (st != LUA_OK) {
-        lp->code = st == LUA_ERRSYNTAX ? "E0401" : NULL;
-        return lua_error(L);
-    }
-    lua_rawgeti(L, LUA_REGISTRYINDEX, lp->env_ref);
-    lua_setupvalue(L, -2, 1);
-    f->state = 1;
-    lp->running[lp->nrunning++] = idx;
     lp->loading = true;
-    lua_call(L, 0, 1);
-    lp->nrunning--;
-    if (lua_isnil(L, -1)) {
-        lua_pop(L, 1);
-        lua_pushboolean(L, 1);
-    }
-    lp->files[idx].ref = luaL_ref(L, LUA_REGISTRYINDEX); /* require finds it too */
-    lp->files[idx].state = 2;
+    run_chunk(L, lp, idx);
+    lua_pop(L, 1);
     lp->loading = lp->nrunning > 0;
     return 0;
 }

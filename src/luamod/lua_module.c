@@ -217,13 +217,13 @@ static const char *set_record(lua_State *L, lm_rs *u, int t)
                     int cap = u->capparams ? u->capparams * 2 : 8;
                     char **p = realloc(u->params, sizeof(char *) * (size_t)cap);
                     if (!p)
-                        luaL_error(L, "kigen: out of memory");
+                        return (luaL_error(L, "kigen: out of memory"), NULL);
                     u->params = p;
                     u->capparams = cap;
                 }
                 char *copy = strdup(pn);
                 if (!copy)
-                    luaL_error(L, "kigen: out of memory");
+                    return (luaL_error(L, "kigen: out of memory"), NULL);
                 u->params[u->nparams++] = copy;
                 int rc = kigen_set_param(c, pn, text);
                 if (rc == KIGEN_ENOTFOUND)

@@ -20,7 +20,8 @@ void kg_ctx_verr(kigen_ctx *c, const char *fmt, va_list ap)
     size_t need = kg_escape_line(c->err, sizeof c->err, tmp, len);
     if (need >= sizeof c->err || (n >= 0 && (size_t)n >= sizeof tmp)) {
         kg_escape_line(c->err, sizeof c->err - (sizeof cut - 1), tmp, len);
-        strcat(c->err, cut);
+        size_t at = strlen(c->err); /* room for cut was left above */
+        memcpy(c->err + at, cut, sizeof cut);
     }
 }
 

@@ -255,19 +255,11 @@ static void kg_eval_expr(kigen_ctx *c, const kg_expr *e, kg_val *out)
             if (sign > 0 ? __builtin_add_overflow(a.u.i, b.u.i, &out->u.i)
                          : __builtin_sub_overflow(a.u.i, b.u.i, &out->u.i))
                 kg_fn_error(&c->fc, out, "%s", kg_ja() ? "整数の桁あふれ" : "integer overflow");
-        } else if (a.t == VT_DATE && b.t == VT_DUR) {
-            kigen_date d;
-            if (b.u.i == INT64_MIN || kigen_date_add_days(a.u.d, sign * b.u.i, &d) != KIGEN_OK)
-                kg_fn_error(&c->fc, out, "%s",
-                            kg_ja() ? "日付が 0001-01-01 〜 9999-12-31 の範囲外です"
-                                    : "the date is outside 0001-01-01 .. 9999-12-31");
-            else {
-                out->t = VT_DATE;
-                out->u.d = d;
-            }
-        } else if (a.t == VT_DUR && b.t == VT_DATE) {
-            kigen_date d;
-            if (kigen_date_add_days(b.u.d, a.u.i, &d) != KIGEN_OK)
+        } else if ((a.t == VT_DATE && b.t == VT_DUR) || (a.t == VT_DUR && b.t == VT_DATE && sign > 0)) {
+            /* date ± days, days + date (the checker allows no days - date) */
+            kigen_date base = a.t == VT_DATE ? a.u.d : b.u.d, d;
+            int64_t days = a.t == VT_DATE ? b.u.i : a.u.i;
+            if (days == INT64_MIN || kigen_date_add_days(base, sign * days, &d) != KIGEN_OK)
                 kg_fn_error(&c->fc, out, "%s",
                             kg_ja() ? "日付が 0001-01-01 〜 9999-12-31 の範囲外です"
                                     : "the date is outside 0001-01-01 .. 9999-12-31");

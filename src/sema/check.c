@@ -30,16 +30,24 @@ typedef struct kg_chk {
     char t1[300], t2[300]; /* type names for messages, used at once */
 } chk;
 
+/* A diagnostic at expression e of the scalar being checked (c->src). */
+__attribute__((format(printf, 7, 0))) static void vcerr(kg_chk *c, kigen_severity sev, const char *code,
+                                                        const kg_expr *e, const char *expected,
+                                                        const char *hint, const char *fmt, va_list ap)
+{
+    char msg[700];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t off = c->src ? (e ? kg_yscalar_offset(c->src, e->pos) : c->src->off) : KG_NOPOS;
+    kg_diag(c->L->d, sev, code, c->src ? c->src->file : NULL, off, expected, hint, "%s", msg);
+}
+
 void kg_chk_err(kg_chk *c, const char *code, const kg_expr *e, const char *expected, const char *hint,
                 const char *fmt, ...)
 {
-    char msg[700];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vcerr(c, KIGEN_SEV_ERROR, code, e, expected, hint, fmt, ap);
     va_end(ap);
-    size_t off = c->src ? (e ? kg_yscalar_offset(c->src, e->pos) : c->src->off) : KG_NOPOS;
-    kg_diag(c->L->d, KIGEN_SEV_ERROR, code, c->src ? c->src->file : NULL, off, expected, hint, "%s", msg);
 }
 
 /* A reference from one definition to another, found before checking. */
@@ -54,13 +62,10 @@ static void cerr(chk *c, kigen_severity sev, const char *code, const kg_expr *e,
 static void cerr(chk *c, kigen_severity sev, const char *code, const kg_expr *e, const char *expected,
                  const char *hint, const char *fmt, ...)
 {
-    char msg[700];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vcerr(c, sev, code, e, expected, hint, fmt, ap);
     va_end(ap);
-    size_t off = c->src ? (e ? kg_yscalar_offset(c->src, e->pos) : c->src->off) : KG_NOPOS;
-    kg_diag(c->L->d, sev, code, c->src ? c->src->file : NULL, off, expected, hint, "%s", msg);
 }
 
 static const char *tn(kg_type t, char *buf, size_t n)
@@ -843,7 +848,7 @@ static void check_rule(chk *c, kg_def *d)
                 if (pw && wn && strcmp(pw->text, wn->text) == 0)
                     dup = true;
             }
-            if (always || (const_bool(kc->when, &v) && !v) || dup)
+            if (wn && (always || (const_bool(kc->when, &v) && !v) || dup))
                 kg_diag(c->L->d, WARN, "W0003", wn->file, wn->off, NULL,
                         dup ? "an earlier case has the same condition" : NULL,
                         "case %d of rule '%s' can never be taken", i + 1, d->name);

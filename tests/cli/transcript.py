@@ -17,20 +17,51 @@ A transcript is a sequence of cases:
     1! text                             no line of stdout contains text
     2> / 2~ / 2!                        the same for stderr (2> lines: all of them)
     1= python expression                true of `out` (stdout) and `err`, `rows`
-                                        (stdout as CSV rows) and `lines`
+                                        (stdout as CSV rows) and `lines`;
+                                        `width(s)` is the display width of s
+                                        (a wide East Asian character counts 2);
+                                        `columns(line, values)` the display
+                                        columns at which the values start in
+                                        line, each found after the one before
 
 A line `#` ... is a comment. Variables: $KIGEN, $SRC (the source tree),
 $DATA (tests/data), $RULES (tests/data/lang/cards.yaml), $PACK
 (rules/jp/mynumber.yaml), $T (a temporary directory, one per transcript).
+These six are also replaced in the file of a `<` line and in the text of
+the 1> 1~ 1! 2> 2~ 2! lines (e.g. `2~ $DATA/lang/x.yaml:6:26: error`).
 """
 import csv
 import io
 import json  # noqa: F401  (for 1= expressions)
 import os
-import re  # noqa: F401
+import re
 import subprocess
 import sys
 import tempfile
+import unicodedata
+
+VARIABLES = ("KIGEN", "SRC", "DATA", "RULES", "PACK", "T")
+
+
+def expand(text, env):
+    """$NAME or ${NAME} for the runner's own variables; anything else is left as written."""
+    return re.sub(r"\$(?:\{(%s)\}|(%s)(?![A-Za-z0-9_]))" % ("|".join(VARIABLES), "|".join(VARIABLES)),
+                  lambda m: env[m.group(1) or m.group(2)], text)
+
+
+def width(s):
+    """Display width of s: a wide or full-width East Asian character takes two columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def columns(line, values):
+    """The display columns at which values start in line, each looked for after the one before."""
+    pos, starts = 0, []
+    for v in values:
+        i = line.index(v, pos)
+        starts.append(width(line[:i]))
+        pos = i + len(v)
+    return starts
 
 
 def parse(path):
@@ -88,7 +119,7 @@ def main():
             if c["cmd"] is not None and not problems:
                 stdin = subprocess.DEVNULL
                 if c["stdin"]:
-                    stdin = open(os.path.expandvars(c["stdin"].replace("$T", tmp)), "rb")
+                    stdin = open(os.path.expandvars(expand(c["stdin"], env)), "rb")
                 try:
                     p = subprocess.run(["bash", "-c", prelude + c["cmd"]], env=env, stdin=stdin,
                                        capture_output=True, timeout=120)
@@ -108,6 +139,8 @@ def main():
             for tag, text, n in c["checks"]:
                 checks += 1
                 stream, kind = tag[0], tag[1]
+                if kind != "=":
+                    text = expand(text, env)
                 if kind == ">":
                     exact[stream].append(text.replace("\\t", "\t"))
                 elif kind == "~":
@@ -120,7 +153,7 @@ def main():
                     try:
                         rows = list(csv.reader(io.StringIO(out)))
                         ok = eval(text, {"out": out, "err": err, "rows": rows, "lines": lines["1"],
-                                         "json": json, "re": re})
+                                         "json": json, "re": re, "width": width, "columns": columns})
                     except Exception as e:  # noqa: BLE001
                         ok = False
                         text = f"{text}  ({type(e).__name__}: {e})"
