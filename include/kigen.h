@@ -132,7 +132,7 @@ typedef enum kigen_era_style {
  * exist (2023-02-29). */
 KIGEN_API int kigen_date_from_ymd(int y, int m, int d, kigen_date *out);
 /* Split a valid day number. Out-of-range input yields 0/0/0. */
-KIGEN_API void kigen_date_to_ymd(kigen_date date, int *y, int *m, int *d);
+KIGEN_API void kigen_date_to_ymd(kigen_date date, int *y, int *m, int *d); /* any of y, m, d may be NULL */
 /* Is the day number inside 0001-01-01 … 9999-12-31? */
 KIGEN_API int kigen_date_valid(kigen_date date);
 KIGEN_API int kigen_is_leap_year(int y);
@@ -161,9 +161,11 @@ KIGEN_API int kigen_date_add_months(kigen_date date, int64_t n, kigen_eom eom, k
 KIGEN_API int kigen_date_add_years(kigen_date date, int64_t n, kigen_eom eom, kigen_date *out);
 /* The last day of the date's month. */
 KIGEN_API kigen_date kigen_date_end_of_month(kigen_date date);
-/* ISO day of week: 1 = Monday … 7 = Sunday. */
+/* ISO day of week: 1 = Monday … 7 = Sunday; 0 for a day number outside
+ * the calendar. */
 KIGEN_API int kigen_date_weekday(kigen_date date);
-/* to − from, in days (negative when to is earlier). */
+/* to − from, in days (negative when to is earlier). Plain arithmetic on
+ * day numbers: check the dates with kigen_date_valid first. */
 KIGEN_API int64_t kigen_days_between(kigen_date from, kigen_date to);
 
 /* The nth (n >= 1) anniversary of birth that falls strictly after the
@@ -324,6 +326,12 @@ KIGEN_API const char *kigen_fact_name(const kigen_ruleset *rs, int i);
 KIGEN_API kigen_type kigen_fact_type(const kigen_ruleset *rs, int i);
 /* Index of a fact by name, or -1. */
 KIGEN_API int kigen_fact_index(const kigen_ruleset *rs, const char *name);
+/* Facts' other names (`aliases:` in the rule file, e.g. 生年月日 for
+ * birth_date), which kigen_fact_index also finds: how many there are over
+ * all facts, and the i-th with the index of the fact it names in *fact
+ * (may be NULL). Names belong to the rule set; NULL for i out of range. */
+KIGEN_API int kigen_alias_count(const kigen_ruleset *rs);
+KIGEN_API const char *kigen_alias_name(const kigen_ruleset *rs, int i, int *fact);
 KIGEN_API int kigen_output_count(const kigen_ruleset *rs);
 KIGEN_API const char *kigen_output_name(const kigen_ruleset *rs, int i);
 KIGEN_API int kigen_output_index(const kigen_ruleset *rs, const char *name);
@@ -342,8 +350,10 @@ KIGEN_API const kigen_ruleset *kigen_ctx_ruleset(const kigen_ctx *c);
 /* The last error on this context; owned by it; valid until the next call. */
 KIGEN_API const char *kigen_errmsg(const kigen_ctx *c);
 /* The status that goes with kigen_errmsg, as sqlite3_errcode: the status
- * of the last call on c that failed, KIGEN_OK after kigen_ctx_reset and
- * after a kigen_eval that succeeded. KIGEN_EMISUSE for a NULL c. */
+ * of the last call that failed among those that take a non-const c (the
+ * setters and kigen_eval; readers such as kigen_get leave c unchanged and
+ * only return their status), KIGEN_OK after kigen_ctx_reset and after a
+ * kigen_eval that succeeded. KIGEN_EMISUSE for a NULL c. */
 KIGEN_API int kigen_errcode(const kigen_ctx *c);
 
 /* Forget all facts set so far (the parameter overrides stay). */

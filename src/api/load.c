@@ -49,6 +49,10 @@ static int opts_take(const kigen_opts *in, kigen_opts *o, const char **why)
         *why = "kigen_opts.size is 0: start from KIGEN_OPTS_INIT";
         return KIGEN_EMISUSE;
     }
+    if (in->size > ((size_t)64 << 10)) {
+        *why = "kigen_opts.size is larger than any kigen_opts: start from KIGEN_OPTS_INIT";
+        return KIGEN_EMISUSE;
+    }
     if (in->size > sizeof *o) {
         const unsigned char *extra = (const unsigned char *)in + sizeof *o;
         for (size_t i = 0; i < in->size - sizeof *o; i++)

@@ -51,6 +51,13 @@ int kigen_date_from_ymd(int y, int m, int d, kigen_date *out)
 
 void kigen_date_to_ymd(kigen_date date, int *y, int *m, int *d)
 {
+    int yy0, mm0, dd0;
+    if (!y)
+        y = &yy0; /* the parts not asked for are not written */
+    if (!m)
+        m = &mm0;
+    if (!d)
+        d = &dd0;
     if (!kigen_date_valid(date)) {
         *y = *m = *d = 0;
         return;
@@ -147,6 +154,8 @@ kigen_date kigen_date_end_of_month(kigen_date date)
 
 int kigen_date_weekday(kigen_date date)
 {
+    if (!kigen_date_valid(date))
+        return 0;
     /* Rata Die 1 (0001-01-01) was a Monday. */
     return (int)(((int64_t)date - 1) % 7 + 7) % 7 + 1;
 }

@@ -197,7 +197,10 @@ size_t kg_escape_line(char *dst, size_t cap, const char *src, size_t n)
             el = (size_t)snprintf(esc, sizeof esc, "\\x%02x", cp);
             adv = 1;
         } else if ((cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
-                   (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F) {
+                   (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F ||
+                   /* invisible: zero-width spaces and joiners, a byte order
+                    * mark, a no-break space (reads as a space, is not one) */
+                   (cp >= 0x200B && cp <= 0x200D) || cp == 0xFEFF || cp == 0xA0) {
             el = (size_t)snprintf(esc, sizeof esc, "\\u%04x", cp);
             adv = k;
         } else {

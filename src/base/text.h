@@ -38,8 +38,9 @@ size_t kg_utf8_valid_prefix(const char *s, size_t n);
 
 /* Copy text that came from outside (a script, a record, a file) for a
  * one-line message: control characters (C0, DEL, C1), bidirectional
- * overrides and bytes that are not UTF-8 become visible escapes (\n, \t,
- * \xNN, \u202e), so that such text cannot forge lines or reorder a
+ * overrides, invisible characters (zero-width spaces, a byte order mark, a
+ * no-break space) and bytes that are not UTF-8 become visible escapes (\n,
+ * \t, \xNN, \u202e), so that such text cannot forge lines or reorder a
  * terminal's display. Writes at most cap-1 bytes and a NUL (cutting only
  * between characters); returns the length the whole escaped text needs. */
 size_t kg_escape_line(char *dst, size_t cap, const char *src, size_t n);

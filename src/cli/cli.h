@@ -24,6 +24,9 @@ int cmd_card(int argc, char **argv);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print "kigen CMD: message" to stderr, control characters escaped. */
 void cli_warn(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One line to stderr as it is formatted (no "kigen CMD:" prefix; the
+ * newline is added), control characters escaped like cli_warn's. */
+void cli_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Is argv[i] "-h" or "--help"? */
 int cli_is_help(const char *arg);
 

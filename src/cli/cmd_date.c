@@ -22,7 +22,7 @@ static int get_date(const char *text, kigen_date *d)
 {
     char err[256];
     if (kigen_date_parse(text, (size_t)-1, d, err, sizeof err) != KIGEN_OK) {
-        fprintf(stderr, "kigen date: %s\n", err);
+        cli_warn("date", "%s", err);
         return 0;
     }
     return 1;
@@ -153,7 +153,7 @@ static int date_age(int argc, char **argv)
     else if (m && strcmp(m, "age_act") != 0)
         return cli_usage_error("date", "--method must be age_act or birthday, not '%s'", m);
     if (kigen_age_on(b, on, method, f, &age) != KIGEN_OK) {
-        fprintf(stderr, "kigen date: %s is before the birth date %s\n", argv[2], argv[1]);
+        cli_warn("date", "%s is before the birth date %s", argv[2], argv[1]);
         return CLI_FAIL;
     }
     printf("%d\n", age);

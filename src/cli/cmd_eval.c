@@ -232,7 +232,7 @@ static int build_columns(run *R)
         for (char *t = strtok_r(list, ",", &save); t && n < 512; t = strtok_r(NULL, ",", &save)) {
             kigen_value v;
             if (kigen_get_by_name(R->c, t, &v) == KIGEN_ENOTFOUND) {
-                fprintf(stderr, "kigen eval: --outputs: no rule or fact named '%s'\n", t);
+                cli_warn("eval", "--outputs: no rule or fact named '%s'", t);
                 free(list);
                 R->ncols = n;
                 return CLI_USAGE;

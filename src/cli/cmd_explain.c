@@ -87,7 +87,7 @@ int cmd_explain(int argc, char **argv)
         goto out;
     }
     if (kigen_ctx_new(rs, &c) != KIGEN_OK) {
-        fprintf(stderr, "kigen explain: %s\n", c ? kigen_errmsg(c) : "cannot create a context");
+        cli_warn("explain", "%s", c ? kigen_errmsg(c) : "cannot create a context");
         status = CLI_USAGE;
         goto out;
     }
@@ -97,14 +97,14 @@ int cmd_explain(int argc, char **argv)
         goto out;
     for (int i = 0; i < nsets; i++) {
         if (kigen_set(c, sets[i].name, sets[i].value) != KIGEN_OK) {
-            fprintf(stderr, "kigen explain: --set %s=%s: %s\n", sets[i].name, sets[i].value, kigen_errmsg(c));
+            cli_warn("explain", "--set %s=%s: %s", sets[i].name, sets[i].value, kigen_errmsg(c));
             status = CLI_USAGE;
             goto out;
         }
     }
     kigen_set_explain(c, 1);
     if (kigen_eval(c) != KIGEN_OK) {
-        fprintf(stderr, "kigen explain: %s\n", kigen_errmsg(c));
+        cli_warn("explain", "%s", kigen_errmsg(c));
         status = CLI_FAIL;
     }
     if (nnames == 0) {
@@ -117,7 +117,7 @@ int cmd_explain(int argc, char **argv)
     for (int i = 0; i < nnames; i++) {
         const char *s = json ? kigen_explain_json(c, names[i]) : kigen_explain_text(c, names[i]);
         if (!s) {
-            fprintf(stderr, "kigen explain: %s\n", kigen_errmsg(c));
+            cli_warn("explain", "%s", kigen_errmsg(c));
             status = CLI_USAGE;
             continue;
         }

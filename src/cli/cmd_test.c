@@ -44,12 +44,12 @@ typedef struct tstate {
 
 __attribute__((format(printf, 3, 4))) static void terr(tstate *t, const kg_ynode *n, const char *fmt, ...)
 {
+    char msg[2048];
     va_list ap;
-    fprintf(stderr, "%s:%d:%d: error: ", n->file->name, n->line, n->col);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    cli_line("%s:%d:%d: error: %s", n->file->name, n->line, n->col, msg);
     t->broken = true;
 }
 
@@ -62,9 +62,9 @@ static bool check_keys(tstate *t, const kg_ynode *map, const char *const *keys, 
             found |= strcmp(map->items[i]->text, keys[k]) == 0;
         if (!found) {
             const char *close = kg_closest(map->items[i]->text, keys, n);
-            fprintf(stderr, "%s:%d:%d: error: unknown key '%s'%s%s%s\n", map->items[i]->file->name,
-                    map->items[i]->line, map->items[i]->col, map->items[i]->text,
-                    close ? " (did you mean '" : "", close ? close : "", close ? "'?)" : "");
+            cli_line("%s:%d:%d: error: unknown key '%s'%s%s%s", map->items[i]->file->name,
+                     map->items[i]->line, map->items[i]->col, map->items[i]->text,
+                     close ? " (did you mean '" : "", close ? close : "", close ? "'?)" : "");
             t->broken = true;
             ok = false;
         }
@@ -118,7 +118,7 @@ static void run_case(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kigen_dat
     size_t wl = 0;
     for (int i = 0; i < t->nparams; i++)
         if (kigen_set_param(c, t->params[i].name, t->params[i].value) != KIGEN_OK) {
-            fprintf(stderr, "kigen test: --param: %s\n", kigen_errmsg(c));
+            cli_warn("test", "--param: %s", kigen_errmsg(c));
             t->broken = true;
         }
     for (size_t i = 0; params && i < params->n; i++) {
@@ -130,7 +130,7 @@ static void run_case(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kigen_dat
                 kigen_ctx_free(c);
                 return;
             }
-            fprintf(stderr, "%s:%d:%d: error: %s\n", v->file->name, v->line, v->col, kigen_errmsg(c));
+            cli_line("%s:%d:%d: error: %s", v->file->name, v->line, v->col, kigen_errmsg(c));
             t->broken = true;
             kigen_ctx_free(c);
             return;
@@ -147,8 +147,8 @@ static void run_case(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kigen_dat
                 kigen_ctx_free(c);
                 return;
             }
-            fprintf(stderr, "%s:%d:%d: error: %s\n", v->file->name, v->line, v->col,
-                    v->kind != KG_Y_SCALAR ? "a fact's value must be a single value" : kigen_errmsg(c));
+            cli_line("%s:%d:%d: error: %s", v->file->name, v->line, v->col,
+                     v->kind != KG_Y_SCALAR ? "a fact's value must be a single value" : kigen_errmsg(c));
             t->broken = true;
             kigen_ctx_free(c);
             return;
@@ -244,7 +244,7 @@ static void run_file(tstate *t, const char *path)
     static const char *const keys[] = {"kigen-test", "rules", "today", "cases", "doc"};
     FILE *f = fopen(path, "rb");
     if (!f) {
-        fprintf(stderr, "kigen test: cannot read '%s'\n", path);
+        cli_warn("test", "cannot read '%s'", path);
         t->broken = true;
         return;
     }

@@ -60,6 +60,16 @@ static void normalise(const char *s, char *out, size_t n)
             p += 3;
             goto ascii;
         }
+        if (c == 0xC2 && p[1] == 0xA0) { /* no-break space */
+            c = ' ';
+            p += 2;
+            goto ascii;
+        }
+        if ((c == 0xE2 && p[1] == 0x80 && (p[2] == 0x8B || p[2] == 0x8C || p[2] == 0x8D)) ||
+            (c == 0xEF && p[1] == 0xBB && p[2] == 0xBF)) {
+            p += 3; /* zero-width spaces and joiners, a byte order mark: invisible */
+            continue;
+        }
         p++;
     ascii:
         if (c >= 'A' && c <= 'Z')
@@ -109,20 +119,21 @@ static decision *decide(cli_columns *c, const char *name)
                  kg_utf8_fit(name, 100), name, rules ? rules : "the rules");
         return d;
     }
-    /* Close to a fact: a mistake, not a column to copy. */
+    /* Close to a fact's name or one of its aliases (生年月日 for
+     * birth_date): a mistake, not a column to copy. */
     char norm[256];
     normalise(name, norm, sizeof norm);
-    int nf = kigen_fact_count(c->rs);
-    const char **facts = malloc(sizeof(char *) * (size_t)(nf ? nf : 1));
+    int nf = kigen_fact_count(c->rs), na = kigen_alias_count(c->rs);
+    const char **names = malloc(sizeof(char *) * (size_t)(nf + na + 1));
     const char *close = NULL;
-    for (int i = 0; facts && i < nf; i++) {
-        facts[i] = kigen_fact_name(c->rs, i);
-        if (strcmp(facts[i], norm) == 0)
-            close = facts[i];
+    for (int i = 0; names && i < nf + na; i++) {
+        names[i] = i < nf ? kigen_fact_name(c->rs, i) : kigen_alias_name(c->rs, i - nf, NULL);
+        if (strcmp(names[i], norm) == 0)
+            close = names[i];
     }
-    if (!close && facts && norm[0])
-        close = kg_closest(norm, facts, (size_t)nf);
-    free(facts);
+    if (!close && names && norm[0])
+        close = kg_closest(norm, names, (size_t)(nf + na));
+    free(names);
     if (close) {
         d->fact = CLI_COL_BAD;
         snprintf(

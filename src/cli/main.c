@@ -54,6 +54,18 @@ static void vwarn(const char *cmd, const char *fmt, va_list ap)
     fprintf(stderr, "kigen %s: %s\n", cmd, safe);
 }
 
+void cli_line(const char *fmt, ...)
+{
+    char msg[4096], safe[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
+    kg_escape_line(safe, sizeof safe, msg, len);
+    fprintf(stderr, "%s\n", safe);
+}
+
 void cli_warn(const char *cmd, const char *fmt, ...)
 {
     va_list ap;

@@ -75,8 +75,21 @@ static bool formula_like(const char *s, size_t n)
     if (n == 0)
         return false;
     char c = s[0];
-    return c == '=' || c == '+' || c == '@' || c == '\t' || c == '\r' ||
-           (c == '-' && !(n > 1 && s[1] >= '0' && s[1] <= '9'));
+    if (c == '-') {
+        /* a negative number stays a number; anything else after a '-' (as
+         * in "-2+3+cmd|' /C calc'!A0") is a formula to Excel */
+        size_t i = 1, digits = 0, dots = 0;
+        for (; i < n; i++) {
+            if (s[i] >= '0' && s[i] <= '9')
+                digits++;
+            else if (s[i] == '.' && dots++ == 0)
+                continue;
+            else
+                break;
+        }
+        return i < n || digits == 0;
+    }
+    return c == '=' || c == '+' || c == '@' || c == '\t' || c == '\r';
 }
 
 void out_csv(cli_out *o, const char *s, size_t n, char delim)

@@ -26,8 +26,8 @@ void out_char(cli_out *o, char c);
 void out_eol(cli_out *o);
 /* A CSV field: quoted when it holds the delimiter, a quote, CR or LF, or
  * starts or ends with a space (which spreadsheets would trim). With
- * formula_safe, a field that starts with = + @ a tab, a CR, or a - not
- * followed by a digit gets a leading ' (Excel shows it as text, and does
+ * formula_safe, a field that starts with = + @ a tab, a CR, or a - (unless
+ * the whole field is a negative number) gets a leading ' (Excel shows it as text, and does
  * not run "=HYPERLINK(...)" from a record's name). */
 void out_csv(cli_out *o, const char *s, size_t n, char delim);
 /* A JSON string with its quotes. */

@@ -309,7 +309,10 @@ static int not_utf8(kg_reader *r, long line, const char *s, size_t n, bool first
         char out[256], *in = (char *)(uintptr_t)(s + ok), *o = out;
         size_t inleft = n - ok < 64 ? n - ok : 64, outleft = sizeof out;
         size_t rc = iconv(cd, &in, &inleft, &o, &outleft);
-        sjis = rc != (size_t)-1 || errno == EINVAL || errno == E2BIG || in > s + ok + 1;
+        /* evidence: the bytes convert (or a whole character of them did);
+         * one lead byte at the end (EINVAL alone) is not, as Latin-1's
+         * "caf\xe9" shows */
+        sjis = rc != (size_t)-1 || errno == E2BIG || in > s + ok + 1;
         iconv_close(cd);
     }
     snprintf(r->err, sizeof r->err,
@@ -373,6 +376,66 @@ static int resume_after_quote(kg_reader *r, size_t qpos, long qline)
         r->seen_multibyte = (unsigned char)r->buf[i] >= 0x80;
     r->start = p + n;
     r->line = qline + 1;
+    return -1;
+}
+
+/* From buf[p] on: the position just after the first quote that is
+ * followed by the separator, a line end or the end of the input (a quoted
+ * field's plausible end; "" pairs are skipped), or 0 when none comes
+ * within the record limit. */
+static size_t plausible_close(kg_reader *r, size_t p)
+{
+    for (;;) {
+        if (p == r->end && fill(r) <= 0)
+            return 0;
+        if (p - r->start > KG_MAX_RECORD)
+            return 0;
+        if (r->buf[p] != '"') {
+            p++;
+            continue;
+        }
+        if (p + 1 == r->end)
+            (void)fill(r);
+        if (r->fatal)
+            return 0;
+        if (p + 1 == r->end || r->buf[p + 1] == r->delim || eol_at(r, p + 1))
+            return p + 1;
+        p += r->buf[p + 1] == '"' ? 2 : 1;
+    }
+}
+
+/* The error record for lines line0 .. the line of buf[close]: the reader
+ * goes on after that line's end. */
+static int skip_to_line_end(kg_reader *r, size_t close, long line0, long qline)
+{
+    size_t p = close;
+    size_t n = 0;
+    for (;;) {
+        if (p == r->end && fill(r) <= 0)
+            break;
+        if ((n = eol_at(r, p)) != 0)
+            break;
+        p++;
+    }
+    if (r->fatal)
+        return -2;
+    long lines = 0;
+    for (size_t i = r->start; i < p; i++)
+        if (r->buf[i] == '\n' || (r->eol_cr && r->buf[i] == '\r' && eol_at(r, i) == 1))
+            lines++;
+    for (size_t i = r->start; i < p && !r->seen_multibyte; i++) /* see not_utf8 */
+        r->seen_multibyte = (unsigned char)r->buf[i] >= 0x80;
+    long last = line0 + lines;
+    snprintf(
+        r->err, sizeof r->err,
+        TR("line %ld: a quoted field opened here runs to line %ld, where a quote inside it is not doubled "
+           "(write \"\" for a quote inside a quoted field); lines %ld-%ld are read as this one record",
+           "%ld行目: ここで始まる引用符の項目が "
+           "%ld行目まで続き、項目の中の引用符が二重になっていません（項目の"
+           "中の引用符は \"\" と書きます）。%ld〜%ld行目をこの 1 件のレコードとして読みました"),
+        qline, last, line0, last);
+    r->start = p + n;
+    r->line = last + 1;
     return -1;
 }
 
@@ -451,8 +514,21 @@ static int csv_scan(kg_reader *r)
             }
             if (!AT_END() && r->buf[p] != d && !eol_at(r, p)) {
                 if (multiline) {
-                    /* The quote that "closed" it belonged to a later line:
-                     * a quote is missing here. Read the next line afresh. */
+                    /* Text follows the quote that "closed" a field of
+                     * several lines. Either a quote inside the field was
+                     * not doubled, and the field goes on to a quote that is
+                     * followed by a separator or a line end; or the opening
+                     * quote was stray, and the lines after it are records.
+                     * When such a closing quote comes (within the record
+                     * limit) the first reading is taken, and the lines up
+                     * to it are this one error record: reading them as
+                     * records could compute results from the inside of a
+                     * field. Else the reader resumes after the quote's line. */
+                    size_t close = plausible_close(r, p);
+                    if (close)
+                        return skip_to_line_end(r, close, line0, qline);
+                    if (r->fatal)
+                        return -2;
                     snprintf(
                         r->err, sizeof r->err,
                         TR("line %ld: a quoted field opened here does not end at a separator (a quote is "

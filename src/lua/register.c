@@ -212,6 +212,7 @@ static bool parse_type(lua_State *L, int idx, const char *what, kg_type *ty, boo
                     reg_error(L, "E0404", NULL, "%s: enum value '%s' is listed twice", what, s);
                     return false;
                 }
+            reg_charge(L, 2 * len + 16, what); /* copied, and written into the digest */
             names[i - 1] = kg_arena_strndup(lp->arena, s, len);
             if (!names[i - 1])
                 return luaL_error(L, "out of memory"), false;

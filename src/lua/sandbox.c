@@ -40,7 +40,7 @@
 
 #define LP_STEP 1000        /* instructions between hook calls */
 #define LP_ALLOC_UNIT 64    /* bytes allocated per instruction charged */
-#define LP_PATTERN_WORK 1e8 /* bound on subject^(quantifiers+1) */
+#define LP_PATTERN_WORK 1e8 /* bound on widest class x subject^(quantifiers+1) */
 #define LP_TIME_MIN_NS 2000000000LL
 #define LP_TIME_PER_INSN_NS 200LL
 
@@ -269,10 +269,12 @@ int lp_call(lp_state *lp, lua_CFunction f, void *ud, int fnref, bool budget)
     if (budget) {
         lp->in_call = false;
         lua_sethook(L, NULL, 0, 0);
-        /* what the hook counted (to within one step) and C work charged */
+        /* what the hook counted (to within one step) and C work charged;
+         * a call stopped by the clock spends the record's whole budget, so
+         * that sixteen slow calls cannot each take their two seconds */
         long used = allowance - (lp->insn_left > 0 ? lp->insn_left : 0);
         if (lp->mode == LP_CTX)
-            lp->rec_left = lp->rec_left > used ? lp->rec_left - used : 0;
+            lp->rec_left = lp->why == 2 ? 0 : lp->rec_left > used ? lp->rec_left - used : 0;
     }
     if (st == LUA_OK) {
         lua_settop(L, base);
@@ -330,10 +332,19 @@ int lp_call(lp_state *lp, lua_CFunction f, void *ud, int fnref, bool budget)
 
 /* ---- read-only proxies --------------------------------------------------- */
 
+static void push_stable_string(lua_State *L, int idx);
+
+/* The key in a message: named as tostring names it (no address). */
+static const char *key_text(lua_State *L, int idx)
+{
+    push_stable_string(L, idx);
+    return lua_tostring(L, -1);
+}
+
 static int ro_newindex(lua_State *L)
 {
     return luaL_error(L, "%s is read-only in policy scripts (cannot set '%s')",
-                      lua_tostring(L, lua_upvalueindex(1)), luaL_tolstring(L, 2, NULL));
+                      lua_tostring(L, lua_upvalueindex(1)), key_text(L, 2));
 }
 
 static int proxy_next(lua_State *L)
@@ -714,7 +725,20 @@ static int sb_require(lua_State *L)
 
 /* ---- string and table functions with bounded work ----------------------- */
 
-enum { W_FIND, W_MATCH, W_GMATCH, W_GSUB, W_REP, W_MOVE, W_CONCAT, W_INSERT, W_REMOVE, W_SORT, W_UNPACK };
+enum {
+    W_FIND,
+    W_MATCH,
+    W_GMATCH,
+    W_GSUB,
+    W_REP,
+    W_MOVE,
+    W_CONCAT,
+    W_INSERT,
+    W_REMOVE,
+    W_SORT,
+    W_UNPACK,
+    W_SCAN
+};
 
 /* What a pattern match may cost, in character comparisons, before it runs
  * (the time limit cannot fire inside one C call, so the bound must come
@@ -726,6 +750,7 @@ enum { W_FIND, W_MATCH, W_GMATCH, W_GSUB, W_REP, W_MOVE, W_CONCAT, W_INSERT, W_R
 static double pattern_work(size_t n, const char *p, size_t pl, bool can_anchor, int *quantifiers)
 {
     int q = 0;
+    size_t widest = 1; /* a character is compared with a whole class: the longest counts */
     bool anchored = can_anchor && pl > 0 && p[0] == '^';
     for (size_t i = 0; i < pl; i++) {
         char c = p[i];
@@ -740,6 +765,7 @@ static double pattern_work(size_t n, const char *p, size_t pl, bool can_anchor, 
                 i++;
             }
         } else if (c == '[') {
+            size_t from = i;
             i++;
             if (i < pl && p[i] == '^')
                 i++;
@@ -750,12 +776,14 @@ static double pattern_work(size_t n, const char *p, size_t pl, bool can_anchor, 
                     i++;
                 i++;
             }
+            if (i - from > widest)
+                widest = i - from;
         } else if (c == '*' || c == '+' || c == '-' || c == '?') {
             q++;
         }
     }
     *quantifiers = q;
-    double w = 1;
+    double w = (double)widest;
     for (int k = 0; k < q + (anchored ? 0 : 1) && w <= LP_PATTERN_WORK; k++)
         w *= (double)n + 1;
     return w;
@@ -813,6 +841,16 @@ static int sb_bounded(lua_State *L)
                                     : "use plain find, fewer quantifiers or a shorter subject");
         }
         units = compare / 16 + (double)pl;
+        break;
+    }
+    case W_SCAN: {
+        /* one pass over the subject (upper, byte, utf8.len ...): cheap per
+         * byte, but a loop of such calls on a long string is seconds of C
+         * between two count hooks; charging it also looks at the clock */
+        size_t n = 0;
+        if (lua_type(L, 1) == LUA_TSTRING)
+            lua_tolstring(L, 1, &n);
+        units = (double)n / 16;
         break;
     }
     case W_REP: {
@@ -946,6 +984,9 @@ static int sb_setup(lua_State *L)
     bound(L, "string", "gmatch", W_GMATCH);
     bound(L, "string", "gsub", W_GSUB);
     bound(L, "string", "rep", W_REP);
+    static const char *const scans[] = {"byte", "upper", "lower", "reverse", NULL};
+    for (const char *const *f = scans; *f; f++)
+        bound(L, "string", *f, W_SCAN);
     lua_getfield(L, -1, "format");
     lua_pushcclosure(L, sb_format, 1);
     lua_setfield(L, -2, "format");
@@ -977,6 +1018,9 @@ static int sb_setup(lua_State *L)
     lua_setfield(L, env, "math");
 
     lua_pushvalue(L, 5);
+    static const char *const utf8_scans[] = {"len", "codepoint", "offset", NULL};
+    for (const char *const *f = utf8_scans; *f; f++)
+        bound(L, "utf8", *f, W_SCAN);
     make_proxy(L, "utf8");
     lua_setfield(L, env, "utf8");
 
@@ -1019,7 +1063,7 @@ static int frozen_newindex(lua_State *L)
     return luaL_error(L,
                       "cannot set global '%s': globals are read-only once the scripts have loaded "
                       "(use a local variable)",
-                      luaL_tolstring(L, 2, NULL));
+                      key_text(L, 2));
 }
 
 static int sb_freeze(lua_State *L)

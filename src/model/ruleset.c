@@ -41,6 +41,20 @@ int kigen_fact_index(const kigen_ruleset *rs, const char *name)
     return s < rs->nfacts ? s : -1;
 }
 
+int kigen_alias_count(const kigen_ruleset *rs)
+{
+    return rs ? rs->naliases : 0;
+}
+
+const char *kigen_alias_name(const kigen_ruleset *rs, int i, int *fact)
+{
+    if (!rs || i < 0 || i >= rs->naliases)
+        return NULL;
+    if (fact)
+        *fact = rs->alias_slots[i];
+    return rs->alias_names[i];
+}
+
 int kigen_output_count(const kigen_ruleset *rs)
 {
     return rs ? rs->noutputs : 0;

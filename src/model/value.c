@@ -293,6 +293,11 @@ void kg_val_to_public(const kg_val *v, kigen_value *out)
 size_t kigen_value_format(const kigen_value *v, char *buf, size_t buflen)
 {
     kg_val x = {0};
+    if (!v) { /* misuse: an empty text */
+        if (buf && buflen)
+            buf[0] = '\0';
+        return 0;
+    }
     switch (v->type) {
     case KIGEN_T_NONE: x.t = VT_NONE; break;
     case KIGEN_T_BOOL:

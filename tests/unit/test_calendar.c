@@ -357,6 +357,15 @@ static void test_version(void **state)
     assert_int_equal(kigen_check_version_(KIGEN_VERSION_NUM, sizeof(kigen_value), sizeof(kigen_diag) - 8),
                      KIGEN_EVERSION);
     assert_true(KIGEN_AT_LEAST_VERSION(0, 1, 0));
+    /* misuse never crashes (was: NULL written through, a weekday of nothing) */
+    int y = -1;
+    kigen_date_to_ymd(1, &y, NULL, NULL);
+    assert_int_equal(y, 1);
+    assert_int_equal(kigen_date_weekday(0), 0);
+    assert_int_equal(kigen_date_weekday(KIGEN_DATE_MAX + 1), 0);
+    char buf[8] = "x";
+    assert_int_equal(kigen_value_format(NULL, buf, sizeof buf), 0);
+    assert_string_equal(buf, "");
     assert_false(KIGEN_AT_LEAST_VERSION(KIGEN_VERSION_MAJOR + 1, 0, 0));
     assert_int_equal(kigen_version_num(), KIGEN_VERSION_NUM);
     assert_string_equal(kigen_version(), KIGEN_VERSION);

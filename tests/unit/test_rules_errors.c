@@ -288,6 +288,10 @@ static void test_opts_size(void **state)
     assert_int_equal(kigen_load_string("t.yaml", text, strlen(text), &newer.o, &rs, &d), KIGEN_EVERSION);
     assert_non_null(strstr(kigen_diags_get(d, 0)->message, "newer kigen.h"));
     kigen_diags_free(d);
+    /* a size no kigen_opts can have: misuse, not a read past the struct */
+    kigen_opts huge = KIGEN_OPTS_INIT;
+    huge.size = (size_t)1 << 30;
+    assert_int_equal(kigen_load_string("t.yaml", text, strlen(text), &huge, &rs, NULL), KIGEN_EMISUSE);
     /* NULL options: the defaults */
     assert_int_equal(kigen_load_string("t.yaml", text, strlen(text), NULL, &rs, NULL), KIGEN_OK);
     kigen_ruleset_free(rs);

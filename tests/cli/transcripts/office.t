@@ -205,12 +205,41 @@ $ kigen eval --rules $RULES --input $T/errcol.csv --today 2026-01-01
 1> 1,none,2031-04-02,true,valid,
 
 ## --excel: a cell Excel would run as a formula is shown as text (was: =HYPERLINK(...) from a record ran in Excel)
-+ printf 'id,name,birth_date,issue\n1,"=HYPERLINK(""http://x"")",2004-04-02,2022-04-01\n2,-5,2004-04-02,2022-04-01\n3,@SUM(A1),2004-04-02,2022-04-01\n' > $T/formula.csv
++ printf 'id,name,birth_date,issue\n1,"=HYPERLINK(""http://x"")",2004-04-02,2022-04-01\n2,-5.5,2004-04-02,2022-04-01\n3,@SUM(A1),2004-04-02,2022-04-01\n4,-2+3+cmd|calc!A0,2004-04-02,2022-04-01\n' > $T/formula.csv
 $ kigen eval --rules $RULES --input $T/formula.csv --today 2026-01-01 --passthrough id,name --excel
 ? 0
-1= rows[1][1] == "'=HYPERLINK(\"http://x\")" and rows[2][1] == '-5' and rows[3][1] == "'@SUM(A1)"
+1= rows[1][1] == "'=HYPERLINK(\"http://x\")" and rows[2][1] == '-5.5' and rows[3][1] == "'@SUM(A1)"
+# (was: a '-' followed by a digit was taken for a number, so OWASP's payload passed)
+1= rows[4][1] == "'-2+3+cmd|calc!A0"
 
 ## ... and without --excel the CSV carries the text unchanged
 $ kigen eval --rules $RULES --input $T/formula.csv --today 2026-01-01 --passthrough id,name
 ? 0
 1= rows[1][1] == '=HYPERLINK("http://x")'
+
+## a header that is close to a fact's Japanese alias is an error, not a pass-through column (was: 在留資格 with a no-break space was copied through and the resident got a 10-year card)
++ printf 'id,birth_date,card_issue_date,在留資格\xc2\xa0,residence_end\n1,1995-08-10,2024-04-05,mid_long,2027-03-31\n' > $T/nbsp.csv
+$ kigen eval --rules $PACK --input $T/nbsp.csv --today 2025-01-01 --outputs card_expiry
+? 2
+2~ column '在留資格\u00a0' is not a fact: did you mean '在留資格'?
+
+## ... and so is a typo in it
++ printf 'id,birth_date,card_issue_date,在留賃格,residence_end\n1,1995-08-10,2024-04-05,mid_long,2027-03-31\n' > $T/typo.csv
+$ kigen eval --rules $PACK --input $T/typo.csv --today 2025-01-01 --outputs card_expiry
+? 2
+2~ did you mean '在留資格'?
+
+## ... while the alias itself is read as the fact
++ printf 'id,birth_date,card_issue_date,在留資格,residence_end\n1,1995-08-10,2024-04-05,mid_long,2027-03-31\n' > $T/alias.csv
+$ kigen eval --rules $PACK --input $T/alias.csv --today 2025-01-01 --outputs card_expiry
+? 0
+1> id,card_expiry,error
+1> 1,2027-03-31,
+
+## a Latin-1 byte is not taken for Shift_JIS (was: the whole file stopped with the advice to read it as cp932)
++ printf 'id,birth_date,issue\n1,2004-04-02,2022-04-01\n2,caf\xe9,2022-04-01\n' > $T/latin1.csv
+$ kigen eval --rules $RULES --input $T/latin1.csv --today 2026-01-01
+? 1
+1= len(rows) == 3
+2~ record 2 (line 3, id 2): line 3: the text is not UTF-8 (byte 0xe9); save the file as UTF-8
+2! Shift_JIS

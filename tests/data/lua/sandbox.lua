@@ -297,6 +297,27 @@ attempts.facts_order = function(rec)
   return table.concat(names, ",")
 end
 
+attempts.class_pattern_bomb = function()
+  -- few quantifiers, but every character is compared with a 15,000-byte class
+  local s = ("a"):rep(460)
+  local set = "[" .. ("z"):rep(15000) .. "a]*"
+  return tostring(s:find(set .. set .. "b"))   -- @class_pattern_bomb
+end
+
+attempts.scan_loop = function()
+  -- a loop of one-pass C functions over a long string: charged per byte
+  local s = ("\u{e9}"):rep(3 * 1024 * 1024)
+  local n = 0
+  while true do n = n + utf8.len(s) end        -- @scan_loop
+end
+
+attempts.key_address = function()
+  -- an error message naming a table key must not print its address
+  local ok, e = pcall(function() string[{}] = 1 end)
+  local ok2, e2 = pcall(function() math[tostring] = 1 end)
+  return (e:match("0x%x+") or e2:match("0x%x+")) and ("address: " .. e .. " " .. e2) or "no address"
+end
+
 kigen.register_function{
   name = "peek",
   args = {"string"},
