@@ -124,7 +124,7 @@ static decision *decide(cli_columns *c, const char *name)
     char norm[256];
     normalise(name, norm, sizeof norm);
     int nf = kigen_fact_count(c->rs), na = kigen_alias_count(c->rs);
-    const char **names = malloc(sizeof(char *) * (size_t)(nf + na + 1));
+    const char **names = malloc(sizeof(char *) * ((size_t)nf + (size_t)na + 1));
     const char *close = NULL;
     for (int i = 0; names && i < nf + na; i++) {
         names[i] = i < nf ? kigen_fact_name(c->rs, i) : kigen_alias_name(c->rs, i - nf, NULL);
@@ -132,7 +132,7 @@ static decision *decide(cli_columns *c, const char *name)
             close = names[i];
     }
     if (!close && names && norm[0])
-        close = kg_closest(norm, names, (size_t)(nf + na));
+        close = kg_closest(norm, names, (size_t)nf + (size_t)na);
     free(names);
     if (close) {
         d->fact = CLI_COL_BAD;
