@@ -933,6 +933,18 @@ static void copy_fields(lua_State *L, int from, int to, const char *const *names
     }
 }
 
+/* Empty the table at idx (raw: no metamethod runs). */
+static void clear_table(lua_State *L, int idx)
+{
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_pushnil(L);
+        lua_rawset(L, idx);
+    }
+}
+
 static int sb_setup(lua_State *L)
 {
     lp_state *lp = lp_of(L);
@@ -1044,13 +1056,7 @@ static int sb_setup(lua_State *L)
     lua_pushvalue(L, env);
     lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
     /* Clear the real global table, so that nothing reaches it by accident. */
-    lua_pushnil(L);
-    while (lua_next(L, 1)) {
-        lua_pop(L, 1);
-        lua_pushvalue(L, -1);
-        lua_pushnil(L);
-        lua_rawset(L, 1);
-    }
+    clear_table(L, 1);
     lua_pushvalue(L, env);
     lp->env_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pushcfunction(L, sb_msgh);
@@ -1078,13 +1084,7 @@ static int sb_freeze(lua_State *L)
         lua_insert(L, -2);
         lua_rawset(L, 2);
     }
-    lua_pushnil(L);
-    while (lua_next(L, 1)) {
-        lua_pop(L, 1);
-        lua_pushvalue(L, -1);
-        lua_pushnil(L);
-        lua_rawset(L, 1);
-    }
+    clear_table(L, 1);
     lua_createtable(L, 0, 4);
     lua_pushvalue(L, 2);
     lua_setfield(L, -2, "__index");
