@@ -150,10 +150,23 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    /* Timing: best of 3 for each. */
-    double best_base = 1e9, best_eng = 1e9;
+    /* Timing: best of 5 for each, alternating. The engine runs twice: with
+     * every output (all 21, and every rule under them), and selected to
+     * exactly the baseline's seven (kigen_ctx_select_outputs), which is
+     * the like-for-like comparison. */
+    kigen_ctx *sel = NULL;
+    kigen_ctx_new(rs, &sel);
+    static const char *const seven[] = {"card_expiry",       "auth_cert_expiry", "sign_cert_expiry",
+                                        "card_renewal_from", "auth_renewal_from", "card_status",
+                                        "auth_status"};
+    if (kigen_ctx_select_outputs(sel, seven, 7) != KIGEN_OK) {
+        fprintf(stderr, "%s\n", kigen_errmsg(sel));
+        return 1;
+    }
+    kigen_set_date(sel, f_on, on);
+    double best_base = 1e9, best_eng = 1e9, best_sel = 1e9;
     volatile uint64_t sink = 0;
-    for (int rep = 0; rep < 3; rep++) {
+    for (int rep = 0; rep < 5; rep++) {
         double t0 = now();
         for (long i = 0; i < n; i++) {
             res b;
@@ -171,18 +184,35 @@ int main(int argc, char **argv)
             sink += (uint64_t)v.u.date;
         }
         double t2 = now();
+        for (long i = 0; i < n; i++) {
+            kigen_set_date(sel, f_birth, recs[i].birth);
+            kigen_set_date(sel, f_app, recs[i].app);
+            kigen_set_date(sel, f_issue, recs[i].issue);
+            if (kigen_eval(sel) != KIGEN_OK) {
+                fprintf(stderr, "record %ld: %s\n", i, kigen_errmsg(sel));
+                return 1;
+            }
+            kigen_value v;
+            kigen_get(sel, o_card, &v);
+            sink += (uint64_t)v.u.date;
+        }
+        double t3 = now();
         if (t1 - t0 < best_base)
             best_base = t1 - t0;
         if (t2 - t1 < best_eng)
             best_eng = t2 - t1;
+        if (t3 - t2 < best_sel)
+            best_sel = t3 - t2;
     }
     (void)sink;
     printf("records: %ld (all agree with the baseline)\n", n);
-    printf("baseline (hand-written C, 7 values): %8.1f ns/record\n", best_base / n * 1e9);
-    printf("engine (national pack, %d outputs, all rules): %8.1f ns/record\n", kigen_output_count(rs),
-           best_eng / n * 1e9);
-    printf("ratio engine/baseline: %.1fx; engine throughput %.2f M records/s\n", best_eng / best_base,
-           n / best_eng / 1e6);
+    printf("baseline (hand-written C, 7 values):              %8.1f ns/record\n", best_base / n * 1e9);
+    printf("engine, the same 7 outputs selected:              %8.1f ns/record  ratio %.2fx\n",
+           best_sel / n * 1e9, best_sel / best_base);
+    printf("engine, all %d outputs:                           %8.1f ns/record  ratio %.2fx\n",
+           kigen_output_count(rs), best_eng / n * 1e9, best_eng / best_base);
+    printf("engine throughput (7 outputs): %.2f M records/s\n", n / best_sel / 1e6);
+    kigen_ctx_free(sel);
     kigen_ctx_free(c);
     kigen_ruleset_free(rs);
     free(recs);

@@ -390,6 +390,23 @@ KIGEN_API int kigen_set_record(kigen_ctx *c, long number, const char *id);
 /* Record explanations during evaluation (slower). */
 KIGEN_API int kigen_set_explain(kigen_ctx *c, int on);
 
+/* Evaluate only what these values need, as a prepared statement computes
+ * only its query: names of outputs, rules or facts (aliases too). The
+ * context then computes their closure and nothing else; a missing required
+ * fact fails the record only when a selected value depends on it; an error
+ * fails it only in a selected value; kigen_get, kigen_get_by_name and
+ * kigen_message return KIGEN_EMISUSE / NULL for a value not selected.
+ * n = 0 selects everything again (the default). KIGEN_ENOTFOUND (with a
+ * did-you-mean in kigen_errmsg) for an unknown name; the selection is then
+ * unchanged. Names are not kept. */
+KIGEN_API int kigen_ctx_select_outputs(kigen_ctx *c, const char *const *names, size_t n);
+/* The compiled program kigen_eval runs for the facts set now (their
+ * shape: which are given), the selection, the param overrides and the
+ * language, as text: one instruction per line, then the values folded at
+ * compile time (SQLite's EXPLAIN). Owned by c, valid until the next call
+ * on it; NULL when out of memory. */
+KIGEN_API const char *kigen_program_text(kigen_ctx *c);
+
 /* Evaluate the facts set so far. KIGEN_OK when every output is a value or
  * an absent value; KIGEN_EEVAL when a fact is missing or malformed or an
  * output is an error value (kigen_errmsg says which and why; the other

@@ -693,6 +693,7 @@ void kg_lua_load_scripts(kg_loader *L)
     for (int i = 0; i < nfn; i++) {
         kg_fn *fn = lp->fns.v[i];
         fn->impl = lp_fn_impl;
+        fn->impure = true; /* a script: never folded by the compiler */
         rs->lua_fns[i] = fn;
     }
     rs->nlua_fns = nfn;

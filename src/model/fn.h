@@ -45,6 +45,9 @@ typedef struct kg_fn {
     kg_fn_check check; /* or NULL */
     void *ud;          /* for registered functions */
     int ud_index;
+    /* Not foldable at compile time: its result depends on more than its
+     * arguments (today(): the clock; policy functions: a script). */
+    bool impure;
 } kg_fn;
 
 /* An error value with a message made in the call's scratch memory. */

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "base/text.h"
+#include "rt/program.h"
+#include <stdlib.h>
 
 /* Every message a context keeps goes through here: it often quotes what a
  * record or a policy script supplied, so control characters are escaped
@@ -60,6 +62,15 @@ int kigen_ctx_new(kigen_ruleset *rs, kigen_ctx **out)
     kg_buf_init(&c->out, &c->mem);
     int ns = rs->nslots, np = rs->nparams;
     c->vals = ALLOC(c, ns, kg_val);
+    c->nregs_cap = at_least_1((size_t)ns);
+    c->given_bits = ALLOC(c, rs->nfacts / 64 + 1, uint64_t);
+    const char *engine = getenv("KIGEN_EVAL");
+    c->engine = !engine ? KG_ENGINE_PROGRAM
+                : strcmp(engine, "tree") == 0 ? KG_ENGINE_TREE
+                : strcmp(engine, "check") == 0 ? KG_ENGINE_CHECK
+                                               : KG_ENGINE_PROGRAM;
+    if (c->engine == KG_ENGINE_CHECK)
+        c->check_vals = ALLOC(c, ns, kg_val);
     c->input = ALLOC(c, rs->nfacts, kg_val);
     c->given = ALLOC(c, rs->nfacts, bool);
     c->override = ALLOC(c, np, kg_val);
@@ -70,12 +81,14 @@ int kigen_ctx_new(kigen_ruleset *rs, kigen_ctx **out)
     c->trace = ALLOC(c, (size_t)ns * at_least_1((size_t)rs->max_trace), kg_trace);
     kigen_ruleset_retain(rs);
     if (!c->vals || !c->input || !c->given || !c->override || !c->overridden || !c->override_text ||
-        !c->case_taken || !c->ntrace || !c->trace) {
+        !c->case_taken || !c->ntrace || !c->trace || !c->given_bits ||
+        (c->engine == KG_ENGINE_CHECK && !c->check_vals) || !kg_plan_init(c)) {
         kigen_ctx_free(c);
         return KIGEN_ENOMEM;
     }
     memset(c->vals, 0, sizeof(kg_val) * (size_t)(ns ? ns : 1));
     memset(c->given, 0, sizeof(bool) * (size_t)(rs->nfacts ? rs->nfacts : 1));
+    memset(c->given_bits, 0, sizeof(uint64_t) * (size_t)(rs->nfacts / 64 + 1));
     memset(c->overridden, 0, sizeof(bool) * (size_t)(np ? np : 1));
     memset(c->ntrace, 0, sizeof(int) * at_least_1((size_t)ns));
     for (int i = 0; i < ns; i++)
@@ -106,7 +119,10 @@ void kigen_ctx_free(kigen_ctx *c)
     if (c->rs->ext && c->ext_state)
         c->rs->ext->ctx_free(c);
 #define FREE(p, n, type) kg_mem_free(&mem, p, sizeof(type) * at_least_1((size_t)(n)))
-    FREE(c->vals, ns, kg_val);
+    kg_plan_free(c);
+    kg_mem_free(&mem, c->vals, sizeof(kg_val) * c->nregs_cap);
+    FREE(c->given_bits, rs->nfacts / 64 + 1, uint64_t);
+    FREE(c->check_vals, ns, kg_val);
     FREE(c->input, rs->nfacts, kg_val);
     FREE(c->given, rs->nfacts, bool);
     FREE(c->override, np, kg_val);
@@ -153,6 +169,7 @@ void kigen_ctx_reset(kigen_ctx *c)
     if (!c->unusable)
         c->errcode = KIGEN_OK; /* an unusable context keeps saying why */
     memset(c->given, 0, sizeof(bool) * (size_t)(c->rs->nfacts ? c->rs->nfacts : 1));
+    memset(c->given_bits, 0, sizeof(uint64_t) * (size_t)(c->rs->nfacts / 64 + 1));
     kg_arena_reset(&c->keep);
     c->evaluated = false;
 }
@@ -202,6 +219,16 @@ static bool in_range(const kg_def *d, const kg_val *v, char *why, size_t n)
     return true;
 }
 
+/* A fact given or not: the flag and the shape's bit (program.h). */
+static void set_given(kigen_ctx *c, int i, bool on)
+{
+    c->given[i] = on;
+    if (on)
+        c->given_bits[i / 64] |= (uint64_t)1 << (i % 64);
+    else
+        c->given_bits[i / 64] &= ~((uint64_t)1 << (i % 64));
+}
+
 static kg_def *fact_def(kigen_ctx *c, int i)
 {
     return i >= 0 && i < c->rs->nfacts ? c->rs->slots[i] : NULL;
@@ -236,7 +263,7 @@ static int set_parsed(kigen_ctx *c, int i, const char *text, size_t len)
         return kg_ctx_fail(c, KIGEN_EMISUSE);
     }
     if (len == 0) {
-        c->given[i] = false;
+        set_given(c, i, false);
         return KIGEN_OK;
     }
     kg_val v;
@@ -250,7 +277,7 @@ static int set_parsed(kigen_ctx *c, int i, const char *text, size_t len)
         return kg_ctx_fail(c, KIGEN_EPARSE);
     }
     c->input[i] = v;
-    c->given[i] = true;
+    set_given(c, i, true);
     return KIGEN_OK;
 }
 
@@ -292,7 +319,7 @@ static int set_typed(kigen_ctx *c, int i, kg_tk want, kg_val v)
         return kg_ctx_fail(c, KIGEN_EINVAL);
     }
     c->input[i] = v;
-    c->given[i] = true;
+    set_given(c, i, true);
     return KIGEN_OK;
 }
 
@@ -334,7 +361,7 @@ int kigen_unset(kigen_ctx *c, int fact)
 {
     if (!c || !fact_def(c, fact))
         return kg_ctx_fail(c, KIGEN_EMISUSE);
-    c->given[fact] = false;
+    set_given(c, fact, false);
     return KIGEN_OK;
 }
 
@@ -348,6 +375,7 @@ int kigen_set_param(kigen_ctx *c, const char *param, const char *text)
         kg_def *d = c->rs->params[i];
         if (!text) {
             c->overridden[i] = false;
+            kg_prog_invalidate(c); /* programs folded the override in */
             return KIGEN_OK;
         }
         char err[1024];
@@ -361,6 +389,7 @@ int kigen_set_param(kigen_ctx *c, const char *param, const char *text)
         c->override[i] = v;
         c->overridden[i] = true;
         c->override_text[i] = NULL;
+        kg_prog_invalidate(c); /* programs folded the old reading in */
         return KIGEN_OK;
     }
     return not_found(c, "param", param, c->rs->params, c->rs->nparams);
@@ -386,7 +415,10 @@ int kigen_set_lang(kigen_ctx *c, const char *lang)
         set_err(c, "language '%s': kigen speaks ja and en", lang);
         return kg_ctx_fail(c, KIGEN_EINVAL);
     }
-    c->fc.ja = strcmp(lang, "ja") == 0;
+    bool ja = strcmp(lang, "ja") == 0;
+    if (ja != c->fc.ja)
+        kg_prog_invalidate(c); /* programs hold messages folded in the old language */
+    c->fc.ja = ja;
     return KIGEN_OK;
 }
 
@@ -402,6 +434,8 @@ int kigen_get(const kigen_ctx *c, int output, kigen_value *v)
 {
     if (!c || !v || output < 0 || output >= c->rs->noutputs)
         return KIGEN_EMISUSE;
+    if (!kg_slot_readable(c, c->rs->outputs[output]))
+        return KIGEN_EMISUSE; /* not selected: not computed */
     kg_val_to_public(&c->vals[c->rs->outputs[output]], v);
     if (c->rs->slots[c->rs->outputs[output]]->ty.k == TK_ENUM && v->type == KIGEN_T_STRING)
         v->type = KIGEN_T_ENUM;
@@ -415,6 +449,8 @@ int kigen_get_by_name(const kigen_ctx *c, const char *name, kigen_value *v)
     int i = kg_slot_of(c->rs, name);
     if (i < 0)
         return KIGEN_ENOTFOUND;
+    if (!kg_slot_readable(c, i))
+        return KIGEN_EMISUSE; /* not selected: not computed */
     kg_val_to_public(&c->vals[i], v);
     if (c->rs->slots[i]->ty.k == TK_ENUM && v->type == KIGEN_T_STRING)
         v->type = KIGEN_T_ENUM;
@@ -423,7 +459,7 @@ int kigen_get_by_name(const kigen_ctx *c, const char *name, kigen_value *v)
 
 const char *kigen_message(const kigen_ctx *c, int output, const char *lang)
 {
-    if (!c || !lang || output < 0 || output >= c->rs->noutputs)
+    if (!c || !lang || output < 0 || output >= c->rs->noutputs || !kg_slot_readable(c, c->rs->outputs[output]))
         return NULL;
     int slot = c->rs->outputs[output];
     const kg_val *v = &c->vals[slot];

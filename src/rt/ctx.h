@@ -53,7 +53,23 @@ struct kigen_ctx {
     char record_id[64]; /* ... and its id, "" none */
     bool evaluated;     /* kigen_eval has run since the last reset */
     bool unusable;      /* its extension failed to start (see err) */
+    /* the compiled engine (program.h): vals is also its register file */
+    size_t nregs_cap;                /* vals has room for this many registers */
+    uint64_t *given_bits;            /* one bit per given fact: the record's shape */
+    struct kg_plan *plan;            /* what to evaluate (the selection's closure) */
+    struct kg_progcache *progs;      /* compiled programs by shape (plan.c) */
+    const struct kg_prog *installed; /* the program whose constants vals holds */
+    int engine;                      /* KG_ENGINE_* (KIGEN_EVAL in the environment) */
+    kg_val *check_vals;              /* KG_ENGINE_CHECK: the program's values */
 };
+
+/* How kigen_eval computes values: the compiled program (the default), the
+ * tree walker (the reference), or both, compared value by value (a
+ * difference aborts with both values on stderr). KIGEN_EVAL=tree|check. */
+enum { KG_ENGINE_PROGRAM, KG_ENGINE_TREE, KG_ENGINE_CHECK };
+
+/* Set up the plan and program cache of a new context (plan.c). */
+bool kg_plan_init(kigen_ctx *c);
 
 /* Set kigen_errmsg's text: one line, control characters escaped (it often
  * quotes a record or a script), cut with a mark when too long. */

@@ -8,7 +8,9 @@
 
 #include "base/calendar.h"
 #include "base/text.h"
-#include "rt/ctx.h"
+#include "rt/eval.h"
+#include "rt/program.h"
+#include <stdlib.h>
 
 #define set_err kg_ctx_err
 
@@ -42,26 +44,27 @@ static void record_param(kigen_ctx *c, int param, kigen_date at, int version)
     t->version = version;
 }
 
-static void eval_param(kigen_ctx *c, const kg_expr *e, kg_val *out)
+/* A param read: overrides first, then the version in force on `at` (the
+ * value `when` holds: a dated read whose date is absent or an error is
+ * that). Shared by the tree walker and the program (exec.c). */
+void kg_rt_param(kigen_ctx *c, int pidx, bool has_at, const kg_val *when, kg_val *out)
 {
-    const kg_def *d = c->rs->params[e->index];
+    const kg_def *d = c->rs->params[pidx];
     kigen_date at = 0;
-    if (e->a) {
-        kg_val when;
-        ev(c, e->a, &when);
-        if (when.t != VT_DATE) {
-            *out = when; /* absent or error */
+    if (has_at) {
+        if (when->t != VT_DATE) {
+            *out = *when; /* absent or error */
             return;
         }
-        at = when.u.d;
+        at = when->u.d;
     }
-    if (c->overridden[e->index]) {
-        record_param(c, e->index, at, -1);
-        *out = c->override[e->index];
+    if (c->overridden[pidx]) {
+        record_param(c, pidx, at, -1);
+        *out = c->override[pidx];
         return;
     }
     if (!d->dated) {
-        record_param(c, e->index, 0, 0);
+        record_param(c, pidx, 0, 0);
         *out = d->versions[0].v;
         return;
     }
@@ -72,15 +75,23 @@ static void eval_param(kigen_ctx *c, const kg_expr *e, kg_val *out)
         char a[16], b[16];
         kigen_date_format_iso(at, a, sizeof a);
         kigen_date_format_iso(d->versions[0].eff, b, sizeof b);
-        record_param(c, e->index, at, -2);
+        record_param(c, pidx, at, -2);
         kg_fn_error(&c->fc, out,
                     kg_ja() ? "パラメータ %s は %s には値がありません（最初の施行日は %s です）"
                             : "param %s has no value on %s: its first effective date is %s",
                     d->name, a, b);
         return;
     }
-    record_param(c, e->index, at, v);
+    record_param(c, pidx, at, v);
     *out = d->versions[v].v;
+}
+
+static void eval_param(kigen_ctx *c, const kg_expr *e, kg_val *out)
+{
+    kg_val when = {0};
+    if (e->a)
+        ev(c, e->a, &when);
+    kg_rt_param(c, e->index, e->a != NULL, &when, out);
 }
 
 static int cmp_vals(const kg_val *a, const kg_val *b)
@@ -138,16 +149,135 @@ static void eval_call(kigen_ctx *c, const kg_expr *e, kg_val *out)
     fn->impl(&c->fc, fn, args, n, out);
 }
 
-static void kg_eval_expr(kigen_ctx *c, const kg_expr *e, kg_val *out)
+void kg_rt_call(kigen_ctx *c, const kg_fn *fn, const kg_val *args, int n, kg_val *out)
 {
-    kg_val a, b;
+    if (!fn->sees_absent) {
+        bool absent = false;
+        for (int i = 0; i < n; i++) {
+            if (args[i].t == VT_ERR) {
+                *out = args[i];
+                return;
+            }
+            if (args[i].t == VT_NONE && !fn->params[i < fn->nparams ? i : fn->nparams - 1].optional)
+                absent = true;
+        }
+        if (absent) {
+            memset(out, 0, sizeof *out);
+            return;
+        }
+    }
+    kg_val r = {0}; /* out may be one of args */
+    fn->impl(&c->fc, fn, args, n, &r);
+    *out = r;
+}
+
+/* A binary operator on two evaluated operands: errors first (the left
+ * one's), then absence, then the operation. a and b are copied before out
+ * is written (out may be either). Shared by the tree walker and the
+ * program's generic instruction. */
+void kg_rt_binop(kigen_ctx *c, int op, const kg_val *pa, const kg_val *pb, kg_val *out)
+{
+    kg_val a = *pa, b = *pb;
+    if (a.t == VT_ERR) {
+        *out = a;
+        return;
+    }
+    if (b.t == VT_ERR) {
+        *out = b;
+        return;
+    }
+    if (a.t == VT_NONE || b.t == VT_NONE) {
+        memset(out, 0, sizeof *out);
+        return;
+    }
+    memset(out, 0, sizeof *out);
+    switch (op) {
+    case OP_ADD:
+    case OP_SUB: {
+        int sign = op == OP_ADD ? 1 : -1;
+        if (a.t == VT_INT && b.t == VT_INT) {
+            out->t = VT_INT;
+            if (sign > 0 ? __builtin_add_overflow(a.u.i, b.u.i, &out->u.i)
+                         : __builtin_sub_overflow(a.u.i, b.u.i, &out->u.i))
+                kg_fn_error(&c->fc, out, "%s", kg_ja() ? "整数の桁あふれ" : "integer overflow");
+        } else if ((a.t == VT_DATE && b.t == VT_DUR) || (a.t == VT_DUR && b.t == VT_DATE && sign > 0)) {
+            /* date ± days, days + date (the checker allows no days - date) */
+            kigen_date base = a.t == VT_DATE ? a.u.d : b.u.d, d;
+            int64_t days = a.t == VT_DATE ? b.u.i : a.u.i;
+            if (days == INT64_MIN || kigen_date_add_days(base, sign * days, &d) != KIGEN_OK)
+                kg_fn_error(&c->fc, out, "%s",
+                            kg_ja() ? "日付が 0001-01-01 〜 9999-12-31 の範囲外です"
+                                    : "the date is outside 0001-01-01 .. 9999-12-31");
+            else {
+                out->t = VT_DATE;
+                out->u.d = d;
+            }
+        } else if (a.t == VT_DATE && b.t == VT_DATE) {
+            out->t = VT_INT;
+            out->u.i = (int64_t)a.u.d - b.u.d;
+        } else if (a.t == VT_DUR && b.t == VT_DUR) {
+            *out = a;
+            if (sign > 0 ? __builtin_add_overflow(a.u.i, b.u.i, &out->u.i)
+                         : __builtin_sub_overflow(a.u.i, b.u.i, &out->u.i))
+                kg_fn_error(&c->fc, out, "%s", kg_ja() ? "整数の桁あふれ" : "integer overflow");
+        } else if (a.t == VT_STR && b.t == VT_STR) {
+            char *s = kg_arena_alloc(&c->scratch, (size_t)a.len + b.len + 1);
+            if (!s) {
+                kg_fn_error(&c->fc, out, "out of memory");
+                return;
+            }
+            memcpy(s, a.u.s, a.len);
+            memcpy(s + a.len, b.u.s, b.len);
+            out->t = VT_STR;
+            out->u.s = s;
+            out->len = a.len + b.len;
+        }
+        return;
+    }
+    case OP_MUL:
+        out->t = VT_INT;
+        if (__builtin_mul_overflow(a.u.i, b.u.i, &out->u.i))
+            kg_fn_error(&c->fc, out, "%s", kg_ja() ? "整数の桁あふれ" : "integer overflow");
+        return;
+    case OP_DIV:
+    case OP_MOD:
+        if (b.u.i == 0) {
+            kg_fn_error(&c->fc, out, "%s", kg_ja() ? "0 による除算" : "division by zero");
+            return;
+        }
+        if (a.u.i == INT64_MIN && b.u.i == -1) {
+            kg_fn_error(&c->fc, out, "%s", kg_ja() ? "整数の桁あふれ" : "integer overflow");
+            return;
+        }
+        out->t = VT_INT;
+        out->u.i = op == OP_DIV ? a.u.i / b.u.i : a.u.i % b.u.i;
+        return;
+    default: {
+        int r = cmp_vals(&a, &b);
+        bool v = false;
+        switch (op) {
+        case OP_EQ: v = r == 0; break;
+        case OP_NE: v = r != 0; break;
+        case OP_LT: v = r < 0; break;
+        case OP_LE: v = r <= 0; break;
+        case OP_GT: v = r > 0; break;
+        case OP_GE: v = r >= 0; break;
+        default: break;
+        }
+        out->t = VT_BOOL;
+        out->u.i = v;
+        return;
+    }
+    }
+}
+
+/* NEG, NOT and `n months`/`n days` on an evaluated operand (e gives the
+ * operator and the unit). Shared by the tree walker and the program. */
+void kg_rt_unary(kigen_ctx *c, const kg_expr *e, const kg_val *pa, kg_val *out)
+{
+    kg_val a = *pa;
     switch (e->op) {
-    case OP_LIT: *out = e->lit; return;
-    case OP_FACT:
-    case OP_RULE: *out = c->vals[e->index]; return;
-    case OP_PARAM: eval_param(c, e, out); return;
     case OP_DUR:
-        ev(c, e->a, &a);
         if (a.t != VT_INT) {
             *out = a;
             return;
@@ -159,7 +289,6 @@ static void kg_eval_expr(kigen_ctx *c, const kg_expr *e, kg_val *out)
                         kg_ja() ? "期間の整数の桁あふれ" : "integer overflow in a duration");
         return;
     case OP_NEG:
-        ev(c, e->a, &a);
         *out = a;
         if ((a.t == VT_INT || a.t == VT_DUR) && a.u.i == INT64_MIN)
             kg_fn_error(&c->fc, out, "%s", kg_ja() ? "整数の桁あふれ" : "integer overflow");
@@ -167,10 +296,27 @@ static void kg_eval_expr(kigen_ctx *c, const kg_expr *e, kg_val *out)
             out->u.i = -a.u.i;
         return;
     case OP_NOT:
-        ev(c, e->a, &a);
         *out = a;
         if (a.t == VT_BOOL)
             out->u.i = !a.u.i;
+        return;
+    default: *out = a; return;
+    }
+}
+
+static void kg_eval_expr(kigen_ctx *c, const kg_expr *e, kg_val *out)
+{
+    kg_val a, b;
+    switch (e->op) {
+    case OP_LIT: *out = e->lit; return;
+    case OP_FACT:
+    case OP_RULE: *out = c->vals[e->index]; return;
+    case OP_PARAM: eval_param(c, e, out); return;
+    case OP_DUR:
+    case OP_NEG:
+    case OP_NOT:
+        ev(c, e->a, &a);
+        kg_rt_unary(c, e, &a, out);
         return;
     case OP_AND:
     case OP_OR: {
@@ -230,100 +376,13 @@ static void kg_eval_expr(kigen_ctx *c, const kg_expr *e, kg_val *out)
     case OP_CALL: eval_call(c, e, out); return;
     default: break;
     }
-    /* binary operators: errors first, then absence */
     ev(c, e->a, &a);
     if (a.t == VT_ERR) {
         *out = a;
         return;
     }
     ev(c, e->b, &b);
-    if (b.t == VT_ERR) {
-        *out = b;
-        return;
-    }
-    if (a.t == VT_NONE || b.t == VT_NONE) {
-        out->t = VT_NONE;
-        return;
-    }
-    memset(out, 0, sizeof *out);
-    switch (e->op) {
-    case OP_ADD:
-    case OP_SUB: {
-        int sign = e->op == OP_ADD ? 1 : -1;
-        if (a.t == VT_INT && b.t == VT_INT) {
-            out->t = VT_INT;
-            if (sign > 0 ? __builtin_add_overflow(a.u.i, b.u.i, &out->u.i)
-                         : __builtin_sub_overflow(a.u.i, b.u.i, &out->u.i))
-                kg_fn_error(&c->fc, out, "%s", kg_ja() ? "整数の桁あふれ" : "integer overflow");
-        } else if ((a.t == VT_DATE && b.t == VT_DUR) || (a.t == VT_DUR && b.t == VT_DATE && sign > 0)) {
-            /* date ± days, days + date (the checker allows no days - date) */
-            kigen_date base = a.t == VT_DATE ? a.u.d : b.u.d, d;
-            int64_t days = a.t == VT_DATE ? b.u.i : a.u.i;
-            if (days == INT64_MIN || kigen_date_add_days(base, sign * days, &d) != KIGEN_OK)
-                kg_fn_error(&c->fc, out, "%s",
-                            kg_ja() ? "日付が 0001-01-01 〜 9999-12-31 の範囲外です"
-                                    : "the date is outside 0001-01-01 .. 9999-12-31");
-            else {
-                out->t = VT_DATE;
-                out->u.d = d;
-            }
-        } else if (a.t == VT_DATE && b.t == VT_DATE) {
-            out->t = VT_INT;
-            out->u.i = (int64_t)a.u.d - b.u.d;
-        } else if (a.t == VT_DUR && b.t == VT_DUR) {
-            *out = a;
-            if (sign > 0 ? __builtin_add_overflow(a.u.i, b.u.i, &out->u.i)
-                         : __builtin_sub_overflow(a.u.i, b.u.i, &out->u.i))
-                kg_fn_error(&c->fc, out, "%s", kg_ja() ? "整数の桁あふれ" : "integer overflow");
-        } else if (a.t == VT_STR && b.t == VT_STR) {
-            char *s = kg_arena_alloc(&c->scratch, (size_t)a.len + b.len + 1);
-            if (!s) {
-                kg_fn_error(&c->fc, out, "out of memory");
-                return;
-            }
-            memcpy(s, a.u.s, a.len);
-            memcpy(s + a.len, b.u.s, b.len);
-            out->t = VT_STR;
-            out->u.s = s;
-            out->len = a.len + b.len;
-        }
-        return;
-    }
-    case OP_MUL:
-        out->t = VT_INT;
-        if (__builtin_mul_overflow(a.u.i, b.u.i, &out->u.i))
-            kg_fn_error(&c->fc, out, "%s", kg_ja() ? "整数の桁あふれ" : "integer overflow");
-        return;
-    case OP_DIV:
-    case OP_MOD:
-        if (b.u.i == 0) {
-            kg_fn_error(&c->fc, out, "%s", kg_ja() ? "0 による除算" : "division by zero");
-            return;
-        }
-        if (a.u.i == INT64_MIN && b.u.i == -1) {
-            kg_fn_error(&c->fc, out, "%s", kg_ja() ? "整数の桁あふれ" : "integer overflow");
-            return;
-        }
-        out->t = VT_INT;
-        out->u.i = e->op == OP_DIV ? a.u.i / b.u.i : a.u.i % b.u.i;
-        return;
-    default: {
-        int r = cmp_vals(&a, &b);
-        bool v = false;
-        switch (e->op) {
-        case OP_EQ: v = r == 0; break;
-        case OP_NE: v = r != 0; break;
-        case OP_LT: v = r < 0; break;
-        case OP_LE: v = r <= 0; break;
-        case OP_GT: v = r > 0; break;
-        case OP_GE: v = r >= 0; break;
-        default: break;
-        }
-        out->t = VT_BOOL;
-        out->u.i = v;
-        return;
-    }
-    }
+    kg_rt_binop(c, e->op, &a, &b, out);
 }
 
 static void eval_slot(kigen_ctx *c, int slot)
@@ -388,6 +447,61 @@ static int memory_limit_error(kigen_ctx *c)
     return KIGEN_EEVAL;
 }
 
+void kg_rt_eval_expr(kigen_ctx *c, const kg_expr *e, kg_val *out)
+{
+    ev(c, e, out);
+}
+
+void kg_rt_walk(kigen_ctx *c)
+{
+    for (int i = 0; i < c->rs->nslots; i++)
+        eval_slot(c, c->rs->order[i]);
+    c->cur_slot = -1;
+    c->installed = NULL; /* the walker wrote over the program's constant slots */
+}
+
+bool kg_rt_same(const kg_val *a, const kg_val *b)
+{
+    if (a->t != b->t)
+        return false;
+    switch (a->t) {
+    case VT_NONE: return true;
+    case VT_BOOL:
+    case VT_INT: return a->u.i == b->u.i;
+    case VT_DUR: return a->u.i == b->u.i && a->months == b->months;
+    case VT_DATE: return a->u.d == b->u.d;
+    default: return a->len == b->len && memcmp(a->u.s, b->u.s, a->len) == 0;
+    }
+}
+
+/* KIGEN_EVAL=check: the program's values against the walker's, for every
+ * value the program computed. A difference is a bug in the compiler: say
+ * both values and stop, so that no test can pass over it. */
+static void check_engines(kigen_ctx *c, const kg_prog *p)
+{
+    int ns = c->rs->nslots;
+    memcpy(c->check_vals, c->vals, sizeof(kg_val) * (size_t)ns);
+    /* the walker sees a fresh record: notes and the scripts' budgets */
+    c->notes.n = 0;
+    if (c->rs->ext)
+        c->rs->ext->before_eval(c);
+    kg_rt_walk(c);
+    /* both runs share the record's memory: past its limit the record fails
+     * as a whole whatever the values, and the second run had less */
+    if (c->scratch.limit_hit)
+        return;
+    for (int s = 0; s < ns; s++) {
+        if (!p->live[s] || kg_rt_same(&c->check_vals[s], &c->vals[s]))
+            continue;
+        char a[256], b[256];
+        kg_val_format(&c->check_vals[s], a, sizeof a);
+        kg_val_format(&c->vals[s], b, sizeof b);
+        fprintf(stderr, "kigen: KIGEN_EVAL=check: %s differs: program %d '%s', tree walker %d '%s'\n",
+                c->rs->slots[s]->name, c->check_vals[s].t, a, c->vals[s].t, b);
+        abort();
+    }
+}
+
 static int eval_record(kigen_ctx *c);
 
 int kigen_eval(kigen_ctx *c)
@@ -409,22 +523,36 @@ static int eval_record(kigen_ctx *c)
     c->err[0] = '\0';
     if (rs->ext)
         rs->ext->before_eval(c);
-    for (int i = 0; i < rs->nslots; i++)
-        eval_slot(c, rs->order[i]);
-    c->cur_slot = -1;
+    /* Explain walks the tree (it records cases and param versions); so
+     * does KIGEN_EVAL=tree, and a context whose program could not be
+     * compiled for want of memory. */
+    kg_prog *prog = c->explain || c->engine == KG_ENGINE_TREE ? NULL : kg_prog_current(c);
+    if (prog) {
+        kg_prog_run(c, prog);
+        if (c->engine == KG_ENGINE_CHECK && !c->scratch.limit_hit)
+            check_engines(c, prog);
+    } else {
+        kg_rt_walk(c);
+    }
     if (c->scratch.limit_hit)
         return memory_limit_error(c);
-    /* A missing required fact fails the record even when no output reads it. */
-    for (int i = 0; i < rs->nfacts; i++) {
-        if (c->vals[i].t == VT_ERR) {
-            set_err(c, "%.*s", (int)c->vals[i].len, c->vals[i].u.s);
+    /* A missing or failing fact of the plan fails the record even when no
+     * selected value reads it (the compiled program lists only the facts
+     * that can fail for its shape). */
+    const kg_plan *plan = c->plan;
+    const int *chk = prog ? prog->check_facts : plan->check_facts;
+    int nchk = prog ? prog->ncheck_facts : plan->ncheck_facts;
+    for (int k = 0; k < nchk; k++) {
+        const kg_val *v = &c->vals[chk[k]];
+        if (v->t == VT_ERR) {
+            set_err(c, "%.*s", (int)v->len, v->u.s);
             return KIGEN_EEVAL;
         }
     }
-    for (int i = 0; i < rs->noutputs; i++) {
-        const kg_val *v = &c->vals[rs->outputs[i]];
+    for (int i = 0; i < plan->noutputs; i++) {
+        const kg_val *v = &c->vals[plan->outputs[i]];
         if (v->t == VT_ERR) {
-            set_err(c, "%s: %.*s", rs->slots[rs->outputs[i]]->name, (int)v->len, v->u.s);
+            set_err(c, "%s: %.*s", rs->slots[plan->outputs[i]]->name, (int)v->len, v->u.s);
             return KIGEN_EEVAL;
         }
     }

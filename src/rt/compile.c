@@ -1,0 +1,1235 @@
+/* The compiler: a plan (the slots a context must produce) becomes a flat
+ * register program, specialised to what is constant for the run.
+ *
+ * Folded at compile time: literals, undated params, dated params read on
+ * a constant date, param overrides, the absent facts of the record's
+ * shape (their defaults, `none`, or the "required" error) and `given(x)`
+ * of every fact, constant `when`s, `if`s, `and`/`or`, arithmetic and pure
+ * calls — by the same node semantics the tree walker uses (eval.h), so a
+ * folded value is the value the walker computes. Then slots no selected
+ * value reads are dropped, and what is left is laid out in evaluation
+ * order.
+ *
+ * Registers while compiling are numbered in three ranges (slots, KREG
+ * constants, TREG temporaries) and renumbered at the end, when the
+ * constant count is known. */
+#include <string.h>
+
+#include "base/text.h"
+#include "rt/eval.h"
+#include "rt/program.h"
+
+#define KREG0 0x20000000
+#define TREG0 0x40000000
+
+#define MREG0 0x60000000
+
+enum { ST_UNKNOWN, ST_CONST, ST_PRESENT };
+
+typedef struct cse_ent {
+    kg_ins ins; /* operation and operands (a call's a: its arguments in argtab) */
+    int reg;    /* where the result is */
+    int owner;  /* the slot whose code computes it */
+} cse_ent;
+
+typedef struct opnd {
+    bool k; /* a constant: v */
+    int r;  /* else the register that holds it */
+    kg_val v;
+} opnd;
+
+typedef struct cc {
+    kigen_ctx *c;
+    const kigen_ruleset *rs;
+    kg_prog *p;
+    const uint64_t *given; /* the shape, or NULL */
+    kg_ins *code;
+    int ncode, capcode;
+    kg_val *k;
+    int nk, capk;
+    int *reads; /* slots read, grouped by the slot being compiled */
+    int nreads, capreads;
+    int ttop, tmax;
+    uint8_t *st; /* per slot: ST_* */
+    kg_val *cv;  /* per slot: the constant value (ST_CONST) */
+    const kg_expr **nodes;
+    int nnodes, capnodes;
+    const kg_fn **fns;
+    int nfns, capfns;
+    int *argtab; /* calls' argument registers (compile-time numbering) */
+    int nargtab, capargtab;
+    int *alias;   /* per slot: the slot whose register holds the same value, or -1 */
+    int cur;      /* the slot being compiled */
+    bool jumped;  /* the current slot's code has a jump: what follows may not run */
+    int firstjump; /* ... at this index (where its hoisted instructions go) */
+    cse_ent *ents; /* remembered pure instructions */
+    int nents, capents;
+    int *cse; /* hash of ents: index + 1 */
+    int capcse;
+    kg_ins *hoist; /* instructions hoisted out of branches, in slot order */
+    int nhoist, caphoist;
+    int nmemo; /* memo registers */
+    bool oom;
+} cc;
+
+static const unsigned char op_labels[] = {
+#define KG_OPCODE_LABELS(name, labels, doc) labels,
+    KG_OPCODES(KG_OPCODE_LABELS)
+#undef KG_OPCODE_LABELS
+};
+
+/* ---- growing arrays ----------------------------------------------------- */
+
+static bool grow(cc *C, void **arr, int *cap, int need, size_t size)
+{
+    if (need <= *cap)
+        return true;
+    int nc = *cap ? *cap * 2 : 64;
+    while (nc < need)
+        nc *= 2;
+    void *q = kg_mem_realloc(&C->c->mem, *arr, (size_t)*cap * size, (size_t)nc * size);
+    if (!q) {
+        C->oom = true;
+        return false;
+    }
+    *arr = q;
+    *cap = nc;
+    return true;
+}
+
+static int emit(cc *C, int op, int dst, int a, int b, int x, int n)
+{
+    if (!grow(C, (void **)&C->code, &C->capcode, C->ncode + 1, sizeof(kg_ins)))
+        return 0;
+    kg_ins *i = &C->code[C->ncode];
+    i->op = (uint8_t)op;
+    i->pad = 0;
+    i->n = (uint16_t)n;
+    i->dst = dst;
+    i->a = a;
+    i->b = b;
+    i->x = x;
+    if ((op_labels[op] || op == KG_FACT) && !C->jumped) {
+        C->jumped = true;
+        C->firstjump = C->ncode;
+    }
+    return C->ncode++;
+}
+
+/* ---- common subexpressions ---------------------------------------------------
+ * Every cheap pure instruction (a date comparison, nth_birthday, a param
+ * read, ...) whose operands are slots, constants or other such results is
+ * computed once per record into a register of its own (a memo register)
+ * and remembered; the same operation on the same operands later reads
+ * that register. One met inside a branch (a case's `then`) is hoisted to
+ * the point before the first jump of its slot's code, so that it runs
+ * whenever the slot does: its value is needed by later slots whatever
+ * branch this one takes. A pure instruction has no effect but its value
+ * (an error is a value), so computing it where the walker would not is
+ * invisible, save for the cost; instructions that make strings (which
+ * count against the record's memory) are never hoisted. Temporaries are
+ * reused, so an instruction reading one takes no part. */
+
+static bool is_call_op(int op)
+{
+    return op == KG_CALL || op == KG_NTHBDAY || op == KG_AGE || op == KG_ADDM || op == KG_EARLIEST ||
+           op == KG_LATEST || op == KG_GIVEN;
+}
+
+static bool pure_op(const cc *C, const kg_ins *i)
+{
+    switch (i->op) {
+    case KG_PARAM:
+    case KG_UNOP:
+    case KG_NOT_B:
+    case KG_BINOP:
+    case KG_GIVEN:
+    case KG_NTHBDAY:
+    case KG_AGE:
+    case KG_ADDM:
+    case KG_EARLIEST:
+    case KG_LATEST: break;
+    case KG_CALL:
+        if (C->fns[i->x]->impure)
+            return false;
+        break;
+    default:
+        if (i->op < KG_ADD_DD || i->op > KG_NE_S)
+            return false;
+        break;
+    }
+    if (is_call_op(i->op)) {
+        for (int k = 0; k < i->n; k++)
+            if (C->argtab[i->a + k] >= TREG0)
+                return false;
+        return true;
+    }
+    return i->a < TREG0 && i->b < TREG0;
+}
+
+static uint32_t ins_hash(const cc *C, const kg_ins *i)
+{
+    uint32_t h = 2166136261u;
+#define MIX(v) (h = (h ^ (uint32_t)(v)) * 16777619u)
+    MIX(i->op);
+    MIX(i->b);
+    MIX(i->x);
+    MIX(i->n);
+    if (is_call_op(i->op))
+        for (int k = 0; k < i->n; k++)
+            MIX(C->argtab[i->a + k]);
+    else
+        MIX(i->a);
+#undef MIX
+    return h;
+}
+
+static bool ins_same(const cc *C, const kg_ins *x, const kg_ins *y)
+{
+    if (x->op != y->op || x->b != y->b || x->x != y->x || x->n != y->n)
+        return false;
+    if (!is_call_op(x->op))
+        return x->a == y->a;
+    for (int k = 0; k < x->n; k++)
+        if (C->argtab[x->a + k] != C->argtab[y->a + k])
+            return false;
+    return true;
+}
+
+static bool cheap_op(int op)
+{
+    return op == KG_PARAM || op == KG_NOT_B || op == KG_GIVEN || op == KG_NTHBDAY || op == KG_AGE ||
+           op == KG_ADDM || op == KG_EARLIEST || op == KG_LATEST || (op >= KG_ADD_DD && op <= KG_NE_S);
+}
+
+/* The entry with the same operation and operands, or NULL. */
+static cse_ent *cse_find(cc *C, const kg_ins *i)
+{
+    if (!C->capcse)
+        return NULL;
+    uint32_t m = (uint32_t)C->capcse - 1;
+    for (uint32_t h = ins_hash(C, i) & m;; h = (h + 1) & m) {
+        int e = C->cse[h];
+        if (!e)
+            return NULL;
+        if (ins_same(C, &C->ents[e - 1].ins, i))
+            return &C->ents[e - 1];
+    }
+}
+
+static void cse_add(cc *C, const kg_ins *i, int reg, int owner)
+{
+    if (!grow(C, (void **)&C->ents, &C->capents, C->nents + 1, sizeof(cse_ent)))
+        return;
+    if ((C->nents + 1) * 2 > C->capcse) {
+        int nc = C->capcse ? C->capcse * 2 : 256;
+        int *t = kg_mem_alloc(&C->c->mem, sizeof(int) * (size_t)nc);
+        if (!t) {
+            C->oom = true;
+            return;
+        }
+        memset(t, 0, sizeof(int) * (size_t)nc);
+        for (int k = 0; k < C->nents; k++) {
+            uint32_t h = ins_hash(C, &C->ents[k].ins) & (uint32_t)(nc - 1);
+            while (t[h])
+                h = (h + 1) & (uint32_t)(nc - 1);
+            t[h] = k + 1;
+        }
+        kg_mem_free(&C->c->mem, C->cse, sizeof(int) * (size_t)C->capcse);
+        C->cse = t;
+        C->capcse = nc;
+    }
+    cse_ent *e = &C->ents[C->nents];
+    e->ins = *i;
+    e->reg = reg;
+    e->owner = owner;
+    uint32_t m = (uint32_t)C->capcse - 1;
+    uint32_t h = ins_hash(C, i) & m;
+    while (C->cse[h])
+        h = (h + 1) & m;
+    C->cse[h] = ++C->nents;
+}
+
+static void read_slot(cc *C, int slot);
+
+/* Emit a pure instruction, or find its result already computed. Returns
+ * the register that holds the result (dst, or a memo register). */
+static int emit_pure(cc *C, int op, int dst, int a, int b, int x, int n)
+{
+    kg_ins i = {(uint8_t)op, 0, (uint16_t)n, dst, a, b, x};
+    if (C->oom || !cheap_op(op) || !pure_op(C, &i))
+        return emit(C, op, dst, a, b, x, n), dst;
+    cse_ent *hit = cse_find(C, &i);
+    if (hit) {
+        if (is_call_op(op))
+            C->nargtab -= n; /* its arguments were appended for nothing */
+        read_slot(C, hit->owner);
+        return hit->reg;
+    }
+    /* unconditional code computing the slot itself keeps it there */
+    int reg = !C->jumped && dst == C->cur ? dst : MREG0 + C->nmemo++;
+    i.dst = reg;
+    if (C->jumped) {
+        if (!grow(C, (void **)&C->hoist, &C->caphoist, C->nhoist + 1, sizeof(kg_ins)))
+            return dst;
+        C->hoist[C->nhoist++] = i;
+    } else {
+        emit(C, op, reg, a, b, x, n);
+    }
+    cse_add(C, &i, reg, C->cur);
+    return reg;
+}
+
+static void read_slot(cc *C, int slot)
+{
+    if (C->alias[slot] >= 0)
+        slot = C->alias[slot];
+    if (grow(C, (void **)&C->reads, &C->capreads, C->nreads + 1, sizeof(int)))
+        C->reads[C->nreads++] = slot;
+}
+
+static int temp(cc *C)
+{
+    int t = C->ttop++;
+    if (C->ttop > C->tmax)
+        C->tmax = C->ttop;
+    return TREG0 + t;
+}
+
+static bool same_const(const kg_val *a, const kg_val *b)
+{
+    if (a->t != b->t)
+        return false;
+    switch (a->t) {
+    case VT_NONE: return true;
+    case VT_BOOL:
+    case VT_INT: return a->u.i == b->u.i;
+    case VT_DUR: return a->u.i == b->u.i && a->months == b->months;
+    case VT_DATE: return a->u.d == b->u.d;
+    default: return a->u.s == b->u.s && a->len == b->len;
+    }
+}
+
+/* The register of a constant (small pools are searched: most constants
+ * repeat, `1 day`, `none`, an enum value). */
+static int kreg(cc *C, const kg_val *v)
+{
+    for (int i = C->nk - 1; i >= 0 && i >= C->nk - 64; i--)
+        if (same_const(&C->k[i], v))
+            return KREG0 + i;
+    if (!grow(C, (void **)&C->k, &C->capk, C->nk + 1, sizeof(kg_val)))
+        return KREG0;
+    C->k[C->nk] = *v;
+    return KREG0 + C->nk++;
+}
+
+static int node_index(cc *C, const kg_expr *e)
+{
+    if (!grow(C, (void **)&C->nodes, &C->capnodes, C->nnodes + 1, sizeof *C->nodes))
+        return 0;
+    C->nodes[C->nnodes] = e;
+    return C->nnodes++;
+}
+
+static int fn_index(cc *C, const kg_fn *fn)
+{
+    for (int i = 0; i < C->nfns; i++)
+        if (C->fns[i] == fn)
+            return i;
+    if (!grow(C, (void **)&C->fns, &C->capfns, C->nfns + 1, sizeof *C->fns))
+        return 0;
+    C->fns[C->nfns] = fn;
+    return C->nfns++;
+}
+
+/* ---- operands ------------------------------------------------------------ */
+
+static opnd K(kg_val v)
+{
+    opnd o = {true, -1, v};
+    return o;
+}
+
+static opnd REG(int r)
+{
+    opnd o = {false, r, {0}};
+    return o;
+}
+
+/* The operand in a register (a constant gets its constant register). */
+static int reg_of(cc *C, opnd o)
+{
+    return o.k ? kreg(C, &o.v) : o.r;
+}
+
+/* The operand in register dst exactly. */
+static void into(cc *C, opnd o, int dst)
+{
+    int r = reg_of(C, o);
+    if (r != dst)
+        emit(C, KG_MOVE, dst, r, 0, 0, 0);
+}
+
+/* An enum constant made to point at its set's own name, so that the
+ * comparison's fast path (same pointer) finds it (only when the texts are
+ * the same: an alias keeps its own text). */
+static void canon(kg_type ty, kg_val *v)
+{
+    if (v->t != VT_STR || ty.k != TK_ENUM || !ty.set)
+        return;
+    int i = kg_enum_lookup(ty.set, v->u.s, v->len);
+    if (i >= 0 && strlen(ty.set->names[i]) == v->len && memcmp(ty.set->names[i], v->u.s, v->len) == 0)
+        v->u.s = ty.set->names[i];
+}
+
+/* A constant made at compile time by the shared node semantics: strings
+ * and error texts it makes live in the program's arena. Returns false when
+ * folding needed more memory than a program may hold (it is left to run
+ * time, which applies the record's own limit). */
+typedef struct fold_scope {
+    kg_arena *scratch;
+    bool explain;
+    int cur;
+    size_t total, used;
+} fold_scope;
+
+static fold_scope fold_begin(cc *C)
+{
+    fold_scope s = {C->c->fc.scratch, C->c->explain, C->c->cur_slot, C->p->arena.total, C->p->arena.used};
+    C->c->fc.scratch = &C->p->arena;
+    C->c->explain = false;
+    C->c->cur_slot = -1;
+    return s;
+}
+
+/* A fold that made a string (a concatenation, text(), era(), join()) is
+ * not kept: the walker makes it in the record's memory, which has a limit
+ * a record can reach, and the compiled program must reach it the same
+ * way. Error texts and everything else are kept. */
+static bool fold_end(cc *C, fold_scope s, const kg_val *v)
+{
+    C->c->fc.scratch = s.scratch;
+    C->c->explain = s.explain;
+    C->c->cur_slot = s.cur;
+    bool made = C->p->arena.total != s.total || C->p->arena.used != s.used;
+    return !C->p->arena.limit_hit && !(v->t == VT_STR && made);
+}
+
+/* Can evaluating e call a policy script (whose calls the walker may skip
+ * after an error)? Then an error before it is checked before it runs. */
+static bool has_effects(const kg_expr *e)
+{
+    if (!e)
+        return false;
+    if (e->op == OP_CALL && e->fn && e->fn->impure)
+        return true;
+    if (has_effects(e->a) || has_effects(e->b) || has_effects(e->c))
+        return true;
+    for (int i = 0; i < e->nargs; i++)
+        if (has_effects(e->args[i]))
+            return true;
+    return false;
+}
+
+static opnd cexpr(cc *C, const kg_expr *e, int dst);
+
+/* The operand of a leaf that names a slot. */
+static opnd slot_opnd(cc *C, int slot)
+{
+    if (C->st[slot] == ST_CONST)
+        return K(C->cv[slot]);
+    if (C->alias[slot] >= 0)
+        slot = C->alias[slot]; /* a copy: read the original */
+    read_slot(C, slot);
+    return REG(slot);
+}
+
+/* Can the operand be an error at run time? */
+static bool may_err(const cc *C, opnd o)
+{
+    if (o.k)
+        return o.v.t == VT_ERR;
+    return !(o.r < C->rs->nslots && C->st[o.r] == ST_PRESENT);
+}
+
+static opnd c_param(cc *C, const kg_expr *e, int dst)
+{
+    kigen_ctx *c = C->c;
+    kg_val v = {0};
+    if (!e->a) { /* undated, or overridden: the same for every record */
+        fold_scope s = fold_begin(C);
+        kg_rt_param(c, e->index, false, &v, &v);
+        (void)fold_end(C, s, &v);
+        return K(v);
+    }
+    int D = dst >= 0 ? dst : temp(C);
+    int mark = C->ttop;
+    opnd at = cexpr(C, e->a, -1);
+    if (at.k) { /* read on a constant date: the version is known */
+        fold_scope s = fold_begin(C);
+        kg_rt_param(c, e->index, true, &at.v, &v);
+        if (fold_end(C, s, &v)) {
+            C->ttop = mark;
+            return K(v);
+        }
+    }
+    int r = emit_pure(C, KG_PARAM, D, reg_of(C, at), 0, e->index, 0);
+    C->ttop = mark;
+    return REG(r);
+}
+
+/* The specialised instruction for a binary operator on these types, or
+ * KG_BINOP. */
+static int binop_code(const kg_expr *e)
+{
+    kg_tk a = e->a->ty.k, b = e->b->ty.k;
+    static const int date_cmp[] = {KG_EQ_D, KG_NE_D, KG_LT_D, KG_LE_D, KG_GT_D, KG_GE_D};
+    static const int int_cmp[] = {KG_EQ_I, KG_NE_I, KG_LT_I, KG_LE_I, KG_GT_I, KG_GE_I};
+    switch (e->op) {
+    case OP_ADD:
+        if (a == TK_DATE && b == TK_DUR_DAYS)
+            return KG_ADD_DD;
+        if (a == TK_INT && b == TK_INT)
+            return KG_ADD_I;
+        break;
+    case OP_SUB:
+        if (a == TK_DATE && b == TK_DUR_DAYS)
+            return KG_SUB_DD;
+        if (a == TK_DATE && b == TK_DATE)
+            return KG_SUB_D;
+        if (a == TK_INT && b == TK_INT)
+            return KG_SUB_I;
+        break;
+    case OP_EQ:
+    case OP_NE:
+    case OP_LT:
+    case OP_LE:
+    case OP_GT:
+    case OP_GE:
+        if (a == TK_DATE && b == TK_DATE)
+            return date_cmp[e->op - OP_EQ];
+        if (a == TK_INT && b == TK_INT)
+            return int_cmp[e->op - OP_EQ];
+        if ((e->op == OP_EQ || e->op == OP_NE) && (a == TK_ENUM || a == TK_STRING) &&
+            (b == TK_ENUM || b == TK_STRING))
+            return e->op == OP_EQ ? KG_EQ_S : KG_NE_S;
+        break;
+    default: break;
+    }
+    return KG_BINOP;
+}
+
+static opnd c_binary(cc *C, const kg_expr *e, int dst)
+{
+    int D = dst >= 0 ? dst : temp(C);
+    int mark = C->ttop;
+    opnd a = cexpr(C, e->a, -1);
+    if (a.k && a.v.t == VT_ERR) {
+        C->ttop = mark;
+        return a; /* the walker does not look at the right side */
+    }
+    int end = -1;
+    if (!a.k && has_effects(e->b))
+        end = emit(C, KG_JERR, D, a.r, 0, 0, 0);
+    opnd b = cexpr(C, e->b, -1);
+    if (a.k && b.k) {
+        kg_val v;
+        fold_scope s = fold_begin(C);
+        kg_rt_binop(C->c, e->op, &a.v, &b.v, &v);
+        if (fold_end(C, s, &v)) {
+            C->ttop = mark;
+            return K(v);
+        }
+    }
+    /* x op x for a comparison, x present (a given fact, or a copy of one) */
+    if (!a.k && !b.k && a.r == b.r && a.r < C->rs->nslots && C->st[a.r] == ST_PRESENT && e->op >= OP_EQ &&
+        e->op <= OP_GE) {
+        kg_val t = {0};
+        t.t = VT_BOOL;
+        t.u.i = e->op == OP_EQ || e->op == OP_LE || e->op == OP_GE;
+        C->ttop = mark;
+        return K(t);
+    }
+    /* x op none is none unless x is an error */
+    kg_val none = {0};
+    if (end < 0 && ((a.k && a.v.t == VT_NONE && !may_err(C, b)) || (b.k && b.v.t == VT_NONE && !may_err(C, a)))) {
+        C->ttop = mark;
+        return K(none);
+    }
+    if (a.k)
+        canon(e->b->ty, &a.v);
+    if (b.k)
+        canon(e->a->ty, &b.v);
+    int op = binop_code(e);
+    int r = emit_pure(C, op, D, reg_of(C, a), reg_of(C, b), 0, e->op);
+    if (end >= 0) {
+        into(C, REG(r), D);
+        r = D;
+        C->code[end].x = C->ncode;
+    }
+    C->ttop = mark;
+    return REG(r);
+}
+
+/* The value of e when it is plainly constant (a literal, a constant
+ * slot, `not` of one), without compiling it. */
+static bool peek_const(const cc *C, const kg_expr *e, kg_val *out)
+{
+    switch (e->op) {
+    case OP_LIT: *out = e->lit; return true;
+    case OP_FACT:
+    case OP_RULE:
+        if (C->st[e->index] != ST_CONST)
+            return false;
+        *out = C->cv[e->index];
+        return true;
+    case OP_NOT:
+        if (!peek_const(C, e->a, out))
+            return false;
+        if (out->t == VT_BOOL)
+            out->u.i = !out->u.i;
+        return true;
+    default: return false;
+    }
+}
+
+static opnd c_andor(cc *C, const kg_expr *e, int dst)
+{
+    bool is_and = e->op == OP_AND;
+    int D = dst >= 0 ? dst : temp(C);
+    int mark = C->ttop;
+    opnd a = cexpr(C, e->a, -1);
+    if (a.k) {
+        if (a.v.t == VT_ERR || (a.v.t == VT_BOOL && a.v.u.i == !is_and)) {
+            C->ttop = mark;
+            return a;
+        }
+        if (a.v.t == VT_BOOL) { /* true and b, false or b: exactly b */
+            C->ttop = mark;
+            return cexpr(C, e->b, D);
+        }
+    }
+    kg_val bk;
+    if (!a.k && peek_const(C, e->b, &bk) && bk.t == VT_BOOL && bk.u.i == is_and) {
+        /* a and true, a or false: exactly a, whatever a is */
+        C->ttop = mark;
+        if (a.r >= TREG0 && a.r < MREG0) { /* a temporary above mark: into D */
+            into(C, a, D);
+            return REG(D);
+        }
+        return a;
+    }
+    int ra = reg_of(C, a);
+    int j = emit(C, is_and ? KG_JAND : KG_JOR, D, ra, 0, 0, 0);
+    opnd b = cexpr(C, e->b, -1);
+    emit(C, is_and ? KG_AND2 : KG_OR2, D, ra, reg_of(C, b), 0, 0);
+    C->code[j].x = C->ncode;
+    C->ttop = mark;
+    return REG(D);
+}
+
+static opnd c_if(cc *C, const kg_expr *e, int dst)
+{
+    int mark0 = C->ttop;
+    opnd cond = cexpr(C, e->a, -1);
+    if (cond.k) {
+        if (cond.v.t == VT_ERR)
+            return cond;
+        C->ttop = mark0;
+        return cexpr(C, (cond.v.t == VT_BOOL && cond.v.u.i) ? e->b : e->c, dst);
+    }
+    int D = dst >= 0 ? dst : temp(C);
+    int mark = C->ttop;
+    int j = emit(C, KG_JCOND, D, cond.r, 0, 0, 0);
+    into(C, cexpr(C, e->b, D), D);
+    int jend = emit(C, KG_JMP, 0, 0, 0, 0, 0);
+    C->code[j].x = C->ncode;
+    into(C, cexpr(C, e->c, D), D);
+    C->code[j].b = C->ncode;
+    C->code[jend].x = C->ncode;
+    C->ttop = mark;
+    return REG(D);
+}
+
+static opnd c_in(cc *C, const kg_expr *e, int dst)
+{
+    int D = dst >= 0 ? dst : temp(C);
+    int mark = C->ttop;
+    opnd a = cexpr(C, e->a, -1);
+    if (a.k && (a.v.t == VT_ERR || a.v.t == VT_NONE)) {
+        C->ttop = mark;
+        return a;
+    }
+    bool allk = a.k;
+    for (int i = 0; i < e->b->nargs && allk; i++)
+        allk = e->b->args[i]->op == OP_LIT;
+    if (allk) { /* a constant in constant items: the walker's loop, now */
+        kg_val out = {0};
+        out.t = VT_BOOL;
+        for (int i = 0; i < e->b->nargs; i++) {
+            const kg_val *b = &e->b->args[i]->lit;
+            kg_val eq;
+            if (b->t == VT_ERR) {
+                out = *b;
+                break;
+            }
+            if (b->t != a.v.t)
+                continue;
+            kg_rt_binop(C->c, OP_EQ, &a.v, b, &eq);
+            if (eq.t == VT_BOOL && eq.u.i) {
+                out.u.i = 1;
+                break;
+            }
+        }
+        C->ttop = mark;
+        return K(out);
+    }
+    int ra = reg_of(C, a);
+    int *jumps = NULL, nj = 0, capj = 0;
+    int j0 = emit(C, KG_JNOTVAL, D, ra, 0, 0, 0);
+    for (int i = 0; i < e->b->nargs; i++) {
+        int m2 = C->ttop;
+        opnd b = cexpr(C, e->b->args[i], -1);
+        if (b.k)
+            canon(e->a->ty, &b.v);
+        if (grow(C, (void **)&jumps, &capj, nj + 1, sizeof(int)))
+            jumps[nj++] = emit(C, KG_INTEST, D, ra, reg_of(C, b), 0, 0);
+        C->ttop = m2;
+    }
+    kg_val f = {0};
+    f.t = VT_BOOL;
+    emit(C, KG_MOVE, D, kreg(C, &f), 0, 0, 0);
+    C->code[j0].x = C->ncode;
+    for (int i = 0; i < nj; i++)
+        C->code[jumps[i]].x = C->ncode;
+    kg_mem_free(&C->c->mem, jumps, sizeof(int) * (size_t)capj);
+    C->ttop = mark;
+    return REG(D);
+}
+
+static bool builtin(const kg_fn *fn, const char *name)
+{
+    return !fn->impure && !fn->ud && strcmp(fn->name, name) == 0;
+}
+
+static opnd c_call(cc *C, const kg_expr *e, int dst)
+{
+    const kg_fn *fn = e->fn;
+    int n = e->nargs;
+    /* given(x): known when x is a fact of the shape or any constant */
+    if (builtin(fn, "given") && n == 1 && e->args[0] &&
+        (e->args[0]->op == OP_FACT || e->args[0]->op == OP_RULE) && C->st[e->args[0]->index] == ST_PRESENT) {
+        kg_val t = {0};
+        t.t = VT_BOOL;
+        t.u.i = 1;
+        return K(t);
+    }
+    int D = dst >= 0 ? dst : temp(C);
+    int mark = C->ttop;
+    opnd *args = NULL;
+    int capa = 0;
+    if (!grow(C, (void **)&args, &capa, n > 0 ? n : 1, sizeof(opnd)))
+        return REG(D);
+    bool allk = true;
+    int *guards = NULL, ng = 0, capg = 0;
+    kg_val none = {0};
+    for (int i = 0; i < n; i++) {
+        if (!e->args[i]) {
+            args[i] = K(none);
+        } else {
+            args[i] = cexpr(C, e->args[i], -1); /* each in its own register: they stay above mark */
+            if (!fn->sees_absent && args[i].k && args[i].v.t == VT_ERR && allk) {
+                /* the walker stops at the first error argument */
+                opnd r = args[i];
+                kg_mem_free(&C->c->mem, args, sizeof(opnd) * (size_t)capa);
+                kg_mem_free(&C->c->mem, guards, sizeof(int) * (size_t)capg);
+                C->ttop = mark;
+                return r;
+            }
+        }
+        allk = allk && args[i].k;
+        if (!fn->sees_absent && !args[i].k && i + 1 < n) {
+            bool later = false;
+            for (int j = i + 1; j < n && !later; j++)
+                later = has_effects(e->args[j]);
+            if (later && grow(C, (void **)&guards, &capg, ng + 1, sizeof(int)))
+                guards[ng++] = emit(C, KG_JERR, D, args[i].r, 0, 0, 0);
+        }
+    }
+    /* default(x, y) with x known to be absent or present: y or x */
+    bool known0 = n == 2 && (args[0].k || (args[0].r < C->rs->nslots && C->st[args[0].r] == ST_PRESENT));
+    if (builtin(fn, "default") && known0) {
+        opnd r = args[0].k && args[0].v.t == VT_NONE ? args[1] : args[0];
+        kg_mem_free(&C->c->mem, args, sizeof(opnd) * (size_t)capa);
+        kg_mem_free(&C->c->mem, guards, sizeof(int) * (size_t)capg);
+        C->ttop = mark;
+        if (!r.k && r.r >= TREG0) { /* a temporary above mark: move it down */
+            into(C, r, D);
+            return REG(D);
+        }
+        return r;
+    }
+    if (allk && !fn->impure) {
+        kg_val *vals = kg_arena_alloc(&C->p->arena, sizeof(kg_val) * (size_t)(n ? n : 1));
+        kg_val v = {0};
+        if (vals) {
+            for (int i = 0; i < n; i++)
+                vals[i] = args[i].v;
+            fold_scope s = fold_begin(C);
+            kg_rt_call(C->c, fn, vals, n, &v);
+            if (fold_end(C, s, &v)) {
+                kg_mem_free(&C->c->mem, args, sizeof(opnd) * (size_t)capa);
+                kg_mem_free(&C->c->mem, guards, sizeof(int) * (size_t)capg);
+                C->ttop = mark;
+                return K(v);
+            }
+        }
+    }
+    /* the arguments' registers go to the program's argument table */
+    int at = C->nargtab;
+    if (grow(C, (void **)&C->argtab, &C->capargtab, C->nargtab + (n ? n : 1), sizeof(int))) {
+        for (int i = 0; i < n; i++)
+            C->argtab[C->nargtab++] = reg_of(C, args[i]);
+    }
+    int op = KG_CALL, pol = 0;
+    if (builtin(fn, "nth_birthday") && n == 4 && args[3].k && args[3].v.t == VT_STR) {
+        op = KG_NTHBDAY;
+        pol = args[3].v.u.s[0] == 'm' ? KIGEN_FEB29_MAR1 : KIGEN_FEB29_FEB28;
+    } else if (builtin(fn, "age") && n == 4 && args[2].k && args[2].v.t == VT_STR && args[3].k &&
+               args[3].v.t == VT_STR) {
+        op = KG_AGE;
+        pol = ((args[2].v.u.s[0] == 'b' ? KIGEN_AGE_BIRTHDAY : KIGEN_AGE_ACT) << 4) |
+              (args[3].v.u.s[0] == 'm' ? KIGEN_FEB29_MAR1 : KIGEN_FEB29_FEB28);
+    } else if (builtin(fn, "add") && n == 3 && args[2].k && args[2].v.t == VT_STR) {
+        op = KG_ADDM;
+        pol = args[2].v.u.s[0] == 'r' ? KIGEN_EOM_ROLL : KIGEN_EOM_CLAMP;
+    } else if (builtin(fn, "earliest")) {
+        op = KG_EARLIEST;
+    } else if (builtin(fn, "latest")) {
+        op = KG_LATEST;
+    } else if (builtin(fn, "given") && n == 1) {
+        op = KG_GIVEN;
+    }
+    int r = ng ? (emit(C, op, D, at, pol, fn_index(C, fn), n), D) : emit_pure(C, op, D, at, pol, fn_index(C, fn), n);
+    for (int g = 0; g < ng; g++)
+        C->code[guards[g]].x = C->ncode;
+    kg_mem_free(&C->c->mem, args, sizeof(opnd) * (size_t)capa);
+    kg_mem_free(&C->c->mem, guards, sizeof(int) * (size_t)capg);
+    C->ttop = mark;
+    return REG(r);
+}
+
+static opnd c_unary(cc *C, const kg_expr *e, int dst)
+{
+    int D = dst >= 0 ? dst : temp(C);
+    int mark = C->ttop;
+    opnd a = cexpr(C, e->a, -1);
+    if (a.k) {
+        kg_val v;
+        fold_scope s = fold_begin(C);
+        kg_rt_unary(C->c, e, &a.v, &v);
+        if (fold_end(C, s, &v)) {
+            C->ttop = mark;
+            return K(v);
+        }
+    }
+    int r = e->op == OP_NOT ? emit_pure(C, KG_NOT_B, D, reg_of(C, a), 0, 0, 0)
+                            : emit(C, KG_UNOP, D, reg_of(C, a), 0, node_index(C, e), 0);
+    if (e->op != OP_NOT)
+        r = D; /* UNOP's x is a node of its own: never the same instruction */
+    C->ttop = mark;
+    return REG(r);
+}
+
+/* Compile e; the result is a constant, or a register (dst when dst >= 0
+ * and the value had to be computed). */
+static opnd cexpr(cc *C, const kg_expr *e, int dst)
+{
+    switch (e->op) {
+    case OP_LIT: return K(e->lit);
+    case OP_FACT:
+    case OP_RULE: return slot_opnd(C, e->index);
+    case OP_PARAM: return c_param(C, e, dst);
+    case OP_DUR:
+    case OP_NEG:
+    case OP_NOT: return c_unary(C, e, dst);
+    case OP_AND:
+    case OP_OR: return c_andor(C, e, dst);
+    case OP_IF: return c_if(C, e, dst);
+    case OP_IN: return c_in(C, e, dst);
+    case OP_CALL: return c_call(C, e, dst);
+    default: return c_binary(C, e, dst);
+    }
+}
+
+/* ---- slots -------------------------------------------------------------------- */
+
+static bool given_in(const uint64_t *given, int i)
+{
+    return (given[i / 64] >> (i % 64)) & 1;
+}
+
+static void set_const(cc *C, int slot, kg_val v)
+{
+    canon(C->rs->slots[slot]->ty, &v);
+    C->st[slot] = ST_CONST;
+    C->cv[slot] = v;
+}
+
+static void c_slot_body(cc *C, int slot)
+{
+    const kg_def *d = C->rs->slots[slot];
+    kigen_ctx *c = C->c;
+    C->ttop = 0;
+    if (d->kind == KIND_FACT) {
+        if (C->given && given_in(C->given, slot)) {
+            emit(C, KG_LOADIN, slot, 0, 0, 0, 0);
+            C->st[slot] = ST_PRESENT;
+            return;
+        }
+        int skip = C->given ? -1 : emit(C, KG_FACT, slot, 0, 0, 0, 0);
+        opnd v;
+        kg_val none = {0};
+        if (d->deflt) {
+            v = cexpr(C, d->deflt, slot);
+        } else if (!d->optional) {
+            fold_scope s = fold_begin(C);
+            kg_fn_error(&c->fc, &none,
+                        kg_ja() ? "%s が与えられていません（必須の項目です）" : "fact %s is required but not given",
+                        d->name);
+            (void)fold_end(C, s, &none);
+            v = K(none);
+        } else {
+            v = K(none);
+        }
+        if (skip < 0 && v.k) {
+            set_const(C, slot, v.v);
+            return;
+        }
+        into(C, v, slot);
+        if (skip >= 0)
+            C->code[skip].x = C->ncode;
+        return;
+    }
+    kg_val none = {0};
+    if (d->hook_output) {
+        /* the policy hooks set it after the rules: absent until then */
+        emit(C, KG_MOVE, slot, kreg(C, &none), 0, 0, 0);
+        return;
+    }
+    if (d->value) {
+        opnd v = cexpr(C, d->value, slot);
+        if (v.k)
+            set_const(C, slot, v.v);
+        else
+            into(C, v, slot);
+        return;
+    }
+    /* cases: the first that holds; an error in a `when` is the value */
+    int *ends = NULL, nends = 0, cap = 0;
+    bool done = false, emitted = false;
+    for (int i = 0; i < d->ncases && !done; i++) {
+        const kg_case *kc = &d->cases[i];
+        int j = -1;
+        if (kc->when) {
+            C->ttop = 0;
+            opnd w = cexpr(C, kc->when, -1);
+            if (w.k) {
+                if (w.v.t == VT_ERR) {
+                    if (!emitted) {
+                        set_const(C, slot, w.v);
+                        kg_mem_free(&c->mem, ends, sizeof(int) * (size_t)cap);
+                        return;
+                    }
+                    into(C, w, slot);
+                    done = true;
+                    break;
+                }
+                if (!(w.v.t == VT_BOOL && w.v.u.i))
+                    continue; /* never holds */
+            } else {
+                j = emit(C, KG_JCOND, slot, w.r, 0, 0, 0);
+                emitted = true;
+            }
+        }
+        C->ttop = 0;
+        opnd t = cexpr(C, kc->then, slot);
+        if (j < 0) { /* holds always: the last case that can be taken */
+            if (!emitted && t.k) {
+                set_const(C, slot, t.v);
+                kg_mem_free(&c->mem, ends, sizeof(int) * (size_t)cap);
+                return;
+            }
+            into(C, t, slot);
+            done = true;
+            break;
+        }
+        into(C, t, slot);
+        if (grow(C, (void **)&ends, &cap, nends + 1, sizeof(int)))
+            ends[nends++] = emit(C, KG_JMP, 0, 0, 0, 0, 0);
+        C->code[j].x = C->ncode;
+        C->code[j].b = -1; /* patched to the end below */
+        if (grow(C, (void **)&ends, &cap, nends + 1, sizeof(int)))
+            ends[nends++] = -(j + 2); /* JCOND's error exit */
+    }
+    if (!done) {
+        if (!emitted) {
+            set_const(C, slot, none);
+            kg_mem_free(&c->mem, ends, sizeof(int) * (size_t)cap);
+            return;
+        }
+        emit(C, KG_MOVE, slot, kreg(C, &none), 0, 0, 0);
+    }
+    for (int i = 0; i < nends; i++) {
+        if (ends[i] >= 0)
+            C->code[ends[i]].x = C->ncode;
+        else
+            C->code[-ends[i] - 2].b = C->ncode;
+    }
+    kg_mem_free(&c->mem, ends, sizeof(int) * (size_t)cap);
+}
+
+/* A slot's code, then what later slots can reuse: a slot that is a copy
+ * of another is read through the original (copy propagation, and a copy
+ * of a given fact is never absent or an error); a slot computed by one
+ * unconditional pure instruction joins the common subexpressions. */
+static void c_slot(cc *C, int slot)
+{
+    C->jumped = false;
+    C->cur = slot;
+    int start = C->ncode;
+    C->firstjump = -1;
+    c_slot_body(C, slot);
+    if (C->oom || C->st[slot] == ST_CONST || C->jumped || C->ncode == start)
+        return;
+    const kg_ins *last = &C->code[C->ncode - 1];
+    if (last->dst == slot && last->op == KG_MOVE && last->a < C->rs->nslots && C->ncode - start == 1) {
+        C->alias[slot] = last->a;
+        if (C->st[last->a] == ST_PRESENT)
+            C->st[slot] = ST_PRESENT;
+    }
+}
+
+/* ---- the program ---------------------------------------------------------------- */
+
+static int map_reg(const kg_prog *p, int r)
+{
+    if (r >= MREG0)
+        return p->mbase + (r - MREG0);
+    if (r >= TREG0)
+        return p->kbase + p->nk + (r - TREG0);
+    if (r >= KREG0)
+        return p->kbase + (r - KREG0);
+    return r;
+}
+
+static bool is_call(int op)
+{
+    return op == KG_CALL || op == KG_NTHBDAY || op == KG_AGE || op == KG_ADDM || op == KG_EARLIEST ||
+           op == KG_LATEST || op == KG_GIVEN;
+}
+
+void kg_prog_free(const kg_mem *m, kg_prog *p)
+{
+    if (!p)
+        return;
+    kg_arena_free(&p->arena);
+    kg_mem_free(m, p, sizeof *p);
+}
+
+#define PALLOC(p, n, type) ((type *)kg_arena_alloc(&(p)->arena, sizeof(type) * ((size_t)(n) ? (size_t)(n) : 1)))
+
+kg_prog *kg_prog_compile(kigen_ctx *c, const kg_plan *plan, const uint64_t *given)
+{
+    const kigen_ruleset *rs = c->rs;
+    int ns = rs->nslots;
+    kg_prog *p = kg_mem_alloc(&c->mem, sizeof *p);
+    if (!p)
+        return NULL;
+    memset(p, 0, sizeof *p);
+    kg_arena_init(&p->arena, &c->mem);
+    p->arena.limit = (size_t)64 << 20; /* folded strings: beyond this, left to run time */
+    cc C = {0};
+    C.c = c;
+    C.rs = rs;
+    C.p = p;
+    C.given = given;
+    C.st = PALLOC(p, ns, uint8_t);
+    C.alias = PALLOC(p, ns, int);
+    for (int s = 0; C.alias && s < ns; s++)
+        C.alias[s] = -1;
+    C.cv = PALLOC(p, ns, kg_val);
+    int *start = PALLOC(p, ns + 1, int), *rstart = PALLOC(p, ns + 1, int), *rend = PALLOC(p, ns + 1, int);
+    int *cend = PALLOC(p, ns + 1, int), *fj = PALLOC(p, ns + 1, int), *hstart = PALLOC(p, ns + 1, int),
+        *hend = PALLOC(p, ns + 1, int);
+    p->live = PALLOC(p, ns, uint8_t);
+    if (!C.st || !C.alias || !C.cv || !start || !rstart || !rend || !cend || !fj || !hstart || !hend || !p->live) {
+        kg_prog_free(&c->mem, p);
+        return NULL;
+    }
+    /* compile every slot of the plan, in evaluation order */
+    for (int oi = 0; oi < ns && !C.oom; oi++) {
+        int s = rs->order[oi];
+        start[s] = C.ncode;
+        rstart[s] = C.nreads;
+        hstart[s] = C.nhoist;
+        fj[s] = -1;
+        if (plan->in_plan[s]) {
+            c_slot(&C, s);
+            fj[s] = C.firstjump;
+        }
+        cend[s] = C.ncode;
+        if (fj[s] < 0)
+            fj[s] = cend[s];
+        rend[s] = C.nreads;
+        hend[s] = C.nhoist;
+    }
+    /* liveness: what the selection, the checks and the hooks read */
+    for (int s = 0; s < ns; s++)
+        p->live[s] = plan->all ? plan->in_plan[s] : plan->selected[s];
+    int nchk = 0;
+    p->check_facts = PALLOC(p, plan->ncheck_facts, int);
+    for (int i = 0; p->check_facts && i < plan->ncheck_facts; i++) {
+        int f = plan->check_facts[i];
+        /* a fact given by the shape is never an error */
+        if (C.st[f] == ST_PRESENT || (C.st[f] == ST_CONST && C.cv[f].t != VT_ERR))
+            continue;
+        p->check_facts[nchk++] = f;
+        p->live[f] = 1;
+    }
+    p->ncheck_facts = nchk;
+    for (int oi = ns - 1; oi >= 0; oi--) {
+        int s = rs->order[oi];
+        if (!p->live[s])
+            continue;
+        for (int r = rstart[s]; r < rend[s]; r++)
+            p->live[C.reads[r]] = 1;
+    }
+    /* lay out the live slots' code in order, each slot's hoisted
+     * instructions just before its first jump: newpos maps old indices to
+     * new ones, bend is where each slot's code ends (its labels' last
+     * target), hnew where its hoisted instructions go */
+    int *newpos = kg_mem_alloc(&c->mem, sizeof(int) * (size_t)(C.ncode + 1));
+    int *bend = PALLOC(p, ns + 1, int), *hnew = PALLOC(p, ns + 1, int);
+    if (!newpos || !bend || !hnew || C.oom || !p->check_facts) {
+        kg_mem_free(&c->mem, newpos, sizeof(int) * (size_t)(C.ncode + 1));
+        goto fail;
+    }
+    int n = 0;
+    for (int oi = 0; oi < ns; oi++) {
+        int s = rs->order[oi];
+        bool keep = p->live[s] && plan->in_plan[s];
+        for (int i = start[s]; i <= cend[s]; i++) {
+            if (i == fj[s] && keep) {
+                hnew[s] = n;
+                n += hend[s] - hstart[s];
+            }
+            if (i < cend[s]) {
+                newpos[i] = n;
+                n += keep;
+            }
+        }
+        bend[s] = n;
+    }
+    newpos[C.ncode] = n;
+    p->nk = C.nk;
+    p->kbase = ns;
+    p->mbase = ns + C.nk + C.tmax;
+    p->nregs = p->mbase + C.nmemo;
+    p->code = PALLOC(p, n + 1, kg_ins);
+    p->k = PALLOC(p, C.nk, kg_val);
+    if (!p->code || !p->k) {
+        kg_mem_free(&c->mem, newpos, sizeof(int) * (size_t)(C.ncode + 1));
+        goto fail;
+    }
+    memcpy(p->k, C.k, sizeof(kg_val) * (size_t)C.nk);
+    for (int oi = 0; oi < ns; oi++) {
+        int s = rs->order[oi];
+        if (!p->live[s] || !plan->in_plan[s])
+            continue;
+        for (int i = start[s], h = hstart[s]; i < cend[s] || h < hend[s];) {
+            bool hoisted = h < hend[s] && (i >= cend[s] || i == fj[s]) && i >= fj[s];
+            kg_ins in = hoisted ? C.hoist[h] : C.code[i];
+            int at = hoisted ? hnew[s] + (h - hstart[s]) : newpos[i];
+            int lab = op_labels[in.op];
+            in.dst = map_reg(p, in.dst);
+            if (!is_call(in.op))
+                in.a = map_reg(p, in.a);
+            if (lab & KG_LB)
+                in.b = in.b == cend[s] ? bend[s] : newpos[in.b];
+            else if (!is_call(in.op))
+                in.b = map_reg(p, in.b);
+            if (lab & KG_LX)
+                in.x = in.x == cend[s] ? bend[s] : newpos[in.x];
+            p->code[at] = in;
+            if (hoisted)
+                h++;
+            else
+                i++;
+        }
+    }
+    p->code[n].op = KG_HALT;
+    p->ncode = n + 1;
+    kg_mem_free(&c->mem, newpos, sizeof(int) * (size_t)(C.ncode + 1));
+    /* constant slots: installed once with the program */
+    int nconst = 0;
+    for (int s = 0; s < ns; s++)
+        nconst += plan->in_plan[s] && C.st[s] == ST_CONST;
+    p->const_slots = PALLOC(p, nconst, int);
+    p->const_vals = PALLOC(p, nconst, kg_val);
+    if (!p->const_slots || !p->const_vals)
+        goto fail;
+    for (int s = 0; s < ns; s++) {
+        if (plan->in_plan[s] && C.st[s] == ST_CONST) {
+            p->const_slots[p->nconst_slots] = s;
+            p->const_vals[p->nconst_slots++] = C.cv[s];
+            p->live[s] = 1; /* readable: it is installed */
+        }
+    }
+    p->nodes = PALLOC(p, C.nnodes, const kg_expr *);
+    p->fns = PALLOC(p, C.nfns, const kg_fn *);
+    if (!p->nodes || !p->fns)
+        goto fail;
+    memcpy(p->nodes, C.nodes, sizeof *C.nodes * (size_t)C.nnodes);
+    memcpy(p->fns, C.fns, sizeof *C.fns * (size_t)C.nfns);
+    p->nnodes = C.nnodes;
+    p->nfns = C.nfns;
+    p->args = PALLOC(p, C.nargtab, int);
+    if (!p->args)
+        goto fail;
+    for (int i = 0; i < C.nargtab; i++)
+        p->args[i] = map_reg(p, C.argtab[i]);
+    p->nargs = C.nargtab;
+    p->shaped = given != NULL;
+    p->nwords = (rs->nfacts + 63) / 64;
+    if (given) {
+        p->given = PALLOC(p, p->nwords, uint64_t);
+        if (!p->given)
+            goto fail;
+        memcpy(p->given, given, sizeof(uint64_t) * (size_t)p->nwords);
+    }
+    for (int s = 0; s < ns; s++) /* a live slot outside the plan is nothing to read */
+        p->live[s] = p->live[s] && plan->in_plan[s];
+    kg_mem_free(&c->mem, C.code, sizeof(kg_ins) * (size_t)C.capcode);
+    kg_mem_free(&c->mem, C.k, sizeof(kg_val) * (size_t)C.capk);
+    kg_mem_free(&c->mem, C.reads, sizeof(int) * (size_t)C.capreads);
+    kg_mem_free(&c->mem, C.nodes, sizeof *C.nodes * (size_t)C.capnodes);
+    kg_mem_free(&c->mem, C.fns, sizeof *C.fns * (size_t)C.capfns);
+    kg_mem_free(&c->mem, C.argtab, sizeof(int) * (size_t)C.capargtab);
+    kg_mem_free(&c->mem, C.cse, sizeof(int) * (size_t)C.capcse);
+    kg_mem_free(&c->mem, C.ents, sizeof(cse_ent) * (size_t)C.capents);
+    kg_mem_free(&c->mem, C.hoist, sizeof(kg_ins) * (size_t)C.caphoist);
+    return p;
+fail:
+    kg_mem_free(&c->mem, C.code, sizeof(kg_ins) * (size_t)C.capcode);
+    kg_mem_free(&c->mem, C.k, sizeof(kg_val) * (size_t)C.capk);
+    kg_mem_free(&c->mem, C.reads, sizeof(int) * (size_t)C.capreads);
+    kg_mem_free(&c->mem, C.nodes, sizeof *C.nodes * (size_t)C.capnodes);
+    kg_mem_free(&c->mem, C.fns, sizeof *C.fns * (size_t)C.capfns);
+    kg_mem_free(&c->mem, C.argtab, sizeof(int) * (size_t)C.capargtab);
+    kg_mem_free(&c->mem, C.cse, sizeof(int) * (size_t)C.capcse);
+    kg_mem_free(&c->mem, C.ents, sizeof(cse_ent) * (size_t)C.capents);
+    kg_mem_free(&c->mem, C.hoist, sizeof(kg_ins) * (size_t)C.caphoist);
+    kg_prog_free(&c->mem, p);
+    return NULL;
+}
