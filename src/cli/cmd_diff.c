@@ -390,6 +390,15 @@ int cmd_diff(int argc, char **argv)
         status = CLI_USAGE;
         goto out;
     }
+    /* both sides compute what is compared, nothing else */
+    for (int s = 0; o.outputs_arg && s < 2; s++) {
+        kigen_ctx *c = s ? D.alt.c : D.base.c;
+        if (kigen_ctx_select_outputs(c, (const char *const *)D.cols, (size_t)D.ncols) != KIGEN_OK) {
+            cli_usage_error("diff", "--outputs: %s", kigen_errmsg(c));
+            status = CLI_USAGE;
+            goto out;
+        }
+    }
     for (int i = 0; i < o.nsets; i++)
         if (kigen_fact_index(D.rs, o.sets[i].name) < 0) {
             (void)kigen_set(D.base.c, o.sets[i].name, o.sets[i].value);

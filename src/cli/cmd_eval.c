@@ -270,6 +270,19 @@ static int build_columns(run *R)
     for (int i = 0; i < n; i++)
         if (!R->cols[i].name)
             return CLI_USAGE;
+    if (o->outputs_arg) {
+        /* compute what the chosen columns need, nothing else: an error in
+         * a value nobody asked for no longer fails the record */
+        const char *names[MAX_COLS];
+        size_t k = 0;
+        for (int i = 0; i < n; i++)
+            if (!R->cols[i].message)
+                names[k++] = R->cols[i].name;
+        if (kigen_ctx_select_outputs(R->c, names, k) != KIGEN_OK) {
+            cli_warn("eval", "--outputs: %s", kigen_errmsg(R->c));
+            return CLI_USAGE;
+        }
+    }
     return CLI_OK;
 }
 
@@ -583,8 +596,9 @@ static void do_record(run *R, const kg_record *rec, int readrc, const char *read
                          rec->number, rec->line, rec->names[i]);
         if (!error[0]) {
             int rc = kigen_eval(c);
-            /* A failing policy hook leaves the rule outputs readable; an
-             * output that is an error fails the record, chosen or not. */
+            /* A failing policy hook leaves the rule outputs readable; a
+             * chosen value that is an error fails the record (with
+             * --outputs, only the chosen ones are computed). */
             evaluated = rc == KIGEN_OK || rc == KIGEN_EEVAL || rc == KIGEN_ELUA;
             if (rc != KIGEN_OK)
                 snprintf(error, sizeof error, "%s", kigen_errmsg(c));

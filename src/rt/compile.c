@@ -465,6 +465,16 @@ static opnd c_param(cc *C, const kg_expr *e, int dst)
     int D = dst >= 0 ? dst : temp(C);
     int mark = C->ttop;
     opnd at = cexpr(C, e->a, -1);
+    const kg_def *d = C->rs->params[e->index];
+    if (!at.k && !may_err(C, at) && (c->overridden[e->index] || !d->dated)) {
+        /* read on a date that is always there: an override or an undated
+         * param is the same whatever the date */
+        fold_scope s = fold_begin(C);
+        kg_rt_param(c, e->index, false, &v, &v);
+        (void)fold_end(C, s, &v);
+        C->ttop = mark;
+        return K(v);
+    }
     if (at.k) { /* read on a constant date: the version is known */
         fold_scope s = fold_begin(C);
         kg_rt_param(c, e->index, true, &at.v, &v);
@@ -1142,7 +1152,8 @@ kg_prog *kg_prog_compile(kigen_ctx *c, const kg_plan *plan, const uint64_t *give
         kg_mem_free(&c->mem, newpos, sizeof(int) * (size_t)(C.ncode + 1));
         goto fail;
     }
-    memcpy(p->k, C.k, sizeof(kg_val) * (size_t)C.nk);
+    if (C.nk)
+        memcpy(p->k, C.k, sizeof(kg_val) * (size_t)C.nk);
     for (int oi = 0; oi < ns; oi++) {
         int s = rs->order[oi];
         if (!p->live[s] || !plan->in_plan[s])
@@ -1190,8 +1201,10 @@ kg_prog *kg_prog_compile(kigen_ctx *c, const kg_plan *plan, const uint64_t *give
     p->fns = PALLOC(p, C.nfns, const kg_fn *);
     if (!p->nodes || !p->fns)
         goto fail;
-    memcpy(p->nodes, C.nodes, sizeof *C.nodes * (size_t)C.nnodes);
-    memcpy(p->fns, C.fns, sizeof *C.fns * (size_t)C.nfns);
+    if (C.nnodes) /* (memcpy's source may not be NULL, even for 0 bytes) */
+        memcpy(p->nodes, C.nodes, sizeof *C.nodes * (size_t)C.nnodes);
+    if (C.nfns)
+        memcpy(p->fns, C.fns, sizeof *C.fns * (size_t)C.nfns);
     p->nnodes = C.nnodes;
     p->nfns = C.nfns;
     p->args = PALLOC(p, C.nargtab, int);

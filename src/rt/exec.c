@@ -22,7 +22,8 @@ bool kg_prog_install(kigen_ctx *c, kg_prog *p)
         c->vals = r;
         c->nregs_cap = want;
     }
-    memcpy(c->vals + p->kbase, p->k, sizeof(kg_val) * (size_t)p->nk);
+    if (p->nk)
+        memcpy(c->vals + p->kbase, p->k, sizeof(kg_val) * (size_t)p->nk);
     for (int i = 0; i < p->nconst_slots; i++)
         c->vals[p->const_slots[i]] = p->const_vals[i];
     c->installed = p;

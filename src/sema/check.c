@@ -663,7 +663,19 @@ static bool comparable(kg_type a, kg_type b, bool ordered)
     return true;
 }
 
+static kg_type check_node(chk *c, kg_expr *e, kg_type hint);
+
+/* Every node keeps the type it was checked to (model/ast.h): the compiler
+ * picks its typed instructions by them. */
 static kg_type check(chk *c, kg_expr *e, kg_type hint)
+{
+    kg_type t = check_node(c, e, hint);
+    if (e)
+        e->ty = t;
+    return t;
+}
+
+static kg_type check_node(chk *c, kg_expr *e, kg_type hint)
 {
     char *t1 = c->t1, *t2 = c->t2;
     kg_type a, b;
