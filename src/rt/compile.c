@@ -58,9 +58,9 @@ typedef struct cc {
     int nfns, capfns;
     int *argtab; /* calls' argument registers (compile-time numbering) */
     int nargtab, capargtab;
-    int *alias;   /* per slot: the slot whose register holds the same value, or -1 */
-    int cur;      /* the slot being compiled */
-    bool jumped;  /* the current slot's code has a jump: what follows may not run */
+    int *alias;    /* per slot: the slot whose register holds the same value, or -1 */
+    int cur;       /* the slot being compiled */
+    bool jumped;   /* the current slot's code has a jump: what follows may not run */
     int firstjump; /* ... at this index (where its hoisted instructions go) */
     cse_ent *ents; /* remembered pure instructions */
     int nents, capents;
@@ -325,7 +325,7 @@ static int kreg(cc *C, const kg_val *v)
 
 static int node_index(cc *C, const kg_expr *e)
 {
-    if (!grow(C, (void **)&C->nodes, &C->capnodes, C->nnodes + 1, sizeof *C->nodes))
+    if (!grow(C, (void **)&C->nodes, &C->capnodes, C->nnodes + 1, sizeof(const kg_expr *)))
         return 0;
     C->nodes[C->nnodes] = e;
     return C->nnodes++;
@@ -336,7 +336,7 @@ static int fn_index(cc *C, const kg_fn *fn)
     for (int i = 0; i < C->nfns; i++)
         if (C->fns[i] == fn)
             return i;
-    if (!grow(C, (void **)&C->fns, &C->capfns, C->nfns + 1, sizeof *C->fns))
+    if (!grow(C, (void **)&C->fns, &C->capfns, C->nfns + 1, sizeof(const kg_fn *)))
         return 0;
     C->fns[C->nfns] = fn;
     return C->nfns++;
@@ -562,7 +562,8 @@ static opnd c_binary(cc *C, const kg_expr *e, int dst)
     }
     /* x op none is none unless x is an error */
     kg_val none = {0};
-    if (end < 0 && ((a.k && a.v.t == VT_NONE && !may_err(C, b)) || (b.k && b.v.t == VT_NONE && !may_err(C, a)))) {
+    if (end < 0 &&
+        ((a.k && a.v.t == VT_NONE && !may_err(C, b)) || (b.k && b.v.t == VT_NONE && !may_err(C, a)))) {
         C->ttop = mark;
         return K(none);
     }
@@ -820,7 +821,8 @@ static opnd c_call(cc *C, const kg_expr *e, int dst)
     } else if (builtin(fn, "given") && n == 1) {
         op = KG_GIVEN;
     }
-    int r = ng ? (emit(C, op, D, at, pol, fn_index(C, fn), n), D) : emit_pure(C, op, D, at, pol, fn_index(C, fn), n);
+    int r = ng ? (emit(C, op, D, at, pol, fn_index(C, fn), n), D)
+               : emit_pure(C, op, D, at, pol, fn_index(C, fn), n);
     for (int g = 0; g < ng; g++)
         C->code[guards[g]].x = C->ncode;
     kg_mem_free(&C->c->mem, args, sizeof(opnd) * (size_t)capa);
@@ -905,7 +907,8 @@ static void c_slot_body(cc *C, int slot)
         } else if (!d->optional) {
             fold_scope s = fold_begin(C);
             kg_fn_error(&c->fc, &none,
-                        kg_ja() ? "%s が与えられていません（必須の項目です）" : "fact %s is required but not given",
+                        kg_ja() ? "%s が与えられていません（必須の項目です）"
+                                : "fact %s is required but not given",
                         d->name);
             (void)fold_end(C, s, &none);
             v = K(none);
@@ -1047,7 +1050,8 @@ void kg_prog_free(const kg_mem *m, kg_prog *p)
     kg_mem_free(m, p, sizeof *p);
 }
 
-#define PALLOC(p, n, type) ((type *)kg_arena_alloc(&(p)->arena, sizeof(type) * ((size_t)(n) ? (size_t)(n) : 1)))
+#define PALLOC(p, n, type)                                                                                   \
+    ((type *)kg_arena_alloc(&(p)->arena, sizeof(type) * ((size_t)(n) ? (size_t)(n) : 1)))
 
 kg_prog *kg_prog_compile(kigen_ctx *c, const kg_plan *plan, const uint64_t *given)
 {
@@ -1073,7 +1077,8 @@ kg_prog *kg_prog_compile(kigen_ctx *c, const kg_plan *plan, const uint64_t *give
     int *cend = PALLOC(p, ns + 1, int), *fj = PALLOC(p, ns + 1, int), *hstart = PALLOC(p, ns + 1, int),
         *hend = PALLOC(p, ns + 1, int);
     p->live = PALLOC(p, ns, uint8_t);
-    if (!C.st || !C.alias || !C.cv || !start || !rstart || !rend || !cend || !fj || !hstart || !hend || !p->live) {
+    if (!C.st || !C.alias || !C.cv || !start || !rstart || !rend || !cend || !fj || !hstart || !hend ||
+        !p->live) {
         kg_prog_free(&c->mem, p);
         return NULL;
     }
@@ -1112,7 +1117,7 @@ kg_prog *kg_prog_compile(kigen_ctx *c, const kg_plan *plan, const uint64_t *give
         int s = rs->order[oi];
         if (!p->live[s])
             continue;
-        for (int r = rstart[s]; r < rend[s]; r++)
+        for (int r = rstart[s]; C.reads && r < rend[s]; r++)
             p->live[C.reads[r]] = 1;
     }
     /* lay out the live slots' code in order, each slot's hoisted
@@ -1202,9 +1207,9 @@ kg_prog *kg_prog_compile(kigen_ctx *c, const kg_plan *plan, const uint64_t *give
     if (!p->nodes || !p->fns)
         goto fail;
     if (C.nnodes) /* (memcpy's source may not be NULL, even for 0 bytes) */
-        memcpy(p->nodes, C.nodes, sizeof *C.nodes * (size_t)C.nnodes);
+        memcpy(p->nodes, C.nodes, sizeof(const kg_expr *) * (size_t)C.nnodes);
     if (C.nfns)
-        memcpy(p->fns, C.fns, sizeof *C.fns * (size_t)C.nfns);
+        memcpy(p->fns, C.fns, sizeof(const kg_fn *) * (size_t)C.nfns);
     p->nnodes = C.nnodes;
     p->nfns = C.nfns;
     p->args = PALLOC(p, C.nargtab, int);
@@ -1226,8 +1231,8 @@ kg_prog *kg_prog_compile(kigen_ctx *c, const kg_plan *plan, const uint64_t *give
     kg_mem_free(&c->mem, C.code, sizeof(kg_ins) * (size_t)C.capcode);
     kg_mem_free(&c->mem, C.k, sizeof(kg_val) * (size_t)C.capk);
     kg_mem_free(&c->mem, C.reads, sizeof(int) * (size_t)C.capreads);
-    kg_mem_free(&c->mem, C.nodes, sizeof *C.nodes * (size_t)C.capnodes);
-    kg_mem_free(&c->mem, C.fns, sizeof *C.fns * (size_t)C.capfns);
+    kg_mem_free(&c->mem, C.nodes, sizeof(const kg_expr *) * (size_t)C.capnodes);
+    kg_mem_free(&c->mem, C.fns, sizeof(const kg_fn *) * (size_t)C.capfns);
     kg_mem_free(&c->mem, C.argtab, sizeof(int) * (size_t)C.capargtab);
     kg_mem_free(&c->mem, C.cse, sizeof(int) * (size_t)C.capcse);
     kg_mem_free(&c->mem, C.ents, sizeof(cse_ent) * (size_t)C.capents);
@@ -1237,8 +1242,8 @@ fail:
     kg_mem_free(&c->mem, C.code, sizeof(kg_ins) * (size_t)C.capcode);
     kg_mem_free(&c->mem, C.k, sizeof(kg_val) * (size_t)C.capk);
     kg_mem_free(&c->mem, C.reads, sizeof(int) * (size_t)C.capreads);
-    kg_mem_free(&c->mem, C.nodes, sizeof *C.nodes * (size_t)C.capnodes);
-    kg_mem_free(&c->mem, C.fns, sizeof *C.fns * (size_t)C.capfns);
+    kg_mem_free(&c->mem, C.nodes, sizeof(const kg_expr *) * (size_t)C.capnodes);
+    kg_mem_free(&c->mem, C.fns, sizeof(const kg_fn *) * (size_t)C.capfns);
     kg_mem_free(&c->mem, C.argtab, sizeof(int) * (size_t)C.capargtab);
     kg_mem_free(&c->mem, C.cse, sizeof(int) * (size_t)C.capcse);
     kg_mem_free(&c->mem, C.ents, sizeof(cse_ent) * (size_t)C.capents);

@@ -65,8 +65,8 @@ int kigen_ctx_new(kigen_ruleset *rs, kigen_ctx **out)
     c->nregs_cap = at_least_1((size_t)ns);
     c->given_bits = ALLOC(c, rs->nfacts / 64 + 1, uint64_t);
     const char *engine = getenv("KIGEN_EVAL");
-    c->engine = !engine ? KG_ENGINE_PROGRAM
-                : strcmp(engine, "tree") == 0 ? KG_ENGINE_TREE
+    c->engine = !engine                        ? KG_ENGINE_PROGRAM
+                : strcmp(engine, "tree") == 0  ? KG_ENGINE_TREE
                 : strcmp(engine, "check") == 0 ? KG_ENGINE_CHECK
                                                : KG_ENGINE_PROGRAM;
     if (c->engine == KG_ENGINE_CHECK)
@@ -459,7 +459,8 @@ int kigen_get_by_name(const kigen_ctx *c, const char *name, kigen_value *v)
 
 const char *kigen_message(const kigen_ctx *c, int output, const char *lang)
 {
-    if (!c || !lang || output < 0 || output >= c->rs->noutputs || !kg_slot_readable(c, c->rs->outputs[output]))
+    if (!c || !lang || output < 0 || output >= c->rs->noutputs ||
+        !kg_slot_readable(c, c->rs->outputs[output]))
         return NULL;
     int slot = c->rs->outputs[output];
     const kg_val *v = &c->vals[slot];

@@ -41,16 +41,19 @@ static inline void set_bool(kg_val *out, bool b)
     out->u.i = b;
 }
 
-/* The fast paths of the date and integer comparisons. */
-#define CMP_CASE(NAME, T, FIELD, REL, ASTOP)                                                       \
-    case KG_##NAME:                                                                                \
-        if (R[i->a].t == T && R[i->b].t == T) {                                                    \
-            bool r_ = R[i->a].u.FIELD REL R[i->b].u.FIELD;                                         \
-            set_bool(&R[i->dst], r_);                                                              \
-        } else {                                                                                   \
-            kg_rt_binop(c, ASTOP, &R[i->a], &R[i->b], &R[i->dst]);                                 \
-        }                                                                                          \
+/* The fast paths of the date and integer comparisons (REL is an operator
+ * and FIELD a member name: they cannot be parenthesised). */
+// NOLINTBEGIN(bugprone-macro-parentheses)
+#define CMP_CASE(NAME, T, FIELD, REL, ASTOP)                                                                 \
+    case KG_##NAME:                                                                                          \
+        if (R[i->a].t == T && R[i->b].t == T) {                                                              \
+            bool r_ = R[i->a].u.FIELD REL R[i->b].u.FIELD;                                                   \
+            set_bool(&R[i->dst], r_);                                                                        \
+        } else {                                                                                             \
+            kg_rt_binop(c, ASTOP, &R[i->a], &R[i->b], &R[i->dst]);                                           \
+        }                                                                                                    \
         break;
+// NOLINTEND(bugprone-macro-parentheses)
 
 static inline bool same_text(const kg_val *a, const kg_val *b)
 {
@@ -164,8 +167,9 @@ void kg_prog_run(kigen_ctx *c, const kg_prog *p)
              * by their tags, the rest by the shared semantics */
             const kg_val *a = &R[i->a], *b = &R[i->b];
             kigen_date d;
-            if (a->t == VT_DATE && b->t == VT_DUR && (i->n == OP_ADD || i->n == OP_SUB) && b->u.i > -4000000 &&
-                b->u.i < 4000000 && kigen_date_add_days(a->u.d, i->n == OP_ADD ? b->u.i : -b->u.i, &d) == KIGEN_OK) {
+            if (a->t == VT_DATE && b->t == VT_DUR && (i->n == OP_ADD || i->n == OP_SUB) &&
+                b->u.i > -4000000 && b->u.i < 4000000 &&
+                kigen_date_add_days(a->u.d, i->n == OP_ADD ? b->u.i : -b->u.i, &d) == KIGEN_OK) {
                 R[i->dst].t = VT_DATE;
                 R[i->dst].u.d = d;
             } else if (a->t == VT_INT && b->t == VT_INT && i->n == OP_ADD &&
@@ -245,7 +249,8 @@ void kg_prog_run(kigen_ctx *c, const kg_prog *p)
             const kg_val *b = &R[ar[0]], *n = &R[ar[1]], *after = &R[ar[2]];
             kigen_date d;
             if (b->t == VT_DATE && n->t == VT_INT && after->t == VT_DATE && n->u.i >= 1 && n->u.i <= 9999 &&
-                kigen_nth_birthday_after(b->u.d, after->u.d, (int)n->u.i, (kigen_feb29)i->b, &d) == KIGEN_OK) {
+                kigen_nth_birthday_after(b->u.d, after->u.d, (int)n->u.i, (kigen_feb29)i->b, &d) ==
+                    KIGEN_OK) {
                 R[i->dst].t = VT_DATE;
                 R[i->dst].u.d = d;
             } else {
@@ -258,8 +263,8 @@ void kg_prog_run(kigen_ctx *c, const kg_prog *p)
             const kg_val *b = &R[ar[0]], *on = &R[ar[1]];
             int age;
             if (b->t == VT_DATE && on->t == VT_DATE &&
-                kigen_age_on(b->u.d, on->u.d, (kigen_age_method)(i->b >> 4), (kigen_feb29)(i->b & 15), &age) ==
-                    KIGEN_OK) {
+                kigen_age_on(b->u.d, on->u.d, (kigen_age_method)(i->b >> 4), (kigen_feb29)(i->b & 15),
+                             &age) == KIGEN_OK) {
                 R[i->dst].t = VT_INT;
                 R[i->dst].u.i = age;
             } else {

@@ -17,49 +17,49 @@
 #define KG_LX 1
 #define KG_LB 2
 
-#define KG_OPCODES(X)                                                                              \
-    X(HALT, 0, "stop")                                                                             \
-    X(MOVE, 0, "R[dst] = R[a]")                                                                    \
-    X(LOADIN, 0, "R[dst] = the record's value of fact dst (given: known at compile time)")         \
-    X(FACT, KG_LX, "if fact dst is given: R[dst] = its value, goto x (else run its default)")      \
-    X(JMP, KG_LX, "goto x")                                                                        \
-    X(JERR, KG_LX, "if R[a] is an error: R[dst] = R[a], goto x")                                   \
-    X(JCOND, KG_LX | KG_LB, "if R[a] is an error: R[dst] = R[a], goto b; if not true: goto x")    \
-    X(JAND, KG_LX, "if R[a] is an error or false: R[dst] = R[a], goto x")                         \
-    X(JOR, KG_LX, "if R[a] is an error or true: R[dst] = R[a], goto x")                           \
-    X(AND2, 0, "R[dst] = R[a] and R[b] (Kleene; R[a] is neither an error nor false)")              \
-    X(OR2, 0, "R[dst] = R[a] or R[b] (Kleene; R[a] is neither an error nor true)")                 \
-    X(JNOTVAL, KG_LX, "if R[a] is absent or an error: R[dst] = R[a], goto x")                      \
-    X(INTEST, KG_LX, "if R[b] is an error: R[dst] = R[b], goto x; if R[b] = R[a]: R[dst] = true, goto x") \
-    X(PARAM, 0, "R[dst] = param x read on the date R[a]")                                          \
-    X(UNOP, 0, "R[dst] = (operator of node x) R[a]")                                               \
-    X(NOT_B, 0, "R[dst] = not R[a]")                                                               \
-    X(BINOP, 0, "R[dst] = R[a] (operator n) R[b]")                                                 \
-    X(ADD_DD, 0, "R[dst] = date R[a] + days R[b]")                                                 \
-    X(SUB_DD, 0, "R[dst] = date R[a] - days R[b]")                                                 \
-    X(SUB_D, 0, "R[dst] = date R[a] - date R[b] (days)")                                           \
-    X(ADD_I, 0, "R[dst] = R[a] + R[b]")                                                            \
-    X(SUB_I, 0, "R[dst] = R[a] - R[b]")                                                            \
-    X(EQ_D, 0, "R[dst] = date R[a] == R[b]")                                                       \
-    X(NE_D, 0, "R[dst] = date R[a] != R[b]")                                                       \
-    X(LT_D, 0, "R[dst] = date R[a] < R[b]")                                                        \
-    X(LE_D, 0, "R[dst] = date R[a] <= R[b]")                                                       \
-    X(GT_D, 0, "R[dst] = date R[a] > R[b]")                                                        \
-    X(GE_D, 0, "R[dst] = date R[a] >= R[b]")                                                       \
-    X(EQ_I, 0, "R[dst] = integer R[a] == R[b]")                                                    \
-    X(NE_I, 0, "R[dst] = integer R[a] != R[b]")                                                    \
-    X(LT_I, 0, "R[dst] = integer R[a] < R[b]")                                                     \
-    X(LE_I, 0, "R[dst] = integer R[a] <= R[b]")                                                    \
-    X(GT_I, 0, "R[dst] = integer R[a] > R[b]")                                                     \
-    X(GE_I, 0, "R[dst] = integer R[a] >= R[b]")                                                    \
-    X(EQ_S, 0, "R[dst] = text or enum value R[a] == R[b]")                                         \
-    X(NE_S, 0, "R[dst] = text or enum value R[a] != R[b]")                                         \
-    X(GIVEN, 0, "R[dst] = given(A[0]) (calls: A[k] = R[args[a + k]], the argument table)")        \
-    X(CALL, 0, "R[dst] = function x (A[0] .. A[n-1])")                                             \
-    X(NTHBDAY, 0, "R[dst] = nth_birthday(A[0], A[1], A[2], feb29 policy b) (function x)")          \
-    X(AGE, 0, "R[dst] = age(A[0], A[1], method and feb29 policy b) (function x)")                  \
-    X(ADDM, 0, "R[dst] = add(A[0], months A[1], end-of-month policy b) (function x)")              \
-    X(EARLIEST, 0, "R[dst] = earliest(A[0] .. A[n-1]) (function x)")                               \
+#define KG_OPCODES(X)                                                                                        \
+    X(HALT, 0, "stop")                                                                                       \
+    X(MOVE, 0, "R[dst] = R[a]")                                                                              \
+    X(LOADIN, 0, "R[dst] = the record's value of fact dst (given: known at compile time)")                   \
+    X(FACT, KG_LX, "if fact dst is given: R[dst] = its value, goto x (else run its default)")                \
+    X(JMP, KG_LX, "goto x")                                                                                  \
+    X(JERR, KG_LX, "if R[a] is an error: R[dst] = R[a], goto x")                                             \
+    X(JCOND, KG_LX | KG_LB, "if R[a] is an error: R[dst] = R[a], goto b; if not true: goto x")               \
+    X(JAND, KG_LX, "if R[a] is an error or false: R[dst] = R[a], goto x")                                    \
+    X(JOR, KG_LX, "if R[a] is an error or true: R[dst] = R[a], goto x")                                      \
+    X(AND2, 0, "R[dst] = R[a] and R[b] (Kleene; R[a] is neither an error nor false)")                        \
+    X(OR2, 0, "R[dst] = R[a] or R[b] (Kleene; R[a] is neither an error nor true)")                           \
+    X(JNOTVAL, KG_LX, "if R[a] is absent or an error: R[dst] = R[a], goto x")                                \
+    X(INTEST, KG_LX, "if R[b] is an error: R[dst] = R[b], goto x; if R[b] = R[a]: R[dst] = true, goto x")    \
+    X(PARAM, 0, "R[dst] = param x read on the date R[a]")                                                    \
+    X(UNOP, 0, "R[dst] = (operator of node x) R[a]")                                                         \
+    X(NOT_B, 0, "R[dst] = not R[a]")                                                                         \
+    X(BINOP, 0, "R[dst] = R[a] (operator n) R[b]")                                                           \
+    X(ADD_DD, 0, "R[dst] = date R[a] + days R[b]")                                                           \
+    X(SUB_DD, 0, "R[dst] = date R[a] - days R[b]")                                                           \
+    X(SUB_D, 0, "R[dst] = date R[a] - date R[b] (days)")                                                     \
+    X(ADD_I, 0, "R[dst] = R[a] + R[b]")                                                                      \
+    X(SUB_I, 0, "R[dst] = R[a] - R[b]")                                                                      \
+    X(EQ_D, 0, "R[dst] = date R[a] == R[b]")                                                                 \
+    X(NE_D, 0, "R[dst] = date R[a] != R[b]")                                                                 \
+    X(LT_D, 0, "R[dst] = date R[a] < R[b]")                                                                  \
+    X(LE_D, 0, "R[dst] = date R[a] <= R[b]")                                                                 \
+    X(GT_D, 0, "R[dst] = date R[a] > R[b]")                                                                  \
+    X(GE_D, 0, "R[dst] = date R[a] >= R[b]")                                                                 \
+    X(EQ_I, 0, "R[dst] = integer R[a] == R[b]")                                                              \
+    X(NE_I, 0, "R[dst] = integer R[a] != R[b]")                                                              \
+    X(LT_I, 0, "R[dst] = integer R[a] < R[b]")                                                               \
+    X(LE_I, 0, "R[dst] = integer R[a] <= R[b]")                                                              \
+    X(GT_I, 0, "R[dst] = integer R[a] > R[b]")                                                               \
+    X(GE_I, 0, "R[dst] = integer R[a] >= R[b]")                                                              \
+    X(EQ_S, 0, "R[dst] = text or enum value R[a] == R[b]")                                                   \
+    X(NE_S, 0, "R[dst] = text or enum value R[a] != R[b]")                                                   \
+    X(GIVEN, 0, "R[dst] = given(A[0]) (calls: A[k] = R[args[a + k]], the argument table)")                   \
+    X(CALL, 0, "R[dst] = function x (A[0] .. A[n-1])")                                                       \
+    X(NTHBDAY, 0, "R[dst] = nth_birthday(A[0], A[1], A[2], feb29 policy b) (function x)")                    \
+    X(AGE, 0, "R[dst] = age(A[0], A[1], method and feb29 policy b) (function x)")                            \
+    X(ADDM, 0, "R[dst] = add(A[0], months A[1], end-of-month policy b) (function x)")                        \
+    X(EARLIEST, 0, "R[dst] = earliest(A[0] .. A[n-1]) (function x)")                                         \
     X(LATEST, 0, "R[dst] = latest(A[0] .. A[n-1]) (function x)")
 
 typedef enum kg_opcode {

@@ -189,7 +189,8 @@ int kigen_ctx_select_outputs(kigen_ctx *c, const char *const *names, size_t n)
             if (s < 0 && names[i])
                 s = kigen_fact_index(rs, names[i]); /* a fact's alias */
             if (s < 0) {
-                const char *close = names[i] ? kg_closest(names[i], rs->slot_names, (size_t)rs->nslots) : NULL;
+                const char *close =
+                    names[i] ? kg_closest(names[i], rs->slot_names, (size_t)rs->nslots) : NULL;
                 if (!names[i])
                     kg_ctx_err(c, "kigen_ctx_select_outputs: name %zu is NULL", i);
                 else if (close)

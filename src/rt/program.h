@@ -25,35 +25,35 @@ typedef struct kg_ins {
 
 /* What a context evaluates: the slots the caller reads and all they need. */
 typedef struct kg_plan {
-    bool all;            /* no selection: every slot, every output (as before selection existed) */
-    uint8_t *selected;   /* per slot: asked for (kigen_ctx_select_outputs) */
-    uint8_t *in_plan;    /* per slot: in the closure of the selection */
-    int *check_facts;    /* facts of the plan, in fact order: a missing or failing one fails the record */
+    bool all;          /* no selection: every slot, every output (as before selection existed) */
+    uint8_t *selected; /* per slot: asked for (kigen_ctx_select_outputs) */
+    uint8_t *in_plan;  /* per slot: in the closure of the selection */
+    int *check_facts;  /* facts of the plan, in fact order: a missing or failing one fails the record */
     int ncheck_facts;
-    uint64_t *required;  /* bit per fact: in the plan, required, no default */
-    int *outputs;        /* selected output slots, in output order: an error fails the record */
+    uint64_t *required; /* bit per fact: in the plan, required, no default */
+    int *outputs;       /* selected output slots, in output order: an error fails the record */
     int noutputs;
-    int *out_index;      /* per output index: selected (1) or not (0) */
+    int *out_index; /* per output index: selected (1) or not (0) */
 } kg_plan;
 
 typedef struct kg_prog {
-    kg_arena arena;   /* the program, its constants and folded strings */
+    kg_arena arena; /* the program, its constants and folded strings */
     kg_ins *code;
     int ncode;
-    kg_val *k;        /* constants: R[kbase + i] */
+    kg_val *k;                   /* constants: R[kbase + i] */
     int nk, kbase, mbase, nregs; /* constants at kbase, memo registers at mbase */
-    int *const_slots; /* slots whose value is a constant this program installs */
+    int *const_slots;            /* slots whose value is a constant this program installs */
     int nconst_slots;
     kg_val *const_vals;
-    uint8_t *live;    /* per slot: computed by this program (readable after a run) */
+    uint8_t *live;         /* per slot: computed by this program (readable after a run) */
     const kg_expr **nodes; /* UNOP's operator nodes */
     int nnodes;
-    const kg_fn **fns;     /* CALL targets */
+    const kg_fn **fns; /* CALL targets */
     int nfns;
     int *args; /* calls' argument registers: a call's a indexes its first */
     int nargs;
     /* the key it was compiled for */
-    bool shaped;           /* specialised to `given` (else: facts read at run time) */
+    bool shaped; /* specialised to `given` (else: facts read at run time) */
     uint64_t *given;
     int nwords;
     int *check_facts; /* facts whose value may be an error at run time, in fact order */

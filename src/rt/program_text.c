@@ -21,9 +21,9 @@ static const unsigned char op_labels[] = {
 #undef KG_OPCODE_LABELS
 };
 
-static const char *const ast_ops[] = {"lit", "fact", "rule", "param", "name", "-", "not", "+", "-", "*", "/",
-                                      "%",   "==",   "!=",   "<",     "<=",   ">", ">=",  "and", "or", "if",
-                                      "in",  "list", "call", "dur"};
+static const char *const ast_ops[] = {"lit", "fact", "rule", "param", "name", "-",    "not", "+", "-",
+                                      "*",   "/",    "%",    "==",    "!=",   "<",    "<=",  ">", ">=",
+                                      "and", "or",   "if",   "in",    "list", "call", "dur"};
 
 static void put_val(kg_buf *b, const kg_val *v)
 {
@@ -58,9 +58,9 @@ static void put_reg(const kigen_ctx *c, const kg_prog *p, kg_buf *b, int r)
 void kg_prog_text(const kigen_ctx *c, const kg_prog *p, kg_buf *b)
 {
     const kigen_ruleset *rs = c->rs;
-    kg_buf_printf(b,
-                  "program: %d instructions, %d registers (%d values, %d constants, %d temporaries, %d memos)\n",
-                  p->ncode, p->nregs, rs->nslots, p->nk, p->mbase - rs->nslots - p->nk, p->nregs - p->mbase);
+    kg_buf_printf(
+        b, "program: %d instructions, %d registers (%d values, %d constants, %d temporaries, %d memos)\n",
+        p->ncode, p->nregs, rs->nslots, p->nk, p->mbase - rs->nslots - p->nk, p->nregs - p->mbase);
     if (p->shaped) {
         kg_buf_puts(b, "specialised to the facts given:");
         int n = 0;
@@ -123,8 +123,8 @@ void kg_prog_text(const kigen_ctx *c, const kg_prog *p, kg_buf *b)
             break;
         default:
             put_reg(c, p, b, in->a);
-            if (op != KG_MOVE && op != KG_NOT_B && !(lab & KG_LB) && op != KG_JERR &&
-                op != KG_JAND && op != KG_JOR && op != KG_JNOTVAL) {
+            if (op != KG_MOVE && op != KG_NOT_B && !(lab & KG_LB) && op != KG_JERR && op != KG_JAND &&
+                op != KG_JOR && op != KG_JNOTVAL) {
                 kg_buf_puts(b, ", ");
                 put_reg(c, p, b, in->b);
             }
