@@ -30,7 +30,18 @@ typedef struct cse_ent {
     kg_ins ins; /* operation and operands (a call's a: its arguments in argtab) */
     int reg;    /* where the result is */
     int owner;  /* the slot whose code computes it */
+    int hoist;  /* its hoist entry, or -1 */
 } cse_ent;
+
+/* A memoised instruction met inside a branch: it stays there unless
+ * something else reads its result, in which case it moves to before its
+ * slot's first jump (and so does every memoised result it reads). */
+typedef struct hoist_ent {
+    kg_ins ins;
+    int at;    /* its place in the branch (compile-time index) */
+    int hits;  /* CSE hits on it */
+    bool move; /* decided: hoisted */
+} hoist_ent;
 
 typedef struct opnd {
     bool k; /* a constant: v */
@@ -66,8 +77,10 @@ typedef struct cc {
     int nents, capents;
     int *cse; /* hash of ents: index + 1 */
     int capcse;
-    kg_ins *hoist; /* instructions hoisted out of branches, in slot order */
+    hoist_ent *hoist; /* memoised instructions met in branches, in slot order */
     int nhoist, caphoist;
+    int *memo_h; /* per memo register: its hoist entry, or -1 (computed unconditionally) */
+    int nmemo_h, capmemo_h;
     int nmemo; /* memo registers */
     bool oom;
 } cc;
@@ -121,14 +134,14 @@ static int emit(cc *C, int op, int dst, int a, int b, int x, int n)
  * read, ...) whose operands are slots, constants or other such results is
  * computed once per record into a register of its own (a memo register)
  * and remembered; the same operation on the same operands later reads
- * that register. One met inside a branch (a case's `then`) is hoisted to
- * the point before the first jump of its slot's code, so that it runs
- * whenever the slot does: its value is needed by later slots whatever
- * branch this one takes. A pure instruction has no effect but its value
- * (an error is a value), so computing it where the walker would not is
- * invisible, save for the cost; instructions that make strings (which
- * count against the record's memory) are never hoisted. Temporaries are
- * reused, so an instruction reading one takes no part. */
+ * that register. One met inside a branch (a case's `then`) that is read
+ * again elsewhere is hoisted to the point before the first jump of its
+ * slot's code, so that it runs whenever the slot does (one read only where
+ * it was met stays in its branch). A pure instruction has no effect but
+ * its value (an error is a value), so computing it where the walker would
+ * not is invisible, save for the cost; instructions that make strings
+ * (which count against the record's memory) are never memoised.
+ * Temporaries are reused, so an instruction reading one takes no part. */
 
 static bool is_call_op(int op)
 {
@@ -217,7 +230,7 @@ static cse_ent *cse_find(cc *C, const kg_ins *i)
     }
 }
 
-static void cse_add(cc *C, const kg_ins *i, int reg, int owner)
+static void cse_add(cc *C, const kg_ins *i, int reg, int owner, int hoist)
 {
     if (!grow(C, (void **)&C->ents, &C->capents, C->nents + 1, sizeof(cse_ent)))
         return;
@@ -243,6 +256,7 @@ static void cse_add(cc *C, const kg_ins *i, int reg, int owner)
     e->ins = *i;
     e->reg = reg;
     e->owner = owner;
+    e->hoist = hoist;
     uint32_t m = (uint32_t)C->capcse - 1;
     uint32_t h = ins_hash(C, i) & m;
     while (C->cse[h])
@@ -263,21 +277,46 @@ static int emit_pure(cc *C, int op, int dst, int a, int b, int x, int n)
     if (hit) {
         if (is_call_op(op))
             C->nargtab -= n; /* its arguments were appended for nothing */
+        if (hit->hoist >= 0)
+            C->hoist[hit->hoist].hits++;
         read_slot(C, hit->owner);
         return hit->reg;
     }
     /* unconditional code computing the slot itself keeps it there */
     int reg = !C->jumped && dst == C->cur ? dst : MREG0 + C->nmemo++;
+    int h = -1;
     i.dst = reg;
-    if (C->jumped) {
-        if (!grow(C, (void **)&C->hoist, &C->caphoist, C->nhoist + 1, sizeof(kg_ins)))
-            return dst;
-        C->hoist[C->nhoist++] = i;
-    } else {
-        emit(C, op, reg, a, b, x, n);
+    int at = emit(C, op, reg, a, b, x, n);
+    if (C->jumped && grow(C, (void **)&C->hoist, &C->caphoist, C->nhoist + 1, sizeof(hoist_ent))) {
+        h = C->nhoist++;
+        C->hoist[h].ins = i;
+        C->hoist[h].at = at;
+        C->hoist[h].hits = 0;
+        C->hoist[h].move = false;
     }
-    cse_add(C, &i, reg, C->cur);
+    if (reg >= MREG0 && grow(C, (void **)&C->memo_h, &C->capmemo_h, C->nmemo_h + 1, sizeof(int)))
+        C->memo_h[C->nmemo_h++] = h;
+    cse_add(C, &i, reg, C->cur, h);
     return reg;
+}
+
+/* Decide what moves: every entry read again, and every memoised result a
+ * moving entry reads (so that it is computed before it). */
+static void decide_hoists(cc *C)
+{
+    for (int h = C->nhoist - 1; h >= 0; h--) {
+        hoist_ent *e = &C->hoist[h];
+        e->move = e->move || e->hits > 0;
+        if (!e->move)
+            continue;
+        bool call = is_call_op(e->ins.op);
+        int nops = call ? e->ins.n : 2;
+        for (int k = 0; k < nops; k++) {
+            int r = call ? C->argtab[e->ins.a + k] : k ? e->ins.b : e->ins.a, m = r - MREG0;
+            if (r >= MREG0 && m < C->nmemo_h && C->memo_h[m] >= 0)
+                C->hoist[C->memo_h[m]].move = true;
+        }
+    }
 }
 
 static void read_slot(cc *C, int slot)
@@ -1121,14 +1160,26 @@ kg_prog *kg_prog_compile(kigen_ctx *c, const kg_plan *plan, const uint64_t *give
             p->live[C.reads[r]] = 1;
     }
     /* lay out the live slots' code in order, each slot's hoisted
-     * instructions just before its first jump: newpos maps old indices to
-     * new ones, bend is where each slot's code ends (its labels' last
-     * target), hnew where its hoisted instructions go */
+     * instructions just before its first jump (and out of their branch):
+     * newpos maps old indices to new ones, bend is where each slot's code
+     * ends (its labels' last target), hnew where its hoisted ones go */
+    decide_hoists(&C);
     int *newpos = kg_mem_alloc(&c->mem, sizeof(int) * (size_t)(C.ncode + 1));
-    int *bend = PALLOC(p, ns + 1, int), *hnew = PALLOC(p, ns + 1, int);
-    if (!newpos || !bend || !hnew || C.oom || !p->check_facts) {
+    uint8_t *moved = kg_mem_alloc(&c->mem, (size_t)C.ncode + 1);
+    int *bend = PALLOC(p, ns + 1, int), *hnew = PALLOC(p, ns + 1, int), *nmove = PALLOC(p, ns + 1, int);
+    if (!newpos || !moved || !bend || !hnew || !nmove || C.oom || !p->check_facts) {
         kg_mem_free(&c->mem, newpos, sizeof(int) * (size_t)(C.ncode + 1));
+        kg_mem_free(&c->mem, moved, (size_t)C.ncode + 1);
         goto fail;
+    }
+    memset(moved, 0, (size_t)C.ncode + 1);
+    for (int s = 0; s < ns; s++) {
+        nmove[s] = 0;
+        for (int h = hstart[s]; h < hend[s]; h++)
+            if (C.hoist[h].move) {
+                moved[C.hoist[h].at] = 1;
+                nmove[s]++;
+            }
     }
     int n = 0;
     for (int oi = 0; oi < ns; oi++) {
@@ -1137,11 +1188,11 @@ kg_prog *kg_prog_compile(kigen_ctx *c, const kg_plan *plan, const uint64_t *give
         for (int i = start[s]; i <= cend[s]; i++) {
             if (i == fj[s] && keep) {
                 hnew[s] = n;
-                n += hend[s] - hstart[s];
+                n += nmove[s];
             }
             if (i < cend[s]) {
-                newpos[i] = n;
-                n += keep;
+                newpos[i] = n; /* a moved one's old place: the next that stays */
+                n += keep && !moved[i];
             }
         }
         bend[s] = n;
@@ -1155,6 +1206,7 @@ kg_prog *kg_prog_compile(kigen_ctx *c, const kg_plan *plan, const uint64_t *give
     p->k = PALLOC(p, C.nk, kg_val);
     if (!p->code || !p->k) {
         kg_mem_free(&c->mem, newpos, sizeof(int) * (size_t)(C.ncode + 1));
+        kg_mem_free(&c->mem, moved, (size_t)C.ncode + 1);
         goto fail;
     }
     if (C.nk)
@@ -1163,10 +1215,22 @@ kg_prog *kg_prog_compile(kigen_ctx *c, const kg_plan *plan, const uint64_t *give
         int s = rs->order[oi];
         if (!p->live[s] || !plan->in_plan[s])
             continue;
-        for (int i = start[s], h = hstart[s]; i < cend[s] || h < hend[s];) {
-            bool hoisted = h < hend[s] && (i >= cend[s] || i == fj[s]) && i >= fj[s];
-            kg_ins in = hoisted ? C.hoist[h] : C.code[i];
-            int at = hoisted ? hnew[s] + (h - hstart[s]) : newpos[i];
+        int hk = 0;
+        for (int h = hstart[s]; h < hend[s]; h++) {
+            if (!C.hoist[h].move)
+                continue;
+            kg_ins in = C.hoist[h].ins; /* pure: no labels */
+            in.dst = map_reg(p, in.dst);
+            if (!is_call(in.op)) {
+                in.a = map_reg(p, in.a);
+                in.b = map_reg(p, in.b);
+            }
+            p->code[hnew[s] + hk++] = in;
+        }
+        for (int i = start[s]; i < cend[s]; i++) {
+            if (moved[i])
+                continue;
+            kg_ins in = C.code[i];
             int lab = op_labels[in.op];
             in.dst = map_reg(p, in.dst);
             if (!is_call(in.op))
@@ -1177,13 +1241,10 @@ kg_prog *kg_prog_compile(kigen_ctx *c, const kg_plan *plan, const uint64_t *give
                 in.b = map_reg(p, in.b);
             if (lab & KG_LX)
                 in.x = in.x == cend[s] ? bend[s] : newpos[in.x];
-            p->code[at] = in;
-            if (hoisted)
-                h++;
-            else
-                i++;
+            p->code[newpos[i]] = in;
         }
     }
+    kg_mem_free(&c->mem, moved, (size_t)C.ncode + 1);
     p->code[n].op = KG_HALT;
     p->ncode = n + 1;
     kg_mem_free(&c->mem, newpos, sizeof(int) * (size_t)(C.ncode + 1));
@@ -1236,7 +1297,8 @@ kg_prog *kg_prog_compile(kigen_ctx *c, const kg_plan *plan, const uint64_t *give
     kg_mem_free(&c->mem, C.argtab, sizeof(int) * (size_t)C.capargtab);
     kg_mem_free(&c->mem, C.cse, sizeof(int) * (size_t)C.capcse);
     kg_mem_free(&c->mem, C.ents, sizeof(cse_ent) * (size_t)C.capents);
-    kg_mem_free(&c->mem, C.hoist, sizeof(kg_ins) * (size_t)C.caphoist);
+    kg_mem_free(&c->mem, C.hoist, sizeof(hoist_ent) * (size_t)C.caphoist);
+    kg_mem_free(&c->mem, C.memo_h, sizeof(int) * (size_t)C.capmemo_h);
     return p;
 fail:
     kg_mem_free(&c->mem, C.code, sizeof(kg_ins) * (size_t)C.capcode);
@@ -1247,7 +1309,8 @@ fail:
     kg_mem_free(&c->mem, C.argtab, sizeof(int) * (size_t)C.capargtab);
     kg_mem_free(&c->mem, C.cse, sizeof(int) * (size_t)C.capcse);
     kg_mem_free(&c->mem, C.ents, sizeof(cse_ent) * (size_t)C.capents);
-    kg_mem_free(&c->mem, C.hoist, sizeof(kg_ins) * (size_t)C.caphoist);
+    kg_mem_free(&c->mem, C.hoist, sizeof(hoist_ent) * (size_t)C.caphoist);
+    kg_mem_free(&c->mem, C.memo_h, sizeof(int) * (size_t)C.capmemo_h);
     kg_prog_free(&c->mem, p);
     return NULL;
 }
