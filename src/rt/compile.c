@@ -319,6 +319,22 @@ static void decide_hoists(cc *C)
     }
 }
 
+/* The jump to the end after a branch's value: fused with the MOVE that put
+ * the value in place when there is one (one dispatch, not two). Returns
+ * the index whose x is the label. */
+static int jump_out(cc *C, int since)
+{
+    if (C->ncode > since && C->code[C->ncode - 1].op == KG_MOVE) {
+        C->code[C->ncode - 1].op = KG_MOVEJ;
+        if (!C->jumped) {
+            C->jumped = true;
+            C->firstjump = C->ncode - 1;
+        }
+        return C->ncode - 1;
+    }
+    return emit(C, KG_JMP, 0, 0, 0, 0, 0);
+}
+
 static void read_slot(cc *C, int slot)
 {
     if (C->alias[slot] >= 0)
@@ -455,17 +471,18 @@ static bool fold_end(cc *C, fold_scope s, const kg_val *v)
 }
 
 /* Can evaluating e call a policy script (whose calls the walker may skip
- * after an error)? Then an error before it is checked before it runs. */
-static bool has_effects(const kg_expr *e)
+ * after an error)? Then an error before it is checked before it runs. A
+ * rule set without scripts has none (and pays nothing for asking). */
+static bool has_effects(const cc *C, const kg_expr *e)
 {
-    if (!e)
+    if (!e || !C->rs->nlua_fns)
         return false;
     if (e->op == OP_CALL && e->fn && e->fn->impure)
         return true;
-    if (has_effects(e->a) || has_effects(e->b) || has_effects(e->c))
+    if (has_effects(C, e->a) || has_effects(C, e->b) || has_effects(C, e->c))
         return true;
     for (int i = 0; i < e->nargs; i++)
-        if (has_effects(e->args[i]))
+        if (has_effects(C, e->args[i]))
             return true;
     return false;
 }
@@ -578,7 +595,7 @@ static opnd c_binary(cc *C, const kg_expr *e, int dst)
         return a; /* the walker does not look at the right side */
     }
     int end = -1;
-    if (!a.k && has_effects(e->b))
+    if (!a.k && has_effects(C, e->b))
         end = emit(C, KG_JERR, D, a.r, 0, 0, 0);
     opnd b = cexpr(C, e->b, -1);
     if (a.k && b.k) {
@@ -639,6 +656,22 @@ static bool peek_const(const cc *C, const kg_expr *e, kg_val *out)
         if (out->t == VT_BOOL)
             out->u.i = !out->u.i;
         return true;
+    case OP_AND:
+    case OP_OR: {
+        /* only the cases decided by plain booleans (Kleene otherwise) */
+        bool is_and = e->op == OP_AND;
+        kg_val a, b;
+        if (!peek_const(C, e->a, &a) || a.t != VT_BOOL)
+            return false;
+        if (a.u.i == !is_and) {
+            *out = a;
+            return true;
+        }
+        if (!peek_const(C, e->b, &b) || b.t != VT_BOOL)
+            return false;
+        *out = b;
+        return true;
+    }
     default: return false;
     }
 }
@@ -658,6 +691,18 @@ static opnd c_andor(cc *C, const kg_expr *e, int dst)
             C->ttop = mark;
             return cexpr(C, e->b, D);
         }
+        /* absent: it decides nothing, b is always evaluated (as the walker
+         * does): no jump, and two constants fold */
+        opnd b = cexpr(C, e->b, -1);
+        if (b.k) {
+            bool decides = b.v.t == VT_ERR || (b.v.t == VT_BOOL && b.v.u.i == !is_and);
+            kg_val none = {0};
+            C->ttop = mark;
+            return K(decides ? b.v : none);
+        }
+        emit(C, is_and ? KG_AND2 : KG_OR2, D, reg_of(C, a), b.r, 0, 0);
+        C->ttop = mark;
+        return REG(D);
     }
     kg_val bk;
     if (!a.k && peek_const(C, e->b, &bk) && bk.t == VT_BOOL && bk.u.i == is_and) {
@@ -691,8 +736,9 @@ static opnd c_if(cc *C, const kg_expr *e, int dst)
     int D = dst >= 0 ? dst : temp(C);
     int mark = C->ttop;
     int j = emit(C, KG_JCOND, D, cond.r, 0, 0, 0);
+    int since = C->ncode;
     into(C, cexpr(C, e->b, D), D);
-    int jend = emit(C, KG_JMP, 0, 0, 0, 0, 0);
+    int jend = jump_out(C, since);
     C->code[j].x = C->ncode;
     into(C, cexpr(C, e->c, D), D);
     C->code[j].b = C->ncode;
@@ -801,7 +847,7 @@ static opnd c_call(cc *C, const kg_expr *e, int dst)
         if (!fn->sees_absent && !args[i].k && i + 1 < n) {
             bool later = false;
             for (int j = i + 1; j < n && !later; j++)
-                later = has_effects(e->args[j]);
+                later = has_effects(C, e->args[j]);
             if (later && grow(C, (void **)&guards, &capg, ng + 1, sizeof(int)))
                 guards[ng++] = emit(C, KG_JERR, D, args[i].r, 0, 0, 0);
         }
@@ -1005,6 +1051,7 @@ static void c_slot_body(cc *C, int slot)
             }
         }
         C->ttop = 0;
+        int since = C->ncode;
         opnd t = cexpr(C, kc->then, slot);
         if (j < 0) { /* holds always: the last case that can be taken */
             if (!emitted && t.k) {
@@ -1018,7 +1065,7 @@ static void c_slot_body(cc *C, int slot)
         }
         into(C, t, slot);
         if (grow(C, (void **)&ends, &cap, nends + 1, sizeof(int)))
-            ends[nends++] = emit(C, KG_JMP, 0, 0, 0, 0, 0);
+            ends[nends++] = jump_out(C, since);
         C->code[j].x = C->ncode;
         C->code[j].b = -1; /* patched to the end below */
         if (grow(C, (void **)&ends, &cap, nends + 1, sizeof(int)))

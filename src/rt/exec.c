@@ -41,18 +41,44 @@ static inline void set_bool(kg_val *out, bool b)
     out->u.i = b;
 }
 
+/* Dispatch: with GCC and clang, a table of label addresses (each
+ * instruction jumps straight to the next one's code, which predicts far
+ * better than one shared switch; Lua's ljumptab.h does the same);
+ * otherwise a switch. Jumps set i to the target minus one: both forms
+ * step i before dispatching. */
+#if defined(__GNUC__) && !defined(KIGEN_NO_JUMPTABLE)
+#define KG_JT_ENTRY(name, labels, doc) &&L_##name,
+#define vmtable static const void *const jumptab[] = {KG_OPCODES(KG_JT_ENTRY)}
+#define vmdispatch(o) goto *jumptab[(o)];
+#define vmcase(name) L_##name:
+#define vmbreak                                                                                              \
+    do {                                                                                                     \
+        i++;                                                                                                 \
+        goto *jumptab[i->op];                                                                                \
+    } while (0)
+#define vmdefault                                                                                            \
+    L_NOPCODES:                                                                                              \
+    __attribute__((unused))
+#else
+#define vmtable (void)0
+#define vmdispatch(o) switch ((kg_opcode)(o))
+#define vmcase(name) case KG_##name:
+#define vmbreak break
+#define vmdefault default:
+#endif
+
 /* The fast paths of the date and integer comparisons (REL is an operator
  * and FIELD a member name: they cannot be parenthesised). */
 // NOLINTBEGIN(bugprone-macro-parentheses)
 #define CMP_CASE(NAME, T, FIELD, REL, ASTOP)                                                                 \
-    case KG_##NAME:                                                                                          \
-        if (R[i->a].t == T && R[i->b].t == T) {                                                              \
-            bool r_ = R[i->a].u.FIELD REL R[i->b].u.FIELD;                                                   \
-            set_bool(&R[i->dst], r_);                                                                        \
-        } else {                                                                                             \
+    vmcase(NAME)                                                                                             \
+    {                                                                                                        \
+        if (R[i->a].t == T && R[i->b].t == T)                                                                \
+            set_bool(&R[i->dst], R[i->a].u.FIELD REL R[i->b].u.FIELD);                                       \
+        else                                                                                                 \
             kg_rt_binop(c, ASTOP, &R[i->a], &R[i->b], &R[i->dst]);                                           \
-        }                                                                                                    \
-        break;
+        vmbreak;                                                                                             \
+    }
 // NOLINTEND(bugprone-macro-parentheses)
 
 static inline bool same_text(const kg_val *a, const kg_val *b)
@@ -81,141 +107,188 @@ void kg_prog_run(kigen_ctx *c, const kg_prog *p)
     kg_val *R = c->vals;
     const kg_ins *code = p->code;
     const kg_ins *i = code;
+    vmtable;
     for (;; i++) {
-        switch ((kg_opcode)i->op) {
-        case KG_HALT: return;
-        case KG_MOVE: R[i->dst] = R[i->a]; break;
-        case KG_LOADIN: R[i->dst] = c->input[i->dst]; break;
-        case KG_FACT:
-            if (c->given[i->dst]) {
+        vmdispatch(i->op)
+        {
+            vmcase(HALT)
+            {
+                return;
+            }
+            vmcase(MOVE)
+            {
+                R[i->dst] = R[i->a];
+                vmbreak;
+            }
+            vmcase(MOVEJ)
+            {
+                R[i->dst] = R[i->a];
+                i = code + i->x - 1;
+                vmbreak;
+            }
+            vmcase(LOADIN)
+            {
                 R[i->dst] = c->input[i->dst];
+                vmbreak;
+            }
+            vmcase(FACT)
+            {
+                if (c->given[i->dst]) {
+                    R[i->dst] = c->input[i->dst];
+                    i = code + i->x - 1;
+                }
+                vmbreak;
+            }
+            vmcase(JMP)
+            {
                 i = code + i->x - 1;
+                vmbreak;
             }
-            break;
-        case KG_JMP: i = code + i->x - 1; break;
-        case KG_JERR:
-            if (R[i->a].t == VT_ERR) {
-                R[i->dst] = R[i->a];
-                i = code + i->x - 1;
+            vmcase(JERR)
+            {
+                if (R[i->a].t == VT_ERR) {
+                    R[i->dst] = R[i->a];
+                    i = code + i->x - 1;
+                }
+                vmbreak;
             }
-            break;
-        case KG_JCOND:
-            if (R[i->a].t == VT_ERR) {
-                R[i->dst] = R[i->a];
-                i = code + i->b - 1;
-            } else if (!is_true(&R[i->a])) {
-                i = code + i->x - 1;
+            vmcase(JCOND)
+            {
+                if (R[i->a].t == VT_ERR) {
+                    R[i->dst] = R[i->a];
+                    i = code + i->b - 1;
+                } else if (!is_true(&R[i->a])) {
+                    i = code + i->x - 1;
+                }
+                vmbreak;
             }
-            break;
-        case KG_JAND:
-            if (R[i->a].t == VT_ERR || (R[i->a].t == VT_BOOL && !R[i->a].u.i)) {
-                R[i->dst] = R[i->a];
-                i = code + i->x - 1;
+            vmcase(JAND)
+            {
+                if (R[i->a].t == VT_ERR || (R[i->a].t == VT_BOOL && !R[i->a].u.i)) {
+                    R[i->dst] = R[i->a];
+                    i = code + i->x - 1;
+                }
+                vmbreak;
             }
-            break;
-        case KG_JOR:
-            if (R[i->a].t == VT_ERR || is_true(&R[i->a])) {
-                R[i->dst] = R[i->a];
-                i = code + i->x - 1;
+            vmcase(JOR)
+            {
+                if (R[i->a].t == VT_ERR || is_true(&R[i->a])) {
+                    R[i->dst] = R[i->a];
+                    i = code + i->x - 1;
+                }
+                vmbreak;
             }
-            break;
-        case KG_AND2:
-        case KG_OR2: {
-            /* R[a] did not decide: R[b] decides when it is an error or the
-             * deciding value; otherwise absence wins, else R[b]. */
-            const kg_val *b = &R[i->b];
-            bool decides = b->t == VT_ERR || (b->t == VT_BOOL && b->u.i == (i->op == KG_OR2));
-            if (decides || (R[i->a].t != VT_NONE && b->t != VT_NONE))
-                R[i->dst] = *b;
-            else
-                memset(&R[i->dst], 0, sizeof R[i->dst]);
-            break;
-        }
-        case KG_JNOTVAL:
-            if (R[i->a].t == VT_ERR || R[i->a].t == VT_NONE) {
-                R[i->dst] = R[i->a];
-                i = code + i->x - 1;
+            vmcase(AND2) vmcase(OR2)
+            {
+                /* R[a] did not decide: R[b] decides when it is an error or
+                 * the deciding value; otherwise absence wins, else R[b]. */
+                const kg_val *b = &R[i->b];
+                bool decides = b->t == VT_ERR || (b->t == VT_BOOL && b->u.i == (i->op == KG_OR2));
+                if (decides || (R[i->a].t != VT_NONE && b->t != VT_NONE))
+                    R[i->dst] = *b;
+                else
+                    memset(&R[i->dst], 0, sizeof R[i->dst]);
+                vmbreak;
             }
-            break;
-        case KG_INTEST: {
-            const kg_val *a = &R[i->a], *b = &R[i->b];
-            if (b->t == VT_ERR) {
-                R[i->dst] = *b;
-                i = code + i->x - 1;
-                break;
+            vmcase(JNOTVAL)
+            {
+                if (R[i->a].t == VT_ERR || R[i->a].t == VT_NONE) {
+                    R[i->dst] = R[i->a];
+                    i = code + i->x - 1;
+                }
+                vmbreak;
             }
-            kg_val eq;
-            if (b->t != a->t)
-                break;
-            kg_rt_binop(c, OP_EQ, a, b, &eq);
-            if (is_true(&eq)) {
-                set_bool(&R[i->dst], true);
-                i = code + i->x - 1;
+            vmcase(INTEST)
+            {
+                const kg_val *a = &R[i->a], *b = &R[i->b];
+                if (b->t == VT_ERR) {
+                    R[i->dst] = *b;
+                    i = code + i->x - 1;
+                } else if (b->t == a->t) {
+                    kg_val eq;
+                    kg_rt_binop(c, OP_EQ, a, b, &eq);
+                    if (is_true(&eq)) {
+                        set_bool(&R[i->dst], true);
+                        i = code + i->x - 1;
+                    }
+                }
+                vmbreak;
             }
-            break;
-        }
-        case KG_PARAM: kg_rt_param(c, i->x, true, &R[i->a], &R[i->dst]); break;
-        case KG_UNOP: kg_rt_unary(c, p->nodes[i->x], &R[i->a], &R[i->dst]); break;
-        case KG_NOT_B:
-            if (R[i->a].t == VT_BOOL)
-                set_bool(&R[i->dst], !R[i->a].u.i);
-            else
-                R[i->dst] = R[i->a];
-            break;
-        case KG_BINOP: {
-            /* operands whose static type was not decided: the common cases
-             * by their tags, the rest by the shared semantics */
-            const kg_val *a = &R[i->a], *b = &R[i->b];
-            kigen_date d;
-            if (a->t == VT_DATE && b->t == VT_DUR && (i->n == OP_ADD || i->n == OP_SUB) &&
-                b->u.i > -4000000 && b->u.i < 4000000 &&
-                kigen_date_add_days(a->u.d, i->n == OP_ADD ? b->u.i : -b->u.i, &d) == KIGEN_OK) {
-                R[i->dst].t = VT_DATE;
-                R[i->dst].u.d = d;
-            } else if (a->t == VT_INT && b->t == VT_INT && i->n == OP_ADD &&
-                       !__builtin_add_overflow(a->u.i, b->u.i, &R[i->dst].u.i)) {
-                R[i->dst].t = VT_INT;
-            } else {
-                kg_rt_binop(c, i->n, a, b, &R[i->dst]);
+            vmcase(PARAM)
+            {
+                kg_rt_param(c, i->x, true, &R[i->a], &R[i->dst]);
+                vmbreak;
             }
-            break;
-        }
-        case KG_ADD_DD:
-        case KG_SUB_DD: {
-            kigen_date d;
-            const kg_val *a = &R[i->a], *b = &R[i->b];
-            if (a->t == VT_DATE && b->t == VT_DUR && b->u.i > -4000000 && b->u.i < 4000000 &&
-                kigen_date_add_days(a->u.d, i->op == KG_ADD_DD ? b->u.i : -b->u.i, &d) == KIGEN_OK) {
-                R[i->dst].t = VT_DATE;
-                R[i->dst].u.d = d;
-            } else {
-                kg_rt_binop(c, i->op == KG_ADD_DD ? OP_ADD : OP_SUB, a, b, &R[i->dst]);
+            vmcase(UNOP)
+            {
+                kg_rt_unary(c, p->nodes[i->x], &R[i->a], &R[i->dst]);
+                vmbreak;
             }
-            break;
-        }
-        case KG_SUB_D:
-            if (R[i->a].t == VT_DATE && R[i->b].t == VT_DATE) {
-                int64_t v = (int64_t)R[i->a].u.d - R[i->b].u.d;
-                R[i->dst].t = VT_INT;
-                R[i->dst].u.i = v;
-            } else {
-                kg_rt_binop(c, OP_SUB, &R[i->a], &R[i->b], &R[i->dst]);
+            vmcase(NOT_B)
+            {
+                if (R[i->a].t == VT_BOOL)
+                    set_bool(&R[i->dst], !R[i->a].u.i);
+                else
+                    R[i->dst] = R[i->a];
+                vmbreak;
             }
-            break;
-        case KG_ADD_I:
-        case KG_SUB_I: {
-            int64_t v;
-            const kg_val *a = &R[i->a], *b = &R[i->b];
-            if (a->t == VT_INT && b->t == VT_INT &&
-                !(i->op == KG_ADD_I ? __builtin_add_overflow(a->u.i, b->u.i, &v)
-                                    : __builtin_sub_overflow(a->u.i, b->u.i, &v))) {
-                R[i->dst].t = VT_INT;
-                R[i->dst].u.i = v;
-            } else {
-                kg_rt_binop(c, i->op == KG_ADD_I ? OP_ADD : OP_SUB, a, b, &R[i->dst]);
+            vmcase(BINOP)
+            {
+                /* operands whose static type was not decided: the common
+                 * cases by their tags, the rest by the shared semantics */
+                const kg_val *a = &R[i->a], *b = &R[i->b];
+                kigen_date d;
+                if (a->t == VT_DATE && b->t == VT_DUR && (i->n == OP_ADD || i->n == OP_SUB) &&
+                    b->u.i > -4000000 && b->u.i < 4000000 &&
+                    kigen_date_add_days(a->u.d, i->n == OP_ADD ? b->u.i : -b->u.i, &d) == KIGEN_OK) {
+                    R[i->dst].t = VT_DATE;
+                    R[i->dst].u.d = d;
+                } else if (a->t == VT_INT && b->t == VT_INT && i->n == OP_ADD &&
+                           !__builtin_add_overflow(a->u.i, b->u.i, &R[i->dst].u.i)) {
+                    R[i->dst].t = VT_INT;
+                } else {
+                    kg_rt_binop(c, i->n, a, b, &R[i->dst]);
+                }
+                vmbreak;
             }
-            break;
-        }
+            vmcase(ADD_DD) vmcase(SUB_DD)
+            {
+                kigen_date d;
+                const kg_val *a = &R[i->a], *b = &R[i->b];
+                if (a->t == VT_DATE && b->t == VT_DUR && b->u.i > -4000000 && b->u.i < 4000000 &&
+                    kigen_date_add_days(a->u.d, i->op == KG_ADD_DD ? b->u.i : -b->u.i, &d) == KIGEN_OK) {
+                    R[i->dst].t = VT_DATE;
+                    R[i->dst].u.d = d;
+                } else {
+                    kg_rt_binop(c, i->op == KG_ADD_DD ? OP_ADD : OP_SUB, a, b, &R[i->dst]);
+                }
+                vmbreak;
+            }
+            vmcase(SUB_D)
+            {
+                if (R[i->a].t == VT_DATE && R[i->b].t == VT_DATE) {
+                    int64_t v = (int64_t)R[i->a].u.d - R[i->b].u.d;
+                    R[i->dst].t = VT_INT;
+                    R[i->dst].u.i = v;
+                } else {
+                    kg_rt_binop(c, OP_SUB, &R[i->a], &R[i->b], &R[i->dst]);
+                }
+                vmbreak;
+            }
+            vmcase(ADD_I) vmcase(SUB_I)
+            {
+                int64_t v;
+                const kg_val *a = &R[i->a], *b = &R[i->b];
+                if (a->t == VT_INT && b->t == VT_INT &&
+                    !(i->op == KG_ADD_I ? __builtin_add_overflow(a->u.i, b->u.i, &v)
+                                        : __builtin_sub_overflow(a->u.i, b->u.i, &v))) {
+                    R[i->dst].t = VT_INT;
+                    R[i->dst].u.i = v;
+                } else {
+                    kg_rt_binop(c, i->op == KG_ADD_I ? OP_ADD : OP_SUB, a, b, &R[i->dst]);
+                }
+                vmbreak;
+            }
             CMP_CASE(EQ_D, VT_DATE, d, ==, OP_EQ)
             CMP_CASE(NE_D, VT_DATE, d, !=, OP_NE)
             CMP_CASE(LT_D, VT_DATE, d, <, OP_LT)
@@ -228,88 +301,101 @@ void kg_prog_run(kigen_ctx *c, const kg_prog *p)
             CMP_CASE(LE_I, VT_INT, i, <=, OP_LE)
             CMP_CASE(GT_I, VT_INT, i, >, OP_GT)
             CMP_CASE(GE_I, VT_INT, i, >=, OP_GE)
-        case KG_EQ_S:
-        case KG_NE_S:
-            if (R[i->a].t == VT_STR && R[i->b].t == VT_STR)
-                set_bool(&R[i->dst], same_text(&R[i->a], &R[i->b]) == (i->op == KG_EQ_S));
-            else
-                kg_rt_binop(c, i->op == KG_EQ_S ? OP_EQ : OP_NE, &R[i->a], &R[i->b], &R[i->dst]);
-            break;
-        case KG_GIVEN: {
-            const kg_val *v = &R[p->args[i->a]];
-            if (v->t != VT_ERR)
-                set_bool(&R[i->dst], v->t != VT_NONE);
-            else
-                R[i->dst] = *v;
-            break;
-        }
-        case KG_CALL: call(c, p, i, R); break;
-        case KG_NTHBDAY: {
-            const int *ar = p->args + i->a;
-            const kg_val *b = &R[ar[0]], *n = &R[ar[1]], *after = &R[ar[2]];
-            kigen_date d;
-            if (b->t == VT_DATE && n->t == VT_INT && after->t == VT_DATE && n->u.i >= 1 && n->u.i <= 9999 &&
-                kigen_nth_birthday_after(b->u.d, after->u.d, (int)n->u.i, (kigen_feb29)i->b, &d) ==
-                    KIGEN_OK) {
-                R[i->dst].t = VT_DATE;
-                R[i->dst].u.d = d;
-            } else {
-                call(c, p, i, R);
+            vmcase(EQ_S) vmcase(NE_S)
+            {
+                if (R[i->a].t == VT_STR && R[i->b].t == VT_STR)
+                    set_bool(&R[i->dst], same_text(&R[i->a], &R[i->b]) == (i->op == KG_EQ_S));
+                else
+                    kg_rt_binop(c, i->op == KG_EQ_S ? OP_EQ : OP_NE, &R[i->a], &R[i->b], &R[i->dst]);
+                vmbreak;
             }
-            break;
-        }
-        case KG_AGE: {
-            const int *ar = p->args + i->a;
-            const kg_val *b = &R[ar[0]], *on = &R[ar[1]];
-            int age;
-            if (b->t == VT_DATE && on->t == VT_DATE &&
-                kigen_age_on(b->u.d, on->u.d, (kigen_age_method)(i->b >> 4), (kigen_feb29)(i->b & 15),
-                             &age) == KIGEN_OK) {
-                R[i->dst].t = VT_INT;
-                R[i->dst].u.i = age;
-            } else {
-                call(c, p, i, R);
+            vmcase(GIVEN)
+            {
+                const kg_val *v = &R[p->args[i->a]];
+                if (v->t != VT_ERR)
+                    set_bool(&R[i->dst], v->t != VT_NONE);
+                else
+                    R[i->dst] = *v;
+                vmbreak;
             }
-            break;
-        }
-        case KG_ADDM: {
-            const int *ar = p->args + i->a;
-            const kg_val *d0 = &R[ar[0]], *m = &R[ar[1]];
-            kigen_date d;
-            if (d0->t == VT_DATE && m->t == VT_DUR && m->months &&
-                kigen_date_add_months(d0->u.d, m->u.i, (kigen_eom)i->b, &d) == KIGEN_OK) {
-                R[i->dst].t = VT_DATE;
-                R[i->dst].u.d = d;
-            } else {
+            vmcase(CALL)
+            {
                 call(c, p, i, R);
+                vmbreak;
             }
-            break;
-        }
-        case KG_EARLIEST:
-        case KG_LATEST: {
-            /* absent arguments are skipped, the first error is the result */
-            const int *ar = p->args + i->a;
-            const kg_val *best = NULL;
-            bool fast = true;
-            for (int k = 0; k < i->n; k++) {
-                const kg_val *v = &R[ar[k]];
-                if (v->t == VT_DATE) {
-                    if (!best || (i->op == KG_EARLIEST ? v->u.d < best->u.d : v->u.d > best->u.d))
-                        best = v;
-                } else if (v->t != VT_NONE) {
-                    fast = false;
-                    break;
+            vmcase(NTHBDAY)
+            {
+                const int *ar = p->args + i->a;
+                const kg_val *b = &R[ar[0]], *n = &R[ar[1]], *after = &R[ar[2]];
+                kigen_date d;
+                if (b->t == VT_DATE && n->t == VT_INT && after->t == VT_DATE && n->u.i >= 1 &&
+                    n->u.i <= 9999 &&
+                    kigen_nth_birthday_after(b->u.d, after->u.d, (int)n->u.i, (kigen_feb29)i->b, &d) ==
+                        KIGEN_OK) {
+                    R[i->dst].t = VT_DATE;
+                    R[i->dst].u.d = d;
+                } else {
+                    call(c, p, i, R);
                 }
+                vmbreak;
             }
-            if (!fast)
-                call(c, p, i, R);
-            else if (!best)
-                memset(&R[i->dst], 0, sizeof R[i->dst]);
-            else
-                R[i->dst] = *best;
-            break;
-        }
-        case KG_NOPCODES: return;
+            vmcase(AGE)
+            {
+                const int *ar = p->args + i->a;
+                const kg_val *b = &R[ar[0]], *on = &R[ar[1]];
+                int age;
+                if (b->t == VT_DATE && on->t == VT_DATE &&
+                    kigen_age_on(b->u.d, on->u.d, (kigen_age_method)(i->b >> 4), (kigen_feb29)(i->b & 15),
+                                 &age) == KIGEN_OK) {
+                    R[i->dst].t = VT_INT;
+                    R[i->dst].u.i = age;
+                } else {
+                    call(c, p, i, R);
+                }
+                vmbreak;
+            }
+            vmcase(ADDM)
+            {
+                const int *ar = p->args + i->a;
+                const kg_val *d0 = &R[ar[0]], *m = &R[ar[1]];
+                kigen_date d;
+                if (d0->t == VT_DATE && m->t == VT_DUR && m->months &&
+                    kigen_date_add_months(d0->u.d, m->u.i, (kigen_eom)i->b, &d) == KIGEN_OK) {
+                    R[i->dst].t = VT_DATE;
+                    R[i->dst].u.d = d;
+                } else {
+                    call(c, p, i, R);
+                }
+                vmbreak;
+            }
+            vmcase(EARLIEST) vmcase(LATEST)
+            {
+                /* absent arguments are skipped; anything but a date or an
+                 * absent value (an error) goes the shared way */
+                const int *ar = p->args + i->a;
+                const kg_val *best = NULL;
+                bool fast = true;
+                for (int k = 0; k < i->n && fast; k++) {
+                    const kg_val *v = &R[ar[k]];
+                    if (v->t == VT_DATE) {
+                        if (!best || (i->op == KG_EARLIEST ? v->u.d < best->u.d : v->u.d > best->u.d))
+                            best = v;
+                    } else if (v->t != VT_NONE) {
+                        fast = false;
+                    }
+                }
+                if (!fast)
+                    call(c, p, i, R);
+                else if (!best)
+                    memset(&R[i->dst], 0, sizeof R[i->dst]);
+                else
+                    R[i->dst] = *best;
+                vmbreak;
+            }
+            vmdefault
+            {
+                return;
+            }
         }
     }
 }

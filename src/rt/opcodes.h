@@ -20,6 +20,7 @@
 #define KG_OPCODES(X)                                                                                        \
     X(HALT, 0, "stop")                                                                                       \
     X(MOVE, 0, "R[dst] = R[a]")                                                                              \
+    X(MOVEJ, KG_LX, "R[dst] = R[a], goto x (a branch's value, then its end)")                                \
     X(LOADIN, 0, "R[dst] = the record's value of fact dst (given: known at compile time)")                   \
     X(FACT, KG_LX, "if fact dst is given: R[dst] = its value, goto x (else run its default)")                \
     X(JMP, KG_LX, "goto x")                                                                                  \
