@@ -1192,8 +1192,13 @@ kg_prog *kg_prog_compile(kigen_ctx *c, const kg_plan *plan, const uint64_t *give
     p->check_facts = PALLOC(p, plan->ncheck_facts, int);
     for (int i = 0; p->check_facts && i < plan->ncheck_facts; i++) {
         int f = plan->check_facts[i];
-        /* a fact given by the shape is never an error */
-        if (C.st[f] == ST_PRESENT || (C.st[f] == ST_CONST && C.cv[f].t != VT_ERR))
+        /* a fact given by the shape is never an error; in the generic
+         * program a required fact's absence is one bitmask test (plan.h),
+         * and an optional fact without a default is never an error */
+        const kg_def *fd = rs->slots[f];
+        if (!given && !fd->deflt && !fd->optional)
+            p->live[f] = 1; /* its error is the record's message */
+        if (C.st[f] == ST_PRESENT || (C.st[f] == ST_CONST && C.cv[f].t != VT_ERR) || (!given && !fd->deflt))
             continue;
         p->check_facts[nchk++] = f;
         p->live[f] = 1;

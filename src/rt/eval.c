@@ -474,32 +474,82 @@ bool kg_rt_same(const kg_val *a, const kg_val *b)
     }
 }
 
-/* KIGEN_EVAL=check: the program's values against the walker's, for every
- * value the program computed. A difference is a bug in the compiler: say
- * both values and stop, so that no test can pass over it. */
+/* The first fact of the plan (in fact order) whose value is an error —
+ * missing and required, or a default that failed — or nfacts. prog is the
+ * program that ran, or NULL for the walker. */
+static int fact_failure(const kigen_ctx *c, const kg_prog *prog)
+{
+    const kigen_ruleset *rs = c->rs;
+    const kg_plan *plan = c->plan;
+    const int *chk = prog ? prog->check_facts : plan->check_facts;
+    int nchk = prog ? prog->ncheck_facts : plan->ncheck_facts, first = rs->nfacts;
+    if (prog && !prog->shaped) /* a missing required fact: one test per 64 facts */
+        for (int w = 0; w < (rs->nfacts + 63) / 64 && first == rs->nfacts; w++) {
+            uint64_t missing = plan->required[w] & ~c->given_bits[w];
+            if (missing)
+                first = w * 64 + __builtin_ctzll(missing);
+        }
+    for (int k = 0; k < nchk && chk[k] < first; k++)
+        if (c->vals[chk[k]].t == VT_ERR)
+            first = chk[k];
+    return first;
+}
+
+static void differs(const char *what, const char *a_name, const kg_val *a, const char *b_name,
+                    const kg_val *b)
+{
+    char ta[256], tb[256];
+    kg_val_format(a, ta, sizeof ta);
+    kg_val_format(b, tb, sizeof tb);
+    fprintf(stderr, "kigen: KIGEN_EVAL=check: %s differs: %s %d '%s', %s %d '%s'\n", what, a_name, a->t, ta,
+            b_name, b->t, tb);
+    abort();
+}
+
+static void differs_at(const char *a_name, int fa, const char *b_name, int fb)
+{
+    fprintf(stderr, "kigen: KIGEN_EVAL=check: the failing fact differs: %s %d, %s %d\n", a_name, fa, b_name,
+            fb);
+    abort();
+}
+
+/* KIGEN_EVAL=check: the program's values against the generic program's
+ * (when it ran a shape's) and against the walker's, for every value both
+ * computed, and the fact that fails the record. A difference is a bug in
+ * the compiler: say both values and stop, so that no test can pass over
+ * it. Each run sees a fresh record (notes, the scripts' budgets); all share
+ * the record's memory, and past its limit the record fails as a whole
+ * whatever the values (and a later run had less), so nothing is compared. */
 static void check_engines(kigen_ctx *c, const kg_prog *p)
 {
-    int ns = c->rs->nslots;
+    const kigen_ruleset *rs = c->rs;
+    int ns = rs->nslots, failing = fact_failure(c, p);
     memcpy(c->check_vals, c->vals, sizeof(kg_val) * (size_t)ns);
-    /* the walker sees a fresh record: notes and the scripts' budgets */
+    const kg_prog *g = p->shaped ? kg_prog_generic(c) : NULL;
+    if (g) {
+        c->notes.n = 0;
+        if (rs->ext)
+            rs->ext->before_eval(c);
+        kg_prog_run(c, g);
+        if (c->scratch.limit_hit)
+            return;
+        for (int s = 0; s < ns; s++)
+            if (p->live[s] && g->live[s] && !kg_rt_same(&c->check_vals[s], &c->vals[s]))
+                differs(rs->slots[s]->name, "program", &c->check_vals[s], "generic program", &c->vals[s]);
+        if (fact_failure(c, g) != failing)
+            differs_at("program", failing, "generic program", fact_failure(c, g));
+    }
     c->notes.n = 0;
-    if (c->rs->ext)
-        c->rs->ext->before_eval(c);
+    if (rs->ext)
+        rs->ext->before_eval(c);
     kg_rt_walk(c);
-    /* both runs share the record's memory: past its limit the record fails
-     * as a whole whatever the values, and the second run had less */
     if (c->scratch.limit_hit)
         return;
-    for (int s = 0; s < ns; s++) {
-        if (!p->live[s] || kg_rt_same(&c->check_vals[s], &c->vals[s]))
-            continue;
-        char a[256], b[256];
-        kg_val_format(&c->check_vals[s], a, sizeof a);
-        kg_val_format(&c->vals[s], b, sizeof b);
-        fprintf(stderr, "kigen: KIGEN_EVAL=check: %s differs: program %d '%s', tree walker %d '%s'\n",
-                c->rs->slots[s]->name, c->check_vals[s].t, a, c->vals[s].t, b);
-        abort();
-    }
+    for (int s = 0; s < ns; s++)
+        if (p->live[s] && !kg_rt_same(&c->check_vals[s], &c->vals[s]))
+            differs(rs->slots[s]->name, "program", &c->check_vals[s], "tree walker", &c->vals[s]);
+    if (fact_failure(c, NULL) != failing)
+        differs_at("program", failing, "tree walker", fact_failure(c, NULL));
 }
 
 static int eval_record(kigen_ctx *c);
@@ -540,14 +590,11 @@ static int eval_record(kigen_ctx *c)
      * selected value reads it (the compiled program lists only the facts
      * that can fail for its shape). */
     const kg_plan *plan = c->plan;
-    const int *chk = prog ? prog->check_facts : plan->check_facts;
-    int nchk = prog ? prog->ncheck_facts : plan->ncheck_facts;
-    for (int k = 0; k < nchk; k++) {
-        const kg_val *v = &c->vals[chk[k]];
-        if (v->t == VT_ERR) {
-            set_err(c, "%.*s", (int)v->len, v->u.s);
-            return KIGEN_EEVAL;
-        }
+    int first = fact_failure(c, prog);
+    if (first < rs->nfacts) { /* the first failing fact, in fact order */
+        const kg_val *v = &c->vals[first];
+        set_err(c, "%.*s", (int)v->len, v->u.s);
+        return KIGEN_EEVAL;
     }
     for (int i = 0; i < plan->noutputs; i++) {
         const kg_val *v = &c->vals[plan->outputs[i]];

@@ -144,6 +144,16 @@ static bool same_shape(const kg_prog *p, const uint64_t *given)
     return memcmp(p->given, given, sizeof(uint64_t) * (size_t)p->nwords) == 0;
 }
 
+kg_prog *kg_prog_generic(kigen_ctx *c)
+{
+    struct kg_progcache *pc = c->progs;
+    if (!pc->generic)
+        pc->generic = kg_prog_compile(c, c->plan, NULL);
+    if (pc->generic && c->installed != pc->generic && !kg_prog_install(c, pc->generic))
+        return NULL;
+    return pc->generic;
+}
+
 kg_prog *kg_prog_current(kigen_ctx *c)
 {
     struct kg_progcache *pc = c->progs;

@@ -56,7 +56,9 @@ typedef struct kg_prog {
     bool shaped; /* specialised to `given` (else: facts read at run time) */
     uint64_t *given;
     int nwords;
-    int *check_facts; /* facts whose value may be an error at run time, in fact order */
+    int *check_facts; /* facts whose value may be an error at run time, in fact order
+                       * (the generic program: those with a default; a missing
+                       * required one is found by kg_plan.required & ~given) */
     int ncheck_facts;
     unsigned long uses;
 } kg_prog;
@@ -69,6 +71,9 @@ const kg_plan *kg_plan_of(const kigen_ctx *c);
  * on a miss (bounded: past KG_PROG_CACHE shapes, one generic program
  * serves the rest). NULL when out of memory (the caller walks the tree). */
 kg_prog *kg_prog_current(kigen_ctx *c);
+/* The generic program (facts read at run time), compiled if need be and
+ * installed: KIGEN_EVAL=check compares it with the shape's. */
+kg_prog *kg_prog_generic(kigen_ctx *c);
 /* Forget every compiled program (overrides, language or selection changed). */
 void kg_prog_invalidate(kigen_ctx *c);
 /* Free the plan and the cache (kigen_ctx_free). */
