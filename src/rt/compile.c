@@ -72,6 +72,7 @@ typedef struct cc {
     int *alias;    /* per slot: the slot whose register holds the same value, or -1 */
     int cur;       /* the slot being compiled */
     bool jumped;   /* the current slot's code has a jump: what follows may not run */
+    int njumps;    /* jumps emitted so far */
     int firstjump; /* ... at this index (where its hoisted instructions go) */
     cse_ent *ents; /* remembered pure instructions */
     int nents, capents;
@@ -122,6 +123,8 @@ static int emit(cc *C, int op, int dst, int a, int b, int x, int n)
     i->a = a;
     i->b = b;
     i->x = x;
+    if (op_labels[op] || op == KG_FACT)
+        C->njumps++;
     if ((op_labels[op] || op == KG_FACT) && !C->jumped) {
         C->jumped = true;
         C->firstjump = C->ncode;
@@ -320,11 +323,14 @@ static void decide_hoists(cc *C)
 }
 
 /* The jump to the end after a branch's value: fused with the MOVE that put
- * the value in place when there is one (one dispatch, not two). Returns
- * the index whose x is the label. */
-static int jump_out(cc *C, int since)
+ * the value in place when there is one and nothing can jump between the
+ * two (one dispatch, not two). Returns the index whose x is the label. */
+static int jump_out(cc *C, int since, int jumps_since)
 {
-    if (C->ncode > since && C->code[C->ncode - 1].op == KG_MOVE) {
+    /* only when the branch's code since `since` is straight: a jump in it
+     * (an `if` inside) may land just after that MOVE, which must then not
+     * jump away */
+    if (C->ncode > since && C->code[C->ncode - 1].op == KG_MOVE && C->njumps == jumps_since) {
         C->code[C->ncode - 1].op = KG_MOVEJ;
         if (!C->jumped) {
             C->jumped = true;
@@ -736,9 +742,9 @@ static opnd c_if(cc *C, const kg_expr *e, int dst)
     int D = dst >= 0 ? dst : temp(C);
     int mark = C->ttop;
     int j = emit(C, KG_JCOND, D, cond.r, 0, 0, 0);
-    int since = C->ncode;
+    int since = C->ncode, jumps = C->njumps;
     into(C, cexpr(C, e->b, D), D);
-    int jend = jump_out(C, since);
+    int jend = jump_out(C, since, jumps);
     C->code[j].x = C->ncode;
     into(C, cexpr(C, e->c, D), D);
     C->code[j].b = C->ncode;
@@ -1051,7 +1057,7 @@ static void c_slot_body(cc *C, int slot)
             }
         }
         C->ttop = 0;
-        int since = C->ncode;
+        int since = C->ncode, jumps = C->njumps;
         opnd t = cexpr(C, kc->then, slot);
         if (j < 0) { /* holds always: the last case that can be taken */
             if (!emitted && t.k) {
@@ -1065,7 +1071,7 @@ static void c_slot_body(cc *C, int slot)
         }
         into(C, t, slot);
         if (grow(C, (void **)&ends, &cap, nends + 1, sizeof(int)))
-            ends[nends++] = jump_out(C, since);
+            ends[nends++] = jump_out(C, since, jumps);
         C->code[j].x = C->ncode;
         C->code[j].b = -1; /* patched to the end below */
         if (grow(C, (void **)&ends, &cap, nends + 1, sizeof(int)))

@@ -123,8 +123,8 @@ void kg_prog_text(const kigen_ctx *c, const kg_prog *p, kg_buf *b)
             break;
         default:
             put_reg(c, p, b, in->a);
-            if (op != KG_MOVE && op != KG_NOT_B && !(lab & KG_LB) && op != KG_JERR && op != KG_JAND &&
-                op != KG_JOR && op != KG_JNOTVAL) {
+            if (op != KG_MOVE && op != KG_MOVEJ && op != KG_NOT_B && !(lab & KG_LB) && op != KG_JERR &&
+                op != KG_JAND && op != KG_JOR && op != KG_JNOTVAL) {
                 kg_buf_puts(b, ", ");
                 put_reg(c, p, b, in->b);
             }

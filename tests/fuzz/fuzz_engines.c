@@ -368,7 +368,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kigen_diags *d = NULL;
     int lrc = kigen_load_string("engines.yaml", g.out, g.len, NULL, &rs, &d);
     if (getenv("KIGEN_FUZZ_PRINT")) /* to see what the generator makes */
-        fprintf(stderr, "---- load %d\n%s", lrc, lrc == KIGEN_OK ? "" : g.out);
+        fprintf(stderr, "---- load %d\n%s", lrc, g.out);
     if (lrc != KIGEN_OK) {
         kigen_diags_free(d);
         free(g.out);
@@ -394,6 +394,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     for (int rec = 0; rec < 6 && g.n; rec++) {
         unsigned what = pick(&g, 8);
+        if (getenv("KIGEN_FUZZ_PRINT"))
+            fprintf(stderr, "record %d: what %u\n", rec, what);
         for (int i = 0; i < 3; i++) {
             if (what == 1)
                 kigen_set_param(all[i], "pd", rec & 1 ? "9" : NULL);
@@ -408,6 +410,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (!((given >> f) & 1))
                 continue;
             const char *v = fact_vals[f][(vals >> (2 * f)) & 3];
+            if (getenv("KIGEN_FUZZ_PRINT"))
+                fprintf(stderr, "record %d: %s=%s\n", rec, fact_names[f], v);
             for (int i = 0; i < 3; i++)
                 kigen_set(all[i], fact_names[f], v);
         }

@@ -373,6 +373,40 @@ static void test_engines_agree_on_pack(void **state)
     kigen_ruleset_free(rs);
 }
 
+/* Found by fuzz_engines: a case whose value is an `if` with a computed
+ * then-branch and a constant else-branch. The else-branch's MOVE was fused
+ * with the case's jump to the end, so the then-branch's own jump to the
+ * end of the `if` landed on the next case's code: r came out 100, not -11,
+ * with exit 0. */
+static void test_if_inside_a_case(void **state)
+{
+    (void)state;
+    kigen_ruleset *rs = load_with("kigen: 1\nname: t\nfacts:\n  x: {type: integer}\n  flag: {type: boolean}\n"
+                                  "  k: {type: enum, choices: [a, b]}\n"
+                                  "rules:\n  r:\n    source: t\n    cases:\n"
+                                  "      - when: k == a\n        then: if flag then x * -1 else -1\n"
+                                  "      - otherwise: 100\n"
+                                  "outputs: [r]\n",
+                                  NULL);
+    kigen_ctx *c = ctx(rs);
+    static const char *const rows[][4] = {
+        /* k, flag, x, r: the first case holds for k = a; then flag picks */
+        {"a", "true", "11", "-11"},
+        {"a", "false", "11", "-1"},
+        {"b", "true", "11", "100"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        kigen_ctx_reset(c);
+        assert_int_equal(kigen_set(c, "k", rows[i][0]), KIGEN_OK);
+        assert_int_equal(kigen_set(c, "flag", rows[i][1]), KIGEN_OK);
+        assert_int_equal(kigen_set(c, "x", rows[i][2]), KIGEN_OK);
+        assert_int_equal(kigen_eval(c), KIGEN_OK);
+        assert_int_equal(get_int(c, "r"), atoll(rows[i][3]));
+    }
+    kigen_ctx_free(c);
+    kigen_ruleset_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -383,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_no_allocation_per_record),
         cmocka_unit_test(test_program_text),
         cmocka_unit_test(test_engines_agree_on_pack),
+        cmocka_unit_test(test_if_inside_a_case),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
