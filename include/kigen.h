@@ -400,11 +400,13 @@ KIGEN_API int kigen_set_explain(kigen_ctx *c, int on);
  * did-you-mean in kigen_errmsg) for an unknown name; the selection is then
  * unchanged. Names are not kept. */
 KIGEN_API int kigen_ctx_select_outputs(kigen_ctx *c, const char *const *names, size_t n);
-/* The compiled program kigen_eval runs for the facts set now (their
- * shape: which are given), the selection, the param overrides and the
- * language, as text: one instruction per line, then the values folded at
- * compile time (SQLite's EXPLAIN). Owned by c, valid until the next call
- * on it; NULL when out of memory. */
+/* The program compiled for the facts set now (their shape: which are
+ * given), the selection, the param overrides and the language, as text:
+ * one instruction per line, then the values folded at compile time
+ * (SQLite's EXPLAIN). kigen_eval runs it for a record of this shape — or,
+ * once the context has met eight other shapes, the generic program, which
+ * computes the same values. Owned by c, valid until the next call on it;
+ * NULL when out of memory. */
 KIGEN_API const char *kigen_program_text(kigen_ctx *c);
 
 /* Evaluate the facts set so far. KIGEN_OK when every output is a value or
@@ -414,7 +416,7 @@ KIGEN_API const char *kigen_program_text(kigen_ctx *c);
 KIGEN_API int kigen_eval(kigen_ctx *c);
 /* Read output i (0 … kigen_output_count−1) of the last evaluation. */
 KIGEN_API int kigen_get(const kigen_ctx *c, int output, kigen_value *v);
-/* Read any fact, param-free rule or output by name. */
+/* Read any fact (also by an alias), rule or output by name. */
 KIGEN_API int kigen_get_by_name(const kigen_ctx *c, const char *name, kigen_value *v);
 /* Format a value as text the way the CLI prints it (ISO dates,
  * true/false, empty for none). Returns the length it needed, like

@@ -1193,7 +1193,8 @@ kg_prog *kg_prog_compile(kigen_ctx *c, const kg_plan *plan, const uint64_t *give
     }
     /* liveness: what the selection, the checks and the hooks read */
     for (int s = 0; s < ns; s++)
-        p->live[s] = plan->all ? plan->in_plan[s] : plan->selected[s];
+        /* (policy hooks may read any value: with a script, all of the plan) */
+        p->live[s] = plan->all || rs->ext ? plan->in_plan[s] : plan->selected[s];
     int nchk = 0;
     p->check_facts = PALLOC(p, plan->ncheck_facts, int);
     for (int i = 0; p->check_facts && i < plan->ncheck_facts; i++) {

@@ -448,6 +448,8 @@ int kigen_get_by_name(const kigen_ctx *c, const char *name, kigen_value *v)
         return KIGEN_EMISUSE;
     int i = kg_slot_of(c->rs, name);
     if (i < 0)
+        i = kigen_fact_index(c->rs, name); /* a fact's alias (生年月日) */
+    if (i < 0)
         return KIGEN_ENOTFOUND;
     if (!kg_slot_readable(c, i))
         return KIGEN_EMISUSE; /* not selected: not computed */

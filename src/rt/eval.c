@@ -221,7 +221,9 @@ void kg_rt_binop(kigen_ctx *c, int op, const kg_val *pa, const kg_val *pb, kg_va
                          : __builtin_sub_overflow(a.u.i, b.u.i, &out->u.i))
                 kg_fn_error(&c->fc, out, "%s", kg_ja() ? "整数の桁あふれ" : "integer overflow");
         } else if (a.t == VT_STR && b.t == VT_STR) {
-            char *s = kg_arena_alloc(&c->scratch, (size_t)a.len + b.len + 1);
+            /* fc.scratch: the record's memory, or the program's while the
+             * compiler folds (which must see that a string was made) */
+            char *s = kg_arena_alloc(c->fc.scratch, (size_t)a.len + b.len + 1);
             if (!s) {
                 kg_fn_error(&c->fc, out, "out of memory");
                 return;

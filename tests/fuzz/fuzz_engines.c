@@ -252,7 +252,13 @@ static void g_bool(gen *g, int depth)
     }
     case 9: put(g, pick(g, 2) ? "(e0 == a)" : "(e0 != pe)"); return;
     case 10: put(g, pick(g, 2) ? "(e0 in [a, c])" : "(i0 in [1, 5, i1])"); return;
-    case 11: put(g, pick(g, 2) ? "(s0 == 'x')" : "(text(i0) == '5')"); return;
+    case 11: {
+        /* strings: from the record, made per record, and constant ones */
+        static const char *const strs[] = {"(s0 == 'x')", "(text(i0) == '5')", "(('a' + 'b') == text(i0))",
+                                           "(default('' + 'x', s0) == 'x')", "(join(',', s0, 'k') != 'k')"};
+        put(g, strs[pick(g, 5)]);
+        return;
+    }
     default:
         put(g, "default(");
         g_bool(g, depth + 1);
@@ -392,7 +398,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (kigen_ctx_select_outputs(all[i], names, n) != KIGEN_OK)
                 abort();
     }
-    for (int rec = 0; rec < 6 && g.n; rec++) {
+    for (int rec = 0; rec < 12 && g.n; rec++) {
         unsigned what = pick(&g, 8);
         if (getenv("KIGEN_FUZZ_PRINT"))
             fprintf(stderr, "record %d: what %u\n", rec, what);

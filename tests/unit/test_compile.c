@@ -407,6 +407,41 @@ static void test_if_inside_a_case(void **state)
     kigen_ruleset_free(rs);
 }
 
+/* Found by review: a constant string concatenation was folded, but its
+ * text was made in the record's memory (not the program's), so the
+ * "constant" pointed into memory reset for the next record: r read as the
+ * next record's text ("2") or freed memory. Folds that make a string are
+ * left to run time; r is "x" on every record. */
+static void test_folded_string_outlives_the_record(void **state)
+{
+    (void)state;
+    kigen_ruleset *rs = load_with("kigen: 1\nname: t\nfacts:\n  i0: {type: integer, optional: true}\n"
+                                  "rules:\n  r: {source: t, value: \"default('' + 'x', 'y')\"}\n"
+                                  "  q: {source: t, value: \"'a' + 'b'\"}\n"
+                                  "  t: {source: t, value: text(i0)}\n"
+                                  "outputs: [r, q, t]\n",
+                                  NULL);
+    kigen_ctx *c = ctx(rs);
+    static const char *const vals[] = {"1", "2", "333"};
+    for (int k = 0; k < 3; k++) {
+        kigen_value v;
+        char buf[64];
+        assert_int_equal(kigen_set(c, "i0", vals[k]), KIGEN_OK);
+        assert_int_equal(kigen_eval(c), KIGEN_OK);
+        assert_int_equal(kigen_get_by_name(c, "r", &v), KIGEN_OK);
+        kigen_value_format(&v, buf, sizeof buf);
+        assert_string_equal(buf, "x");
+        assert_int_equal(kigen_get_by_name(c, "q", &v), KIGEN_OK);
+        kigen_value_format(&v, buf, sizeof buf);
+        assert_string_equal(buf, "ab");
+        assert_int_equal(kigen_get_by_name(c, "t", &v), KIGEN_OK);
+        kigen_value_format(&v, buf, sizeof buf);
+        assert_string_equal(buf, vals[k]);
+    }
+    kigen_ctx_free(c);
+    kigen_ruleset_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_program_text),
         cmocka_unit_test(test_engines_agree_on_pack),
         cmocka_unit_test(test_if_inside_a_case),
+        cmocka_unit_test(test_folded_string_outlives_the_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -346,6 +346,40 @@ static void test_reminders_always_business_days(void **state)
     assert_true(checked > 1000);
 }
 
+/* The ward's outputs with a selection and explain off (the compiled
+ * program): the hook reads the district and the national outputs, which
+ * the selection does not name; they must still be computed, or the hook
+ * reads values that were never set (it gave every resident the main
+ * office and "no certificate" before the fix). Rows as in
+ * test_ward_residents. */
+static void test_ward_selected_outputs(void **state)
+{
+    fx *f = *state;
+    static const char *const chosen[] = {"office", "reminder_1"};
+    assert_int_equal(kigen_ctx_select_outputs(f->c, chosen, 2), KIGEN_OK);
+    static const struct {
+        const char *district, *birth, *issue, *r1, *office;
+    } rows[] = {
+        {"光が丘", "1985-06-15", "2018-03-20", "2022-03-17", "光が丘区民事務所"},
+        {"石神井町", "1992-02-29", "2021-07-07", "2025-12-01", "石神井区民事務所"},
+        {"関町北", "1990-11-06", "2020-08-10", "2024-08-08", "関区民事務所"},
+    };
+    for (int round = 0; round < 2; round++) /* the second round: programs from the cache */
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+            char buf[1024];
+            kigen_ctx_reset(f->c);
+            kigen_set(f->c, "district", rows[i].district);
+            kigen_set(f->c, "birth_date", rows[i].birth);
+            kigen_set(f->c, "card_issue_date", rows[i].issue);
+            if (kigen_eval(f->c) != KIGEN_OK)
+                fail_msg("row %zu: %s", i, kigen_errmsg(f->c));
+            text_of(f->c, "office", buf, sizeof buf);
+            assert_string_equal(buf, rows[i].office);
+            text_of(f->c, "reminder_1", buf, sizeof buf);
+            assert_string_equal(buf, rows[i].r1);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -356,6 +390,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_holidays_out_of_range, setup_holidays, teardown),
         cmocka_unit_test_setup_teardown(test_business_days, setup_holidays, teardown),
         cmocka_unit_test_setup_teardown(test_ward_residents, setup_ward, teardown),
+        cmocka_unit_test_setup_teardown(test_ward_selected_outputs, setup_ward, teardown),
         cmocka_unit_test_setup_teardown(test_reminders_always_business_days, setup_holidays, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -69,3 +69,8 @@ $ kigen eval --rules $RULES --input $T/status.csv
 ? 1
 1= out.split('\n')[1].endswith(',record 1: fact birth_date is required but not given')
 2~ 2 of 2 records failed
+
+## --outputs takes a fact's alias too (the national pack's 基準日 is `on`)
+$ kigen eval --rules $PACK --set birth_date=1990-01-01 --set card_issue_date=2020-01-01 --outputs 基準日,card_expiry --today 2026-01-01
+1= out.split('\n')[0] == '基準日,card_expiry,error'
+1= out.split('\n')[1] == '2026-01-01,2030-01-01,'
