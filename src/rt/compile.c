@@ -357,26 +357,12 @@ static int temp(cc *C)
     return TREG0 + t;
 }
 
-static bool same_const(const kg_val *a, const kg_val *b)
-{
-    if (a->t != b->t)
-        return false;
-    switch (a->t) {
-    case VT_NONE: return true;
-    case VT_BOOL:
-    case VT_INT: return a->u.i == b->u.i;
-    case VT_DUR: return a->u.i == b->u.i && a->months == b->months;
-    case VT_DATE: return a->u.d == b->u.d;
-    default: return a->u.s == b->u.s && a->len == b->len;
-    }
-}
-
 /* The register of a constant (small pools are searched: most constants
  * repeat, `1 day`, `none`, an enum value). */
 static int kreg(cc *C, const kg_val *v)
 {
     for (int i = C->nk - 1; i >= 0 && i >= C->nk - 64; i--)
-        if (same_const(&C->k[i], v))
+        if (kg_rt_same(&C->k[i], v))
             return KREG0 + i;
     if (!grow(C, (void **)&C->k, &C->capk, C->nk + 1, sizeof(kg_val)))
         return KREG0;
@@ -1142,6 +1128,22 @@ void kg_prog_free(const kg_mem *m, kg_prog *p)
     kg_mem_free(m, p, sizeof *p);
 }
 
+/* The compiler's working arrays (the program keeps copies in its arena). */
+static void cc_free(cc *C)
+{
+    const kg_mem *m = &C->c->mem;
+    kg_mem_free(m, C->code, sizeof(kg_ins) * (size_t)C->capcode);
+    kg_mem_free(m, C->k, sizeof(kg_val) * (size_t)C->capk);
+    kg_mem_free(m, C->reads, sizeof(int) * (size_t)C->capreads);
+    kg_mem_free(m, C->nodes, sizeof(const kg_expr *) * (size_t)C->capnodes);
+    kg_mem_free(m, C->fns, sizeof(const kg_fn *) * (size_t)C->capfns);
+    kg_mem_free(m, C->argtab, sizeof(int) * (size_t)C->capargtab);
+    kg_mem_free(m, C->cse, sizeof(int) * (size_t)C->capcse);
+    kg_mem_free(m, C->ents, sizeof(cse_ent) * (size_t)C->capents);
+    kg_mem_free(m, C->hoist, sizeof(hoist_ent) * (size_t)C->caphoist);
+    kg_mem_free(m, C->memo_h, sizeof(int) * (size_t)C->capmemo_h);
+}
+
 #define PALLOC(p, n, type)                                                                                   \
     ((type *)kg_arena_alloc(&(p)->arena, sizeof(type) * ((size_t)(n) ? (size_t)(n) : 1)))
 
@@ -1348,28 +1350,10 @@ kg_prog *kg_prog_compile(kigen_ctx *c, const kg_plan *plan, const uint64_t *give
     }
     for (int s = 0; s < ns; s++) /* a live slot outside the plan is nothing to read */
         p->live[s] = p->live[s] && plan->in_plan[s];
-    kg_mem_free(&c->mem, C.code, sizeof(kg_ins) * (size_t)C.capcode);
-    kg_mem_free(&c->mem, C.k, sizeof(kg_val) * (size_t)C.capk);
-    kg_mem_free(&c->mem, C.reads, sizeof(int) * (size_t)C.capreads);
-    kg_mem_free(&c->mem, C.nodes, sizeof(const kg_expr *) * (size_t)C.capnodes);
-    kg_mem_free(&c->mem, C.fns, sizeof(const kg_fn *) * (size_t)C.capfns);
-    kg_mem_free(&c->mem, C.argtab, sizeof(int) * (size_t)C.capargtab);
-    kg_mem_free(&c->mem, C.cse, sizeof(int) * (size_t)C.capcse);
-    kg_mem_free(&c->mem, C.ents, sizeof(cse_ent) * (size_t)C.capents);
-    kg_mem_free(&c->mem, C.hoist, sizeof(hoist_ent) * (size_t)C.caphoist);
-    kg_mem_free(&c->mem, C.memo_h, sizeof(int) * (size_t)C.capmemo_h);
+    cc_free(&C);
     return p;
 fail:
-    kg_mem_free(&c->mem, C.code, sizeof(kg_ins) * (size_t)C.capcode);
-    kg_mem_free(&c->mem, C.k, sizeof(kg_val) * (size_t)C.capk);
-    kg_mem_free(&c->mem, C.reads, sizeof(int) * (size_t)C.capreads);
-    kg_mem_free(&c->mem, C.nodes, sizeof(const kg_expr *) * (size_t)C.capnodes);
-    kg_mem_free(&c->mem, C.fns, sizeof(const kg_fn *) * (size_t)C.capfns);
-    kg_mem_free(&c->mem, C.argtab, sizeof(int) * (size_t)C.capargtab);
-    kg_mem_free(&c->mem, C.cse, sizeof(int) * (size_t)C.capcse);
-    kg_mem_free(&c->mem, C.ents, sizeof(cse_ent) * (size_t)C.capents);
-    kg_mem_free(&c->mem, C.hoist, sizeof(hoist_ent) * (size_t)C.caphoist);
-    kg_mem_free(&c->mem, C.memo_h, sizeof(int) * (size_t)C.capmemo_h);
+    cc_free(&C);
     kg_prog_free(&c->mem, p);
     return NULL;
 }
