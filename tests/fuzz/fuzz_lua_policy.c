@@ -46,6 +46,15 @@ static void no_controls(const char *s)
             abort();
 }
 
+/* The scratch directory goes when the run ends (it was left in /tmp). */
+static void remove_dir(void)
+{
+    char cmd[100];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (dir[0] && system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -55,6 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         snprintf(cmd, sizeof cmd, "mkdir -p %s", dir);
         if (system(cmd) != 0)
             abort();
+        atexit(remove_dir);
     }
     const char *in = (const char *)data;
     const char *mark = NULL;
