@@ -1171,8 +1171,13 @@ kg_prog *kg_prog_compile(kigen_ctx *c, const kg_plan *plan, const uint64_t *give
     int *cend = PALLOC(p, ns + 1, int), *fj = PALLOC(p, ns + 1, int), *hstart = PALLOC(p, ns + 1, int),
         *hend = PALLOC(p, ns + 1, int);
     p->live = PALLOC(p, ns, uint8_t);
-    if (!C.st || !C.alias || !C.cv || !start || !rstart || !rend || !cend || !fj || !hstart || !hend ||
-        !p->live) {
+    /* The code array exists from the start: after an allocation fails,
+     * emit returns index 0 and the compiler writes its labels there
+     * harmlessly until it notices (C.oom) and gives the program up. */
+    (void)grow(&C, (void **)&C.code, &C.capcode, 64, sizeof(kg_ins));
+    if (!C.code || !C.st || !C.alias || !C.cv || !start || !rstart || !rend || !cend || !fj || !hstart ||
+        !hend || !p->live) {
+        cc_free(&C);
         kg_prog_free(&c->mem, p);
         return NULL;
     }

@@ -235,6 +235,64 @@ static void test_no_allocation_per_record(void **state)
     kigen_ruleset_free(rs);
 }
 
+static long fail_after = -1;
+static void *failing_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    (void)ud;
+    (void)osize;
+    if (nsize == 0) {
+        free(ptr);
+        return NULL;
+    }
+    if (fail_after >= 0 && fail_after-- == 0)
+        return NULL;
+    return realloc(ptr, nsize);
+}
+
+/* Out of memory anywhere in a context's life — creating it, compiling a
+ * program, evaluating — is a status or a right answer (a program that
+ * cannot be compiled leaves the record to the tree walker), never a crash
+ * or a wrong value. Expected: born 1990-04-02, card issued 2020-05-01 at
+ * 30 (at or above the line of 20 in force then: R1, R2), so the card runs
+ * to the 10th birthday after issue (D1): 2030-04-02. */
+static void test_out_of_memory_while_compiling(void **state)
+{
+    (void)state;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/rules/jp/mynumber.yaml", support_source_dir());
+    kigen_opts o = KIGEN_OPTS_INIT;
+    o.alloc = failing_alloc;
+    kigen_ruleset *rs = NULL;
+    kigen_diags *d = NULL;
+    assert_int_equal(kigen_load_file(path, &o, &rs, &d), KIGEN_OK);
+    kigen_diags_free(d);
+    int ok = 0;
+    for (long n = 0; n < 400; n++) {
+        kigen_ctx *c = NULL;
+        fail_after = n;
+        int rc = kigen_ctx_new(rs, &c);
+        if (rc == KIGEN_OK) {
+            if (kigen_set(c, "birth_date", "1990-04-02") == KIGEN_OK &&
+                kigen_set(c, "card_issue_date", "2020-05-01") == KIGEN_OK &&
+                kigen_set(c, "on", "2026-11-30") == KIGEN_OK && kigen_eval(c) == KIGEN_OK) {
+                kigen_value v;
+                char buf[32];
+                assert_int_equal(kigen_get_by_name(c, "card_expiry", &v), KIGEN_OK);
+                kigen_value_format(&v, buf, sizeof buf);
+                assert_string_equal(buf, "2030-04-02");
+                ok++;
+            }
+        } else {
+            assert_int_equal(rc, KIGEN_ENOMEM);
+        }
+        fail_after = -1;
+        kigen_ctx_free(c);
+    }
+    print_message("%d of 400 contexts evaluated\n", ok);
+    assert_true(ok > 100); /* most points of failure come after the context is made */
+    kigen_ruleset_free(rs);
+}
+
 /* EXPLAIN: the program names what it reads and shows what it folded; and
  * asking for it does not disturb the context's own evaluation. */
 static void test_program_text(void **state)
@@ -454,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_engines_agree_on_pack),
         cmocka_unit_test(test_if_inside_a_case),
         cmocka_unit_test(test_folded_string_outlives_the_record),
+        cmocka_unit_test(test_out_of_memory_while_compiling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
