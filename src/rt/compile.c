@@ -834,6 +834,14 @@ static opnd c_call(cc *C, const kg_expr *e, int dst)
                 C->ttop = mark;
                 return r;
             }
+            if (!fn->sees_absent && args[i].k && args[i].v.t == VT_ERR) {
+                /* ... and so does the program: the call's value is the first
+                 * error among the arguments so far (this one at the latest),
+                 * and the rest (a script's call among them) are not run */
+                n = i + 1;
+                allk = false;
+                break;
+            }
         }
         allk = allk && args[i].k;
         if (!fn->sees_absent && !args[i].k && i + 1 < n) {

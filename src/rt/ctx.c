@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/text.h"
+#include "rt/eval.h"
 #include "rt/program.h"
 #include <stdlib.h>
 
@@ -374,18 +375,26 @@ int kigen_set_param(kigen_ctx *c, const char *param, const char *text)
     for (int i = pi; i >= 0; i = -1) {
         kg_def *d = c->rs->params[i];
         if (!text) {
+            if (c->overridden[i])
+                kg_prog_invalidate(c); /* programs folded the override in */
             c->overridden[i] = false;
-            kg_prog_invalidate(c); /* programs folded the override in */
             return KIGEN_OK;
         }
         char err[1024];
         kg_val v;
-        /* Overrides live as long as the context: their own arena, never reset. */
-        int rc = kg_val_parse(&c->pkeep, d->ty, text, strlen(text), &v, err, sizeof err);
+        /* Parsed in the record's memory first: an override set again to the
+         * value it has (the Lua module does so per record) neither
+         * recompiles nor grows the context's memory. */
+        int rc = kg_val_parse(&c->scratch, d->ty, text, strlen(text), &v, err, sizeof err);
         if (rc != KIGEN_OK || !kg_int_choice_ok(d, &v, err, sizeof err)) {
             set_err(c, "param %s: %s", param, err);
-            return kg_ctx_fail(c, KIGEN_EPARSE);
+            return kg_ctx_fail(c, rc == KIGEN_ENOMEM ? rc : KIGEN_EPARSE);
         }
+        if (c->overridden[i] && kg_rt_same(&c->override[i], &v))
+            return KIGEN_OK;
+        /* Overrides live as long as the context: their own arena, never reset. */
+        if (v.t == VT_STR && !(v.u.s = kg_arena_strndup(&c->pkeep, v.u.s, v.len)))
+            return kg_ctx_fail(c, KIGEN_ENOMEM);
         c->override[i] = v;
         c->overridden[i] = true;
         c->override_text[i] = NULL;
@@ -434,8 +443,8 @@ int kigen_get(const kigen_ctx *c, int output, kigen_value *v)
 {
     if (!c || !v || output < 0 || output >= c->rs->noutputs)
         return KIGEN_EMISUSE;
-    if (!kg_slot_readable(c, c->rs->outputs[output]))
-        return KIGEN_EMISUSE; /* not selected: not computed */
+    if (!kg_slot_readable(c, c->rs->outputs[output]) || c->stale)
+        return KIGEN_EMISUSE; /* not selected, or selected since the evaluation: not computed */
     kg_val_to_public(&c->vals[c->rs->outputs[output]], v);
     if (c->rs->slots[c->rs->outputs[output]]->ty.k == TK_ENUM && v->type == KIGEN_T_STRING)
         v->type = KIGEN_T_ENUM;
@@ -451,8 +460,8 @@ int kigen_get_by_name(const kigen_ctx *c, const char *name, kigen_value *v)
         i = kigen_fact_index(c->rs, name); /* a fact's alias (生年月日) */
     if (i < 0)
         return KIGEN_ENOTFOUND;
-    if (!kg_slot_readable(c, i))
-        return KIGEN_EMISUSE; /* not selected: not computed */
+    if (!kg_slot_readable(c, i) || c->stale)
+        return KIGEN_EMISUSE; /* not selected, or selected since the evaluation: not computed */
     kg_val_to_public(&c->vals[i], v);
     if (c->rs->slots[i]->ty.k == TK_ENUM && v->type == KIGEN_T_STRING)
         v->type = KIGEN_T_ENUM;
@@ -462,7 +471,7 @@ int kigen_get_by_name(const kigen_ctx *c, const char *name, kigen_value *v)
 const char *kigen_message(const kigen_ctx *c, int output, const char *lang)
 {
     if (!c || !lang || output < 0 || output >= c->rs->noutputs ||
-        !kg_slot_readable(c, c->rs->outputs[output]))
+        !kg_slot_readable(c, c->rs->outputs[output]) || c->stale)
         return NULL;
     int slot = c->rs->outputs[output];
     const kg_val *v = &c->vals[slot];

@@ -52,6 +52,8 @@ struct kigen_ctx {
     long record;        /* the record's number for messages (kigen_set_record), 0 none */
     char record_id[64]; /* ... and its id, "" none */
     bool evaluated;     /* kigen_eval has run since the last reset */
+    bool explained;     /* ... and with explain on (the walker recorded cases and params) */
+    bool stale;         /* the selection changed since kigen_eval: values may not exist */
     bool unusable;      /* its extension failed to start (see err) */
     /* the compiled engine (program.h): vals is also its register file */
     size_t nregs_cap;                /* vals has room for this many registers */

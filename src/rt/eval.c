@@ -522,7 +522,21 @@ static void differs_at(const char *a_name, int fa, const char *b_name, int fb)
  * it. Each run sees a fresh record (notes, the scripts' budgets); all share
  * the record's memory, and past its limit the record fails as a whole
  * whatever the values (and a later run had less), so nothing is compared. */
+static void check_runs(kigen_ctx *c, const kg_prog *p);
+
+/* The generic program and the walker run in the same record memory as the
+ * program before them: they get a budget of their own (the limit again,
+ * each), so that a record well under the limit is not failed by check
+ * mode itself. */
 static void check_engines(kigen_ctx *c, const kg_prog *p)
+{
+    size_t limit = c->scratch.limit;
+    c->scratch.limit = limit ? c->scratch.total + 2 * limit : 0;
+    check_runs(c, p);
+    c->scratch.limit = limit;
+}
+
+static void check_runs(kigen_ctx *c, const kg_prog *p)
 {
     const kigen_ruleset *rs = c->rs;
     int ns = rs->nslots, failing = fact_failure(c, p);
@@ -572,6 +586,8 @@ static int eval_record(kigen_ctx *c)
     kg_arena_reset(&c->scratch);
     c->notes.n = 0;
     c->evaluated = true;
+    c->explained = c->explain;
+    c->stale = false;
     c->err[0] = '\0';
     if (rs->ext)
         rs->ext->before_eval(c);

@@ -241,10 +241,13 @@ static int find_slot(kigen_ctx *c, const char *name)
 static unsigned char *prepare(kigen_ctx *c, const char *name, int *slot)
 {
     kg_buf_clear(&c->out);
-    if (!c->explain || !c->evaluated) {
+    /* what is explained is the last evaluation, so it must have been made
+     * with explain on (turning it on afterwards explains nothing) */
+    if (!c->explained || !c->evaluated || c->stale) {
         kg_ctx_err(c, "%s",
-                   !c->explain ? "explain is off: call kigen_set_explain before kigen_eval"
-                               : "nothing to explain: call kigen_eval first");
+                   c->evaluated && !c->stale && !c->explained
+                       ? "explain is off: call kigen_set_explain before kigen_eval"
+                       : "nothing to explain: call kigen_eval first");
         return NULL;
     }
     *slot = name ? find_slot(c, name) : -1;

@@ -220,7 +220,7 @@ int kigen_ctx_select_outputs(kigen_ctx *c, const char *const *names, size_t n)
     kg_prog_invalidate(c);
     plan_release(&c->mem, rs, c->plan);
     c->plan = p;
-    c->evaluated = false;
+    c->stale = true; /* the last evaluation computed the old selection */
     return kg_ctx_fail(c, KIGEN_OK);
 }
 

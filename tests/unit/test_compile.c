@@ -500,6 +500,80 @@ static void test_folded_string_outlives_the_record(void **state)
     kigen_ruleset_free(rs);
 }
 
+/* Found by review: turning explain on after an evaluation explained that
+ * evaluation with what the compiled program never records (the case taken
+ * in an earlier record, inputs shown as none); and a value selected after
+ * the evaluation was read although it was never computed. Both are now
+ * refused until the next kigen_eval. */
+static void test_nothing_read_that_was_not_computed(void **state)
+{
+    (void)state;
+    kigen_ruleset *rs = load_with(two_required, NULL);
+    kigen_ctx *c = ctx(rs);
+    kigen_value v;
+    static const char *const just_x[] = {"x"}, *const just_y[] = {"y"};
+    assert_int_equal(kigen_ctx_select_outputs(c, just_x, 1), KIGEN_OK);
+    assert_int_equal(kigen_set(c, "a", "1"), KIGEN_OK);
+    assert_int_equal(kigen_set(c, "b", "5"), KIGEN_OK);
+    assert_int_equal(kigen_eval(c), KIGEN_OK);
+    /* explain turned on after the evaluation: nothing to explain yet */
+    assert_int_equal(kigen_set_explain(c, 1), KIGEN_OK);
+    assert_null(kigen_explain_text(c, "x"));
+    assert_non_null(strstr(kigen_errmsg(c), "explain is off"));
+    assert_int_equal(kigen_eval(c), KIGEN_OK);
+    assert_non_null(kigen_explain_text(c, "x"));
+    /* y selected after the evaluation: not readable until the next one */
+    assert_int_equal(kigen_set_explain(c, 0), KIGEN_OK);
+    assert_int_equal(kigen_eval(c), KIGEN_OK);
+    assert_int_equal(kigen_ctx_select_outputs(c, just_y, 1), KIGEN_OK);
+    assert_int_equal(kigen_get_by_name(c, "y", &v), KIGEN_EMISUSE);
+    assert_int_equal(kigen_get(c, kigen_output_index(rs, "y"), &v), KIGEN_EMISUSE);
+    assert_int_equal(kigen_eval(c), KIGEN_OK);
+    assert_int_equal(get_int(c, "y"), 10);
+    kigen_ctx_free(c);
+    kigen_ruleset_free(rs);
+}
+
+/* Found by review: under KIGEN_EVAL=check the three runs (the program,
+ * the generic program, the walker) shared one record's memory budget, so
+ * a record using a third of it failed in check mode alone. A 1 MB string
+ * doubled four times (about 31 MB of the default 64 MiB) passes under
+ * every engine. */
+static void test_check_mode_has_its_own_budget(void **state)
+{
+    (void)state;
+    kigen_ruleset *rs = load_with("kigen: 1\nname: t\nfacts:\n  s: {type: string}\nrules:\n"
+                                  "  r1: {source: t, value: s + s}\n  r2: {source: t, value: r1 + r1}\n"
+                                  "  r3: {source: t, value: r2 + r2}\n  r4: {source: t, value: r3 + r3}\n"
+                                  "  n: {source: t, value: \"r4 == 'x'\"}\n"
+                                  "outputs: [n]\n",
+                                  NULL);
+    char *big = malloc((1u << 20) + 1);
+    assert_non_null(big);
+    memset(big, 'a', 1u << 20);
+    big[1u << 20] = '\0';
+    char *was = getenv("KIGEN_EVAL") ? strdup(getenv("KIGEN_EVAL")) : NULL;
+    static const char *const engines[] = {"tree", "program", "check"};
+    for (int e = 0; e < 3; e++) {
+        setenv("KIGEN_EVAL", engines[e], 1);
+        kigen_ctx *c = ctx(rs);
+        kigen_value v;
+        assert_int_equal(kigen_set(c, "s", big), KIGEN_OK);
+        assert_int_equal(kigen_eval(c), KIGEN_OK);
+        assert_int_equal(kigen_get_by_name(c, "n", &v), KIGEN_OK);
+        assert_int_equal(v.type, KIGEN_T_BOOL);
+        assert_int_equal(v.u.b, 0);
+        kigen_ctx_free(c);
+    }
+    if (was)
+        setenv("KIGEN_EVAL", was, 1);
+    else
+        unsetenv("KIGEN_EVAL");
+    free(was);
+    free(big);
+    kigen_ruleset_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -513,6 +587,8 @@ int main(void)
         cmocka_unit_test(test_if_inside_a_case),
         cmocka_unit_test(test_folded_string_outlives_the_record),
         cmocka_unit_test(test_out_of_memory_while_compiling),
+        cmocka_unit_test(test_nothing_read_that_was_not_computed),
+        cmocka_unit_test(test_check_mode_has_its_own_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

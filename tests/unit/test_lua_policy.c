@@ -602,6 +602,41 @@ static void test_threads_own_states(void **state)
     }
 }
 
+/* Found by review: a call whose argument is a constant error after one
+ * computed at run time (add3(i, fail(..), tick(1))) still ran the later
+ * arguments in the compiled program, calling the script where the walker
+ * (which stops at the first error argument) does not: a script's state
+ * and its per-record budget saw extra calls. zz counts the calls of tick:
+ * one per record (its own), whatever the engine. */
+static void test_no_call_after_an_error_argument(void **state)
+{
+    (void)state;
+    kigen_ruleset *rs = load("calls_counted.yaml", NULL);
+    kigen_ctx *c = NULL;
+    /* the compiled program alone, even when the suite runs under
+     * KIGEN_EVAL=check (which calls the script once per engine it runs) */
+    char *was = getenv("KIGEN_EVAL") ? strdup(getenv("KIGEN_EVAL")) : NULL;
+    setenv("KIGEN_EVAL", "program", 1);
+    assert_int_equal(kigen_ctx_new(rs, &c), KIGEN_OK);
+    if (was)
+        setenv("KIGEN_EVAL", was, 1);
+    else
+        unsetenv("KIGEN_EVAL");
+    free(was);
+    for (int rec = 1; rec <= 3; rec++) {
+        kigen_value v;
+        assert_int_equal(kigen_set(c, "i", "1"), KIGEN_OK);
+        assert_int_equal(kigen_eval(c), KIGEN_OK);
+        assert_int_equal(kigen_get_by_name(c, "zz", &v), KIGEN_OK);
+        assert_int_equal(v.type, KIGEN_T_INT);
+        assert_int_equal(v.u.i, rec);
+        assert_int_equal(kigen_get_by_name(c, "r", &v), KIGEN_OK);
+        assert_int_equal(v.type, KIGEN_T_ERROR);
+    }
+    kigen_ctx_free(c);
+    kigen_ruleset_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -627,6 +662,7 @@ int main(void)
         cmocka_unit_test(test_load_memory_from_opts),
         cmocka_unit_test_setup_teardown(test_default_limits, setup_funcs, teardown_funcs),
         cmocka_unit_test(test_rule_set_keeps_scripts),
+        cmocka_unit_test(test_no_call_after_an_error_argument),
         cmocka_unit_test_setup_teardown(test_threads_own_states, setup_funcs, teardown_funcs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
