@@ -1,100 +1,22 @@
-/* The compiler: a plan (the slots a context must produce) becomes a flat
- * register program, specialised to what is constant for the run.
+/* The compiler: a plan's slots and expressions become instructions,
+ * specialised to what is constant for the run (see rt/compiler.h for how
+ * its three files share the work).
  *
  * Folded at compile time: literals, undated params, dated params read on
  * a constant date, param overrides, the absent facts of the record's
  * shape (their defaults, `none`, or the "required" error) and `given(x)`
  * of every fact, constant `when`s, `if`s, `and`/`or`, arithmetic and pure
  * calls — by the same node semantics the tree walker uses (eval.h), so a
- * folded value is the value the walker computes. Then slots no selected
- * value reads are dropped, and what is left is laid out in evaluation
- * order.
- *
- * Registers while compiling are numbered in three ranges (slots, KREG
- * constants, TREG temporaries) and renumbered at the end, when the
- * constant count is known. */
+ * folded value is the value the walker computes. */
 #include <string.h>
 
 #include "base/text.h"
+#include "rt/compiler.h"
 #include "rt/eval.h"
-#include "rt/program.h"
-
-#define KREG0 0x20000000
-#define TREG0 0x40000000
-
-#define MREG0 0x60000000
-
-enum { ST_UNKNOWN, ST_CONST, ST_PRESENT };
-
-typedef struct cse_ent {
-    kg_ins ins; /* operation and operands (a call's a: its arguments in argtab) */
-    int reg;    /* where the result is */
-    int owner;  /* the slot whose code computes it */
-    int hoist;  /* its hoist entry, or -1 */
-} cse_ent;
-
-/* A memoised instruction met inside a branch: it stays there unless
- * something else reads its result, in which case it moves to before its
- * slot's first jump (and so does every memoised result it reads). */
-typedef struct hoist_ent {
-    kg_ins ins;
-    int at;    /* its place in the branch (compile-time index) */
-    int hits;  /* CSE hits on it */
-    bool move; /* decided: hoisted */
-} hoist_ent;
-
-typedef struct opnd {
-    bool k; /* a constant: v */
-    int r;  /* else the register that holds it */
-    kg_val v;
-} opnd;
-
-typedef struct cc {
-    kigen_ctx *c;
-    const kigen_ruleset *rs;
-    kg_prog *p;
-    const uint64_t *given; /* the shape, or NULL */
-    kg_ins *code;
-    int ncode, capcode;
-    kg_val *k;
-    int nk, capk;
-    int *reads; /* slots read, grouped by the slot being compiled */
-    int nreads, capreads;
-    int ttop, tmax;
-    uint8_t *st; /* per slot: ST_* */
-    kg_val *cv;  /* per slot: the constant value (ST_CONST) */
-    const kg_expr **nodes;
-    int nnodes, capnodes;
-    const kg_fn **fns;
-    int nfns, capfns;
-    int *argtab; /* calls' argument registers (compile-time numbering) */
-    int nargtab, capargtab;
-    int *alias;    /* per slot: the slot whose register holds the same value, or -1 */
-    int cur;       /* the slot being compiled */
-    bool jumped;   /* the current slot's code has a jump: what follows may not run */
-    int njumps;    /* jumps emitted so far */
-    int firstjump; /* ... at this index (where its hoisted instructions go) */
-    cse_ent *ents; /* remembered pure instructions */
-    int nents, capents;
-    int *cse; /* hash of ents: index + 1 */
-    int capcse;
-    hoist_ent *hoist; /* memoised instructions met in branches, in slot order */
-    int nhoist, caphoist;
-    int *memo_h; /* per memo register: its hoist entry, or -1 (computed unconditionally) */
-    int nmemo_h, capmemo_h;
-    int nmemo; /* memo registers */
-    bool oom;
-} cc;
-
-static const unsigned char op_labels[] = {
-#define KG_OPCODE_LABELS(name, labels, doc) labels,
-    KG_OPCODES(KG_OPCODE_LABELS)
-#undef KG_OPCODE_LABELS
-};
 
 /* ---- growing arrays ----------------------------------------------------- */
 
-static bool grow(cc *C, void **arr, int *cap, int need, size_t size)
+bool kg_cc_grow(cc *C, void **arr, int *cap, int need, size_t size)
 {
     if (need <= *cap)
         return true;
@@ -111,9 +33,9 @@ static bool grow(cc *C, void **arr, int *cap, int need, size_t size)
     return true;
 }
 
-static int emit(cc *C, int op, int dst, int a, int b, int x, int n)
+int kg_cc_emit(cc *C, int op, int dst, int a, int b, int x, int n)
 {
-    if (!grow(C, (void **)&C->code, &C->capcode, C->ncode + 1, sizeof(kg_ins)))
+    if (!kg_cc_grow(C, (void **)&C->code, &C->capcode, C->ncode + 1, sizeof(kg_ins)))
         return 0;
     kg_ins *i = &C->code[C->ncode];
     i->op = (uint8_t)op;
@@ -123,203 +45,13 @@ static int emit(cc *C, int op, int dst, int a, int b, int x, int n)
     i->a = a;
     i->b = b;
     i->x = x;
-    if (op_labels[op] || op == KG_FACT)
+    if (kg_opcode_labels(op) || op == KG_FACT)
         C->njumps++;
-    if ((op_labels[op] || op == KG_FACT) && !C->jumped) {
+    if ((kg_opcode_labels(op) || op == KG_FACT) && !C->jumped) {
         C->jumped = true;
         C->firstjump = C->ncode;
     }
     return C->ncode++;
-}
-
-/* ---- common subexpressions ---------------------------------------------------
- * Every cheap pure instruction (a date comparison, nth_birthday, a param
- * read, ...) whose operands are slots, constants or other such results is
- * computed once per record into a register of its own (a memo register)
- * and remembered; the same operation on the same operands later reads
- * that register. One met inside a branch (a case's `then`) that is read
- * again elsewhere is hoisted to the point before the first jump of its
- * slot's code, so that it runs whenever the slot does (one read only where
- * it was met stays in its branch). A pure instruction has no effect but
- * its value (an error is a value), so computing it where the walker would
- * not is invisible, save for the cost; instructions that make strings
- * (which count against the record's memory) are never memoised.
- * Temporaries are reused, so an instruction reading one takes no part. */
-
-static bool is_call_op(int op)
-{
-    return op == KG_CALL || op == KG_NTHBDAY || op == KG_AGE || op == KG_ADDM || op == KG_EARLIEST ||
-           op == KG_LATEST || op == KG_GIVEN;
-}
-
-static bool pure_op(const cc *C, const kg_ins *i)
-{
-    switch (i->op) {
-    case KG_PARAM:
-    case KG_UNOP:
-    case KG_NOT_B:
-    case KG_BINOP:
-    case KG_GIVEN:
-    case KG_NTHBDAY:
-    case KG_AGE:
-    case KG_ADDM:
-    case KG_EARLIEST:
-    case KG_LATEST: break;
-    case KG_CALL:
-        if (C->fns[i->x]->impure)
-            return false;
-        break;
-    default:
-        if (i->op < KG_ADD_DD || i->op > KG_NE_S)
-            return false;
-        break;
-    }
-    if (is_call_op(i->op)) {
-        for (int k = 0; k < i->n; k++)
-            if (C->argtab[i->a + k] >= TREG0)
-                return false;
-        return true;
-    }
-    return i->a < TREG0 && i->b < TREG0;
-}
-
-static uint32_t ins_hash(const cc *C, const kg_ins *i)
-{
-    uint32_t h = 2166136261u;
-#define MIX(v) (h = (h ^ (uint32_t)(v)) * 16777619u)
-    MIX(i->op);
-    MIX(i->b);
-    MIX(i->x);
-    MIX(i->n);
-    if (is_call_op(i->op))
-        for (int k = 0; k < i->n; k++)
-            MIX(C->argtab[i->a + k]);
-    else
-        MIX(i->a);
-#undef MIX
-    return h;
-}
-
-static bool ins_same(const cc *C, const kg_ins *x, const kg_ins *y)
-{
-    if (x->op != y->op || x->b != y->b || x->x != y->x || x->n != y->n)
-        return false;
-    if (!is_call_op(x->op))
-        return x->a == y->a;
-    for (int k = 0; k < x->n; k++)
-        if (C->argtab[x->a + k] != C->argtab[y->a + k])
-            return false;
-    return true;
-}
-
-static bool cheap_op(int op)
-{
-    return op == KG_PARAM || op == KG_NOT_B || op == KG_GIVEN || op == KG_NTHBDAY || op == KG_AGE ||
-           op == KG_ADDM || op == KG_EARLIEST || op == KG_LATEST || (op >= KG_ADD_DD && op <= KG_NE_S);
-}
-
-/* The entry with the same operation and operands, or NULL. */
-static cse_ent *cse_find(cc *C, const kg_ins *i)
-{
-    if (!C->capcse)
-        return NULL;
-    uint32_t m = (uint32_t)C->capcse - 1;
-    for (uint32_t h = ins_hash(C, i) & m;; h = (h + 1) & m) {
-        int e = C->cse[h];
-        if (!e)
-            return NULL;
-        if (ins_same(C, &C->ents[e - 1].ins, i))
-            return &C->ents[e - 1];
-    }
-}
-
-static void cse_add(cc *C, const kg_ins *i, int reg, int owner, int hoist)
-{
-    if (!grow(C, (void **)&C->ents, &C->capents, C->nents + 1, sizeof(cse_ent)))
-        return;
-    if ((C->nents + 1) * 2 > C->capcse) {
-        int nc = C->capcse ? C->capcse * 2 : 256;
-        int *t = kg_mem_alloc(&C->c->mem, sizeof(int) * (size_t)nc);
-        if (!t) {
-            C->oom = true;
-            return;
-        }
-        memset(t, 0, sizeof(int) * (size_t)nc);
-        for (int k = 0; k < C->nents; k++) {
-            uint32_t h = ins_hash(C, &C->ents[k].ins) & (uint32_t)(nc - 1);
-            while (t[h])
-                h = (h + 1) & (uint32_t)(nc - 1);
-            t[h] = k + 1;
-        }
-        kg_mem_free(&C->c->mem, C->cse, sizeof(int) * (size_t)C->capcse);
-        C->cse = t;
-        C->capcse = nc;
-    }
-    cse_ent *e = &C->ents[C->nents];
-    e->ins = *i;
-    e->reg = reg;
-    e->owner = owner;
-    e->hoist = hoist;
-    uint32_t m = (uint32_t)C->capcse - 1;
-    uint32_t h = ins_hash(C, i) & m;
-    while (C->cse[h])
-        h = (h + 1) & m;
-    C->cse[h] = ++C->nents;
-}
-
-static void read_slot(cc *C, int slot);
-
-/* Emit a pure instruction, or find its result already computed. Returns
- * the register that holds the result (dst, or a memo register). */
-static int emit_pure(cc *C, int op, int dst, int a, int b, int x, int n)
-{
-    kg_ins i = {(uint8_t)op, 0, (uint16_t)n, dst, a, b, x};
-    if (C->oom || !cheap_op(op) || !pure_op(C, &i))
-        return emit(C, op, dst, a, b, x, n), dst;
-    cse_ent *hit = cse_find(C, &i);
-    if (hit) {
-        if (is_call_op(op))
-            C->nargtab -= n; /* its arguments were appended for nothing */
-        if (hit->hoist >= 0)
-            C->hoist[hit->hoist].hits++;
-        read_slot(C, hit->owner);
-        return hit->reg;
-    }
-    /* unconditional code computing the slot itself keeps it there */
-    int reg = !C->jumped && dst == C->cur ? dst : MREG0 + C->nmemo++;
-    int h = -1;
-    i.dst = reg;
-    int at = emit(C, op, reg, a, b, x, n);
-    if (C->jumped && grow(C, (void **)&C->hoist, &C->caphoist, C->nhoist + 1, sizeof(hoist_ent))) {
-        h = C->nhoist++;
-        C->hoist[h].ins = i;
-        C->hoist[h].at = at;
-        C->hoist[h].hits = 0;
-        C->hoist[h].move = false;
-    }
-    if (reg >= MREG0 && grow(C, (void **)&C->memo_h, &C->capmemo_h, C->nmemo_h + 1, sizeof(int)))
-        C->memo_h[C->nmemo_h++] = h;
-    cse_add(C, &i, reg, C->cur, h);
-    return reg;
-}
-
-/* Decide what moves: every entry read again, and every memoised result a
- * moving entry reads (so that it is computed before it). */
-static void decide_hoists(cc *C)
-{
-    for (int h = C->nhoist - 1; h >= 0; h--) {
-        hoist_ent *e = &C->hoist[h];
-        e->move = e->move || e->hits > 0;
-        if (!e->move)
-            continue;
-        bool call = is_call_op(e->ins.op);
-        int nops = call ? e->ins.n : 2;
-        for (int k = 0; k < nops; k++) {
-            int r = call ? C->argtab[e->ins.a + k] : k ? e->ins.b : e->ins.a, m = r - MREG0;
-            if (r >= MREG0 && m < C->nmemo_h && C->memo_h[m] >= 0)
-                C->hoist[C->memo_h[m]].move = true;
-        }
-    }
 }
 
 /* The jump to the end after a branch's value: fused with the MOVE that put
@@ -338,14 +70,14 @@ static int jump_out(cc *C, int since, int jumps_since)
         }
         return C->ncode - 1;
     }
-    return emit(C, KG_JMP, 0, 0, 0, 0, 0);
+    return kg_cc_emit(C, KG_JMP, 0, 0, 0, 0, 0);
 }
 
-static void read_slot(cc *C, int slot)
+void kg_cc_read_slot(cc *C, int slot)
 {
     if (C->alias[slot] >= 0)
         slot = C->alias[slot];
-    if (grow(C, (void **)&C->reads, &C->capreads, C->nreads + 1, sizeof(int)))
+    if (kg_cc_grow(C, (void **)&C->reads, &C->capreads, C->nreads + 1, sizeof(int)))
         C->reads[C->nreads++] = slot;
 }
 
@@ -364,7 +96,7 @@ static int kreg(cc *C, const kg_val *v)
     for (int i = C->nk - 1; i >= 0 && i >= C->nk - 64; i--)
         if (kg_rt_same(&C->k[i], v))
             return KREG0 + i;
-    if (!grow(C, (void **)&C->k, &C->capk, C->nk + 1, sizeof(kg_val)))
+    if (!kg_cc_grow(C, (void **)&C->k, &C->capk, C->nk + 1, sizeof(kg_val)))
         return KREG0;
     C->k[C->nk] = *v;
     return KREG0 + C->nk++;
@@ -372,7 +104,7 @@ static int kreg(cc *C, const kg_val *v)
 
 static int node_index(cc *C, const kg_expr *e)
 {
-    if (!grow(C, (void **)&C->nodes, &C->capnodes, C->nnodes + 1, sizeof(const kg_expr *)))
+    if (!kg_cc_grow(C, (void **)&C->nodes, &C->capnodes, C->nnodes + 1, sizeof(const kg_expr *)))
         return 0;
     C->nodes[C->nnodes] = e;
     return C->nnodes++;
@@ -383,7 +115,7 @@ static int fn_index(cc *C, const kg_fn *fn)
     for (int i = 0; i < C->nfns; i++)
         if (C->fns[i] == fn)
             return i;
-    if (!grow(C, (void **)&C->fns, &C->capfns, C->nfns + 1, sizeof(const kg_fn *)))
+    if (!kg_cc_grow(C, (void **)&C->fns, &C->capfns, C->nfns + 1, sizeof(const kg_fn *)))
         return 0;
     C->fns[C->nfns] = fn;
     return C->nfns++;
@@ -414,7 +146,7 @@ static void into(cc *C, opnd o, int dst)
 {
     int r = reg_of(C, o);
     if (r != dst)
-        emit(C, KG_MOVE, dst, r, 0, 0, 0);
+        kg_cc_emit(C, KG_MOVE, dst, r, 0, 0, 0);
 }
 
 /* An enum constant made to point at its set's own name, so that the
@@ -488,7 +220,7 @@ static opnd slot_opnd(cc *C, int slot)
         return K(C->cv[slot]);
     if (C->alias[slot] >= 0)
         slot = C->alias[slot]; /* a copy: read the original */
-    read_slot(C, slot);
+    kg_cc_read_slot(C, slot);
     return REG(slot);
 }
 
@@ -531,7 +263,7 @@ static opnd c_param(cc *C, const kg_expr *e, int dst)
             return K(v);
         }
     }
-    int r = emit_pure(C, KG_PARAM, D, reg_of(C, at), 0, e->index, 0);
+    int r = kg_cc_emit_pure(C, KG_PARAM, D, reg_of(C, at), 0, e->index, 0);
     C->ttop = mark;
     return REG(r);
 }
@@ -588,7 +320,7 @@ static opnd c_binary(cc *C, const kg_expr *e, int dst)
     }
     int end = -1;
     if (!a.k && has_effects(C, e->b))
-        end = emit(C, KG_JERR, D, a.r, 0, 0, 0);
+        end = kg_cc_emit(C, KG_JERR, D, a.r, 0, 0, 0);
     opnd b = cexpr(C, e->b, -1);
     if (a.k && b.k) {
         kg_val v;
@@ -620,7 +352,7 @@ static opnd c_binary(cc *C, const kg_expr *e, int dst)
     if (b.k)
         canon(e->a->ty, &b.v);
     int op = binop_code(e);
-    int r = emit_pure(C, op, D, reg_of(C, a), reg_of(C, b), 0, e->op);
+    int r = kg_cc_emit_pure(C, op, D, reg_of(C, a), reg_of(C, b), 0, e->op);
     if (end >= 0) {
         into(C, REG(r), D);
         r = D;
@@ -692,7 +424,7 @@ static opnd c_andor(cc *C, const kg_expr *e, int dst)
             C->ttop = mark;
             return K(decides ? b.v : none);
         }
-        emit(C, is_and ? KG_AND2 : KG_OR2, D, reg_of(C, a), b.r, 0, 0);
+        kg_cc_emit(C, is_and ? KG_AND2 : KG_OR2, D, reg_of(C, a), b.r, 0, 0);
         C->ttop = mark;
         return REG(D);
     }
@@ -707,9 +439,9 @@ static opnd c_andor(cc *C, const kg_expr *e, int dst)
         return a;
     }
     int ra = reg_of(C, a);
-    int j = emit(C, is_and ? KG_JAND : KG_JOR, D, ra, 0, 0, 0);
+    int j = kg_cc_emit(C, is_and ? KG_JAND : KG_JOR, D, ra, 0, 0, 0);
     opnd b = cexpr(C, e->b, -1);
-    emit(C, is_and ? KG_AND2 : KG_OR2, D, ra, reg_of(C, b), 0, 0);
+    kg_cc_emit(C, is_and ? KG_AND2 : KG_OR2, D, ra, reg_of(C, b), 0, 0);
     C->code[j].x = C->ncode;
     C->ttop = mark;
     return REG(D);
@@ -727,7 +459,7 @@ static opnd c_if(cc *C, const kg_expr *e, int dst)
     }
     int D = dst >= 0 ? dst : temp(C);
     int mark = C->ttop;
-    int j = emit(C, KG_JCOND, D, cond.r, 0, 0, 0);
+    int j = kg_cc_emit(C, KG_JCOND, D, cond.r, 0, 0, 0);
     int since = C->ncode, jumps = C->njumps;
     into(C, cexpr(C, e->b, D), D);
     int jend = jump_out(C, since, jumps);
@@ -774,19 +506,19 @@ static opnd c_in(cc *C, const kg_expr *e, int dst)
     }
     int ra = reg_of(C, a);
     int *jumps = NULL, nj = 0, capj = 0;
-    int j0 = emit(C, KG_JNOTVAL, D, ra, 0, 0, 0);
+    int j0 = kg_cc_emit(C, KG_JNOTVAL, D, ra, 0, 0, 0);
     for (int i = 0; i < e->b->nargs; i++) {
         int m2 = C->ttop;
         opnd b = cexpr(C, e->b->args[i], -1);
         if (b.k)
             canon(e->a->ty, &b.v);
-        if (grow(C, (void **)&jumps, &capj, nj + 1, sizeof(int)))
-            jumps[nj++] = emit(C, KG_INTEST, D, ra, reg_of(C, b), 0, 0);
+        if (kg_cc_grow(C, (void **)&jumps, &capj, nj + 1, sizeof(int)))
+            jumps[nj++] = kg_cc_emit(C, KG_INTEST, D, ra, reg_of(C, b), 0, 0);
         C->ttop = m2;
     }
     kg_val f = {0};
     f.t = VT_BOOL;
-    emit(C, KG_MOVE, D, kreg(C, &f), 0, 0, 0);
+    kg_cc_emit(C, KG_MOVE, D, kreg(C, &f), 0, 0, 0);
     C->code[j0].x = C->ncode;
     for (int i = 0; i < nj; i++)
         C->code[jumps[i]].x = C->ncode;
@@ -816,7 +548,7 @@ static opnd c_call(cc *C, const kg_expr *e, int dst)
     int mark = C->ttop;
     opnd *args = NULL;
     int capa = 0;
-    if (!grow(C, (void **)&args, &capa, n > 0 ? n : 1, sizeof(opnd)))
+    if (!kg_cc_grow(C, (void **)&args, &capa, n > 0 ? n : 1, sizeof(opnd)))
         return REG(D);
     bool allk = true;
     int *guards = NULL, ng = 0, capg = 0;
@@ -848,8 +580,8 @@ static opnd c_call(cc *C, const kg_expr *e, int dst)
             bool later = false;
             for (int j = i + 1; j < n && !later; j++)
                 later = has_effects(C, e->args[j]);
-            if (later && grow(C, (void **)&guards, &capg, ng + 1, sizeof(int)))
-                guards[ng++] = emit(C, KG_JERR, D, args[i].r, 0, 0, 0);
+            if (later && kg_cc_grow(C, (void **)&guards, &capg, ng + 1, sizeof(int)))
+                guards[ng++] = kg_cc_emit(C, KG_JERR, D, args[i].r, 0, 0, 0);
         }
     }
     /* default(x, y) with x known to be absent or present: y or x */
@@ -883,7 +615,7 @@ static opnd c_call(cc *C, const kg_expr *e, int dst)
     }
     /* the arguments' registers go to the program's argument table */
     int at = C->nargtab;
-    if (grow(C, (void **)&C->argtab, &C->capargtab, C->nargtab + (n ? n : 1), sizeof(int))) {
+    if (kg_cc_grow(C, (void **)&C->argtab, &C->capargtab, C->nargtab + (n ? n : 1), sizeof(int))) {
         for (int i = 0; i < n; i++)
             C->argtab[C->nargtab++] = reg_of(C, args[i]);
     }
@@ -906,8 +638,8 @@ static opnd c_call(cc *C, const kg_expr *e, int dst)
     } else if (builtin(fn, "given") && n == 1) {
         op = KG_GIVEN;
     }
-    int r = ng ? (emit(C, op, D, at, pol, fn_index(C, fn), n), D)
-               : emit_pure(C, op, D, at, pol, fn_index(C, fn), n);
+    int r = ng ? (kg_cc_emit(C, op, D, at, pol, fn_index(C, fn), n), D)
+               : kg_cc_emit_pure(C, op, D, at, pol, fn_index(C, fn), n);
     for (int g = 0; g < ng; g++)
         C->code[guards[g]].x = C->ncode;
     kg_mem_free(&C->c->mem, args, sizeof(opnd) * (size_t)capa);
@@ -930,8 +662,8 @@ static opnd c_unary(cc *C, const kg_expr *e, int dst)
             return K(v);
         }
     }
-    int r = e->op == OP_NOT ? emit_pure(C, KG_NOT_B, D, reg_of(C, a), 0, 0, 0)
-                            : emit(C, KG_UNOP, D, reg_of(C, a), 0, node_index(C, e), 0);
+    int r = e->op == OP_NOT ? kg_cc_emit_pure(C, KG_NOT_B, D, reg_of(C, a), 0, 0, 0)
+                            : kg_cc_emit(C, KG_UNOP, D, reg_of(C, a), 0, node_index(C, e), 0);
     if (e->op != OP_NOT)
         r = D; /* UNOP's x is a node of its own: never the same instruction */
     C->ttop = mark;
@@ -980,11 +712,11 @@ static void c_slot_body(cc *C, int slot)
     C->ttop = 0;
     if (d->kind == KIND_FACT) {
         if (C->given && given_in(C->given, slot)) {
-            emit(C, KG_LOADIN, slot, 0, 0, 0, 0);
+            kg_cc_emit(C, KG_LOADIN, slot, 0, 0, 0, 0);
             C->st[slot] = ST_PRESENT;
             return;
         }
-        int skip = C->given ? -1 : emit(C, KG_FACT, slot, 0, 0, 0, 0);
+        int skip = C->given ? -1 : kg_cc_emit(C, KG_FACT, slot, 0, 0, 0, 0);
         opnd v;
         kg_val none = {0};
         if (d->deflt) {
@@ -1012,7 +744,7 @@ static void c_slot_body(cc *C, int slot)
     kg_val none = {0};
     if (d->hook_output) {
         /* the policy hooks set it after the rules: absent until then */
-        emit(C, KG_MOVE, slot, kreg(C, &none), 0, 0, 0);
+        kg_cc_emit(C, KG_MOVE, slot, kreg(C, &none), 0, 0, 0);
         return;
     }
     if (d->value) {
@@ -1046,7 +778,7 @@ static void c_slot_body(cc *C, int slot)
                 if (!(w.v.t == VT_BOOL && w.v.u.i))
                     continue; /* never holds */
             } else {
-                j = emit(C, KG_JCOND, slot, w.r, 0, 0, 0);
+                j = kg_cc_emit(C, KG_JCOND, slot, w.r, 0, 0, 0);
                 emitted = true;
             }
         }
@@ -1064,11 +796,11 @@ static void c_slot_body(cc *C, int slot)
             break;
         }
         into(C, t, slot);
-        if (grow(C, (void **)&ends, &cap, nends + 1, sizeof(int)))
+        if (kg_cc_grow(C, (void **)&ends, &cap, nends + 1, sizeof(int)))
             ends[nends++] = jump_out(C, since, jumps);
         C->code[j].x = C->ncode;
         C->code[j].b = -1; /* patched to the end below */
-        if (grow(C, (void **)&ends, &cap, nends + 1, sizeof(int)))
+        if (kg_cc_grow(C, (void **)&ends, &cap, nends + 1, sizeof(int)))
             ends[nends++] = -(j + 2); /* JCOND's error exit */
     }
     if (!done) {
@@ -1077,7 +809,7 @@ static void c_slot_body(cc *C, int slot)
             kg_mem_free(&c->mem, ends, sizeof(int) * (size_t)cap);
             return;
         }
-        emit(C, KG_MOVE, slot, kreg(C, &none), 0, 0, 0);
+        kg_cc_emit(C, KG_MOVE, slot, kreg(C, &none), 0, 0, 0);
     }
     for (int i = 0; i < nends; i++) {
         if (ends[i] >= 0)
@@ -1092,7 +824,7 @@ static void c_slot_body(cc *C, int slot)
  * of another is read through the original (copy propagation, and a copy
  * of a given fact is never absent or an error); a slot computed by one
  * unconditional pure instruction joins the common subexpressions. */
-static void c_slot(cc *C, int slot)
+void kg_cc_slot(cc *C, int slot)
 {
     C->jumped = false;
     C->cur = slot;
@@ -1107,266 +839,4 @@ static void c_slot(cc *C, int slot)
         if (C->st[last->a] == ST_PRESENT)
             C->st[slot] = ST_PRESENT;
     }
-}
-
-/* ---- the program ---------------------------------------------------------------- */
-
-static int map_reg(const kg_prog *p, int r)
-{
-    if (r >= MREG0)
-        return p->mbase + (r - MREG0);
-    if (r >= TREG0)
-        return p->kbase + p->nk + (r - TREG0);
-    if (r >= KREG0)
-        return p->kbase + (r - KREG0);
-    return r;
-}
-
-static bool is_call(int op)
-{
-    return op == KG_CALL || op == KG_NTHBDAY || op == KG_AGE || op == KG_ADDM || op == KG_EARLIEST ||
-           op == KG_LATEST || op == KG_GIVEN;
-}
-
-void kg_prog_free(const kg_mem *m, kg_prog *p)
-{
-    if (!p)
-        return;
-    kg_arena_free(&p->arena);
-    kg_mem_free(m, p, sizeof *p);
-}
-
-/* The compiler's working arrays (the program keeps copies in its arena). */
-static void cc_free(cc *C)
-{
-    const kg_mem *m = &C->c->mem;
-    kg_mem_free(m, C->code, sizeof(kg_ins) * (size_t)C->capcode);
-    kg_mem_free(m, C->k, sizeof(kg_val) * (size_t)C->capk);
-    kg_mem_free(m, C->reads, sizeof(int) * (size_t)C->capreads);
-    kg_mem_free(m, C->nodes, sizeof(const kg_expr *) * (size_t)C->capnodes);
-    kg_mem_free(m, C->fns, sizeof(const kg_fn *) * (size_t)C->capfns);
-    kg_mem_free(m, C->argtab, sizeof(int) * (size_t)C->capargtab);
-    kg_mem_free(m, C->cse, sizeof(int) * (size_t)C->capcse);
-    kg_mem_free(m, C->ents, sizeof(cse_ent) * (size_t)C->capents);
-    kg_mem_free(m, C->hoist, sizeof(hoist_ent) * (size_t)C->caphoist);
-    kg_mem_free(m, C->memo_h, sizeof(int) * (size_t)C->capmemo_h);
-}
-
-#define PALLOC(p, n, type)                                                                                   \
-    ((type *)kg_arena_alloc(&(p)->arena, sizeof(type) * ((size_t)(n) ? (size_t)(n) : 1)))
-
-kg_prog *kg_prog_compile(kigen_ctx *c, const kg_plan *plan, const uint64_t *given)
-{
-    const kigen_ruleset *rs = c->rs;
-    int ns = rs->nslots;
-    kg_prog *p = kg_mem_alloc(&c->mem, sizeof *p);
-    if (!p)
-        return NULL;
-    memset(p, 0, sizeof *p);
-    kg_arena_init(&p->arena, &c->mem);
-    p->arena.limit = (size_t)64 << 20; /* folded strings: beyond this, left to run time */
-    cc C = {0};
-    C.c = c;
-    C.rs = rs;
-    C.p = p;
-    C.given = given;
-    C.st = PALLOC(p, ns, uint8_t);
-    C.alias = PALLOC(p, ns, int);
-    for (int s = 0; C.alias && s < ns; s++)
-        C.alias[s] = -1;
-    C.cv = PALLOC(p, ns, kg_val);
-    int *start = PALLOC(p, ns + 1, int), *rstart = PALLOC(p, ns + 1, int), *rend = PALLOC(p, ns + 1, int);
-    int *cend = PALLOC(p, ns + 1, int), *fj = PALLOC(p, ns + 1, int), *hstart = PALLOC(p, ns + 1, int),
-        *hend = PALLOC(p, ns + 1, int);
-    p->live = PALLOC(p, ns, uint8_t);
-    /* The code array exists from the start: after an allocation fails,
-     * emit returns index 0 and the compiler writes its labels there
-     * harmlessly until it notices (C.oom) and gives the program up. */
-    (void)grow(&C, (void **)&C.code, &C.capcode, 64, sizeof(kg_ins));
-    if (!C.code || !C.st || !C.alias || !C.cv || !start || !rstart || !rend || !cend || !fj || !hstart ||
-        !hend || !p->live) {
-        cc_free(&C);
-        kg_prog_free(&c->mem, p);
-        return NULL;
-    }
-    /* compile every slot of the plan, in evaluation order */
-    for (int oi = 0; oi < ns && !C.oom; oi++) {
-        int s = rs->order[oi];
-        start[s] = C.ncode;
-        rstart[s] = C.nreads;
-        hstart[s] = C.nhoist;
-        fj[s] = -1;
-        if (plan->in_plan[s]) {
-            c_slot(&C, s);
-            fj[s] = C.firstjump;
-        }
-        cend[s] = C.ncode;
-        if (fj[s] < 0)
-            fj[s] = cend[s];
-        rend[s] = C.nreads;
-        hend[s] = C.nhoist;
-    }
-    /* liveness: what the selection, the checks and the hooks read */
-    for (int s = 0; s < ns; s++)
-        /* (policy hooks may read any value: with a script, all of the plan) */
-        p->live[s] = plan->all || rs->ext ? plan->in_plan[s] : plan->selected[s];
-    int nchk = 0;
-    p->check_facts = PALLOC(p, plan->ncheck_facts, int);
-    for (int i = 0; p->check_facts && i < plan->ncheck_facts; i++) {
-        int f = plan->check_facts[i];
-        /* a fact given by the shape is never an error; in the generic
-         * program a required fact's absence is one bitmask test (plan.h),
-         * and an optional fact without a default is never an error */
-        const kg_def *fd = rs->slots[f];
-        if (!given && !fd->deflt && !fd->optional)
-            p->live[f] = 1; /* its error is the record's message */
-        if (C.st[f] == ST_PRESENT || (C.st[f] == ST_CONST && C.cv[f].t != VT_ERR) || (!given && !fd->deflt))
-            continue;
-        p->check_facts[nchk++] = f;
-        p->live[f] = 1;
-    }
-    p->ncheck_facts = nchk;
-    for (int oi = ns - 1; oi >= 0; oi--) {
-        int s = rs->order[oi];
-        if (!p->live[s])
-            continue;
-        for (int r = rstart[s]; C.reads && r < rend[s]; r++)
-            p->live[C.reads[r]] = 1;
-    }
-    /* lay out the live slots' code in order, each slot's hoisted
-     * instructions just before its first jump (and out of their branch):
-     * newpos maps old indices to new ones, bend is where each slot's code
-     * ends (its labels' last target), hnew where its hoisted ones go */
-    decide_hoists(&C);
-    int *newpos = kg_mem_alloc(&c->mem, sizeof(int) * (size_t)(C.ncode + 1));
-    uint8_t *moved = kg_mem_alloc(&c->mem, (size_t)C.ncode + 1);
-    int *bend = PALLOC(p, ns + 1, int), *hnew = PALLOC(p, ns + 1, int), *nmove = PALLOC(p, ns + 1, int);
-    if (!newpos || !moved || !bend || !hnew || !nmove || C.oom || !p->check_facts) {
-        kg_mem_free(&c->mem, newpos, sizeof(int) * (size_t)(C.ncode + 1));
-        kg_mem_free(&c->mem, moved, (size_t)C.ncode + 1);
-        goto fail;
-    }
-    memset(moved, 0, (size_t)C.ncode + 1);
-    for (int s = 0; s < ns; s++) {
-        nmove[s] = 0;
-        for (int h = hstart[s]; h < hend[s]; h++)
-            if (C.hoist[h].move) {
-                moved[C.hoist[h].at] = 1;
-                nmove[s]++;
-            }
-    }
-    int n = 0;
-    for (int oi = 0; oi < ns; oi++) {
-        int s = rs->order[oi];
-        bool keep = p->live[s] && plan->in_plan[s];
-        for (int i = start[s]; i <= cend[s]; i++) {
-            if (i == fj[s] && keep) {
-                hnew[s] = n;
-                n += nmove[s];
-            }
-            if (i < cend[s]) {
-                newpos[i] = n; /* a moved one's old place: the next that stays */
-                n += keep && !moved[i];
-            }
-        }
-        bend[s] = n;
-    }
-    newpos[C.ncode] = n;
-    p->nk = C.nk;
-    p->kbase = ns;
-    p->mbase = ns + C.nk + C.tmax;
-    p->nregs = p->mbase + C.nmemo;
-    p->code = PALLOC(p, n + 1, kg_ins);
-    p->k = PALLOC(p, C.nk, kg_val);
-    if (!p->code || !p->k) {
-        kg_mem_free(&c->mem, newpos, sizeof(int) * (size_t)(C.ncode + 1));
-        kg_mem_free(&c->mem, moved, (size_t)C.ncode + 1);
-        goto fail;
-    }
-    if (C.nk)
-        memcpy(p->k, C.k, sizeof(kg_val) * (size_t)C.nk);
-    for (int oi = 0; oi < ns; oi++) {
-        int s = rs->order[oi];
-        if (!p->live[s] || !plan->in_plan[s])
-            continue;
-        int hk = 0;
-        for (int h = hstart[s]; h < hend[s]; h++) {
-            if (!C.hoist[h].move)
-                continue;
-            kg_ins in = C.hoist[h].ins; /* pure: no labels */
-            in.dst = map_reg(p, in.dst);
-            if (!is_call(in.op)) {
-                in.a = map_reg(p, in.a);
-                in.b = map_reg(p, in.b);
-            }
-            p->code[hnew[s] + hk++] = in;
-        }
-        for (int i = start[s]; i < cend[s]; i++) {
-            if (moved[i])
-                continue;
-            kg_ins in = C.code[i];
-            int lab = op_labels[in.op];
-            in.dst = map_reg(p, in.dst);
-            if (!is_call(in.op))
-                in.a = map_reg(p, in.a);
-            if (lab & KG_LB)
-                in.b = in.b == cend[s] ? bend[s] : newpos[in.b];
-            else if (!is_call(in.op))
-                in.b = map_reg(p, in.b);
-            if (lab & KG_LX)
-                in.x = in.x == cend[s] ? bend[s] : newpos[in.x];
-            p->code[newpos[i]] = in;
-        }
-    }
-    kg_mem_free(&c->mem, moved, (size_t)C.ncode + 1);
-    p->code[n].op = KG_HALT;
-    p->ncode = n + 1;
-    kg_mem_free(&c->mem, newpos, sizeof(int) * (size_t)(C.ncode + 1));
-    /* constant slots: installed once with the program */
-    int nconst = 0;
-    for (int s = 0; s < ns; s++)
-        nconst += plan->in_plan[s] && C.st[s] == ST_CONST;
-    p->const_slots = PALLOC(p, nconst, int);
-    p->const_vals = PALLOC(p, nconst, kg_val);
-    if (!p->const_slots || !p->const_vals)
-        goto fail;
-    for (int s = 0; s < ns; s++) {
-        if (plan->in_plan[s] && C.st[s] == ST_CONST) {
-            p->const_slots[p->nconst_slots] = s;
-            p->const_vals[p->nconst_slots++] = C.cv[s];
-            p->live[s] = 1; /* readable: it is installed */
-        }
-    }
-    p->nodes = PALLOC(p, C.nnodes, const kg_expr *);
-    p->fns = PALLOC(p, C.nfns, const kg_fn *);
-    if (!p->nodes || !p->fns)
-        goto fail;
-    if (C.nnodes) /* (memcpy's source may not be NULL, even for 0 bytes) */
-        memcpy(p->nodes, C.nodes, sizeof(const kg_expr *) * (size_t)C.nnodes);
-    if (C.nfns)
-        memcpy(p->fns, C.fns, sizeof(const kg_fn *) * (size_t)C.nfns);
-    p->nnodes = C.nnodes;
-    p->nfns = C.nfns;
-    p->args = PALLOC(p, C.nargtab, int);
-    if (!p->args)
-        goto fail;
-    for (int i = 0; i < C.nargtab; i++)
-        p->args[i] = map_reg(p, C.argtab[i]);
-    p->nargs = C.nargtab;
-    p->shaped = given != NULL;
-    p->nwords = (rs->nfacts + 63) / 64;
-    if (given) {
-        p->given = PALLOC(p, p->nwords, uint64_t);
-        if (!p->given)
-            goto fail;
-        memcpy(p->given, given, sizeof(uint64_t) * (size_t)p->nwords);
-    }
-    for (int s = 0; s < ns; s++) /* a live slot outside the plan is nothing to read */
-        p->live[s] = p->live[s] && plan->in_plan[s];
-    cc_free(&C);
-    return p;
-fail:
-    cc_free(&C);
-    kg_prog_free(&c->mem, p);
-    return NULL;
 }

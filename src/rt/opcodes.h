@@ -70,4 +70,15 @@ typedef enum kg_opcode {
         KG_NOPCODES
 } kg_opcode;
 
+/* The jump-target operands of an opcode (KG_LX, KG_LB). */
+static inline int kg_opcode_labels(int op)
+{
+    static const unsigned char labels[] = {
+#define KG_OPCODE_LABELS(name, labels, doc) labels,
+        KG_OPCODES(KG_OPCODE_LABELS)
+#undef KG_OPCODE_LABELS
+    };
+    return op >= 0 && op < KG_NOPCODES ? labels[op] : 0;
+}
+
 #endif

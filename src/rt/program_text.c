@@ -15,12 +15,6 @@ static const char *const op_names[] = {
 #undef KG_OPCODE_NAME
 };
 
-static const unsigned char op_labels[] = {
-#define KG_OPCODE_LABELS(name, labels, doc) labels,
-    KG_OPCODES(KG_OPCODE_LABELS)
-#undef KG_OPCODE_LABELS
-};
-
 static const char *const ast_ops[] = {"lit", "fact", "rule", "param", "name", "-",    "not", "+", "-",
                                       "*",   "/",    "%",    "==",    "!=",   "<",    "<=",  ">", ">=",
                                       "and", "or",   "if",   "in",    "list", "call", "dur"};
@@ -76,7 +70,7 @@ void kg_prog_text(const kigen_ctx *c, const kg_prog *p, kg_buf *b)
     kg_buf_puts(b, "addr  opcode    dst                        operands\n");
     for (int pc = 0; pc < p->ncode; pc++) {
         const kg_ins *in = &p->code[pc];
-        int op = in->op, lab = op_labels[op];
+        int op = in->op, lab = kg_opcode_labels(op);
         kg_buf_printf(b, "%-5d %-9s ", pc, op_names[op]);
         if (op == KG_HALT || op == KG_JMP) {
             if (op == KG_JMP)
