@@ -11,7 +11,10 @@
  * selection, param overrides and the language. Three contexts evaluate
  * each record: KIGEN_EVAL=check (the program, then the walker over the
  * same record, aborting on any value that differs), the walker alone, and
- * the program alone; the last two must agree on everything the API shows. */
+ * the program alone; the last two must agree on everything the API shows.
+ *
+ * To see a finding: KIGEN_FUZZ_PRINT=1 ./fuzz_engines CRASH-FILE prints the
+ * generated rule file and each record's facts. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
