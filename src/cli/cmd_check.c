@@ -56,8 +56,14 @@ static int print_program(const char *file, const char *outputs, char **sets, int
         char *list = strdup(outputs), *save = NULL;
         const char *names[512];
         size_t n = 0;
-        for (char *t = list ? strtok_r(list, ",", &save) : NULL; t && n < 512; t = strtok_r(NULL, ",", &save))
+        for (char *t = list ? strtok_r(list, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
+            if (n == 512) {
+                free(list);
+                rc = cli_usage_error("check", "--outputs: at most 512 names");
+                goto done;
+            }
             names[n++] = t;
+        }
         int src = list ? kigen_ctx_select_outputs(c, names, n) : KIGEN_ENOMEM;
         free(list);
         if (src != KIGEN_OK) {

@@ -373,10 +373,15 @@ int cmd_diff(int argc, char **argv)
                 goto out;
             }
             char **c = realloc(D.cols, (size_t)(D.ncols + 1) * sizeof *c);
-            if (!c)
-                break;
-            D.cols = c;
-            D.cols[D.ncols++] = strdup(t);
+            if (c)
+                D.cols = c;
+            if (!c || !(D.cols[D.ncols] = strdup(t))) { /* never a column silently left out */
+                cli_warn("diff", "out of memory");
+                free(list);
+                status = CLI_FAIL;
+                goto out;
+            }
+            D.ncols++;
         }
         free(list);
     } else {
@@ -386,8 +391,12 @@ int cmd_diff(int argc, char **argv)
             D.cols[k] = strdup(kigen_output_name(D.rs, k));
     }
     D.changed = calloc((size_t)(D.ncols ? D.ncols : 1), sizeof *D.changed);
-    if (!D.cols || !D.changed) {
-        status = CLI_USAGE;
+    bool all_names = D.cols != NULL;
+    for (int k = 0; all_names && k < D.ncols; k++)
+        all_names = D.cols[k] != NULL;
+    if (!all_names || !D.changed) {
+        cli_warn("diff", "out of memory");
+        status = CLI_FAIL;
         goto out;
     }
     /* both sides compute what is compared, nothing else */

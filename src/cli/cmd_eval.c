@@ -83,6 +83,7 @@ typedef struct out_col {
 } out_col;
 
 #define MAX_COLS 1024
+#define MAX_OUTPUTS 512  /* value columns; each may add a _message column */
 #define TABLE_BLOCK 1000 /* rows whose widths set a table's columns */
 
 /* A table streams: its column widths come from the first rows. */
@@ -229,8 +230,14 @@ static int build_columns(run *R)
         char *list = strdup(o->outputs_arg), *save = NULL;
         if (!list)
             return CLI_USAGE;
-        for (char *t = strtok_r(list, ",", &save); t && n < 512; t = strtok_r(NULL, ",", &save)) {
+        for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
             kigen_value v;
+            if (n == MAX_OUTPUTS) { /* said, never a column silently left out */
+                cli_warn("eval", "--outputs: at most %d columns", MAX_OUTPUTS);
+                free(list);
+                R->ncols = n;
+                return CLI_USAGE;
+            }
             if (kigen_get_by_name(R->c, t, &v) == KIGEN_ENOTFOUND) {
                 cli_warn("eval", "--outputs: no rule or fact named '%s'", t);
                 free(list);
@@ -244,7 +251,14 @@ static int build_columns(run *R)
         }
         free(list);
     } else {
-        for (int i = 0; i < kigen_output_count(R->rs) && n < 512; i++) {
+        if (kigen_output_count(R->rs) > MAX_OUTPUTS) {
+            cli_warn(
+                "eval",
+                "the rule set has %d outputs and kigen eval prints at most %d: choose them with --outputs",
+                kigen_output_count(R->rs), MAX_OUTPUTS);
+            return CLI_USAGE;
+        }
+        for (int i = 0; i < kigen_output_count(R->rs); i++) {
             R->cols[n].name = strdup(kigen_output_name(R->rs, i));
             R->cols[n].output = i;
             R->cols[n].message = false;
