@@ -192,8 +192,10 @@ static void test_many_shapes(void **state)
     kigen_ruleset_free(rs);
 }
 
-static long allocations;
-static void *counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+/* The allocator both memory tests use: it counts its calls and, when
+ * fail_after is set, refuses the call after that many. */
+static long allocations, fail_after = -1;
+static void *test_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     (void)ud;
     (void)osize;
@@ -202,7 +204,23 @@ static void *counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         return NULL;
     }
     allocations++;
+    if (fail_after >= 0 && fail_after-- == 0)
+        return NULL;
     return realloc(ptr, nsize);
+}
+
+/* The national pack, loaded with test_alloc. */
+static kigen_ruleset *load_pack_counted(void)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/rules/jp/mynumber.yaml", support_source_dir());
+    kigen_opts o = KIGEN_OPTS_INIT;
+    o.alloc = test_alloc;
+    kigen_ruleset *rs = NULL;
+    kigen_diags *d = NULL;
+    assert_int_equal(kigen_load_file(path, &o, &rs, &d), KIGEN_OK);
+    kigen_diags_free(d);
+    return rs;
 }
 
 /* kigen_eval allocates nothing per record once a shape's program exists
@@ -210,14 +228,7 @@ static void *counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 static void test_no_allocation_per_record(void **state)
 {
     (void)state;
-    char path[1024];
-    snprintf(path, sizeof path, "%s/rules/jp/mynumber.yaml", support_source_dir());
-    kigen_opts o = KIGEN_OPTS_INIT;
-    o.alloc = counting_alloc;
-    kigen_ruleset *rs = NULL;
-    kigen_diags *d = NULL;
-    assert_int_equal(kigen_load_file(path, &o, &rs, &d), KIGEN_OK);
-    kigen_diags_free(d);
+    kigen_ruleset *rs = load_pack_counted();
     kigen_ctx *c = ctx(rs);
     int birth = kigen_fact_index(rs, "birth_date"), issue = kigen_fact_index(rs, "card_issue_date"),
         on = kigen_fact_index(rs, "on");
@@ -235,20 +246,6 @@ static void test_no_allocation_per_record(void **state)
     kigen_ruleset_free(rs);
 }
 
-static long fail_after = -1;
-static void *failing_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
-{
-    (void)ud;
-    (void)osize;
-    if (nsize == 0) {
-        free(ptr);
-        return NULL;
-    }
-    if (fail_after >= 0 && fail_after-- == 0)
-        return NULL;
-    return realloc(ptr, nsize);
-}
-
 /* Out of memory anywhere in a context's life — creating it, compiling a
  * program, evaluating — is a status or a right answer (a program that
  * cannot be compiled leaves the record to the tree walker), never a crash
@@ -258,14 +255,7 @@ static void *failing_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 static void test_out_of_memory_while_compiling(void **state)
 {
     (void)state;
-    char path[1024];
-    snprintf(path, sizeof path, "%s/rules/jp/mynumber.yaml", support_source_dir());
-    kigen_opts o = KIGEN_OPTS_INIT;
-    o.alloc = failing_alloc;
-    kigen_ruleset *rs = NULL;
-    kigen_diags *d = NULL;
-    assert_int_equal(kigen_load_file(path, &o, &rs, &d), KIGEN_OK);
-    kigen_diags_free(d);
+    kigen_ruleset *rs = load_pack_counted();
     int ok = 0;
     for (long n = 0; n < 400; n++) {
         kigen_ctx *c = NULL;
