@@ -122,31 +122,20 @@ static void eval_call(kigen_ctx *c, const kg_expr *e, kg_val *out)
         kg_fn_error(&c->fc, out, "out of memory");
         return;
     }
-    bool absent = false;
-    for (int i = 0; i < n; i++) {
-        if (!e->args[i]) {
-            args[i].t = VT_NONE;
-            continue;
-        }
-        ev(c, e->args[i], &args[i]);
-        if (fn->sees_absent)
-            continue;
-        /* An error argument is the result, even after an absent one. */
-        if (args[i].t == VT_ERR) {
-            *out = args[i];
-            return;
-        }
-        /* An absent optional argument is fine; an absent required one
-         * makes the call absent. */
-        if (args[i].t == VT_NONE && !fn->params[i < fn->nparams ? i : fn->nparams - 1].optional)
-            absent = true;
+    /* Evaluated in order, stopping at an error unless the function sees
+     * every argument (a later argument may call a script); then the rules
+     * every call shares. */
+    int k = 0;
+    while (k < n) {
+        kg_val *a = &args[k++];
+        if (!e->args[k - 1])
+            memset(a, 0, sizeof *a);
+        else
+            ev(c, e->args[k - 1], a);
+        if (!fn->sees_absent && a->t == VT_ERR)
+            break;
     }
-    if (absent) {
-        out->t = VT_NONE;
-        return;
-    }
-    memset(out, 0, sizeof *out);
-    fn->impl(&c->fc, fn, args, n, out);
+    kg_rt_call(c, fn, args, k, out);
 }
 
 void kg_rt_call(kigen_ctx *c, const kg_fn *fn, const kg_val *args, int n, kg_val *out)
@@ -447,11 +436,6 @@ static int memory_limit_error(kigen_ctx *c)
                 "kigen_opts.record_memory_limit)",
                 c->scratch.limit);
     return KIGEN_EEVAL;
-}
-
-void kg_rt_eval_expr(kigen_ctx *c, const kg_expr *e, kg_val *out)
-{
-    ev(c, e, out);
 }
 
 void kg_rt_walk(kigen_ctx *c)

@@ -7,8 +7,6 @@
 
 #include "rt/ctx.h"
 
-/* Evaluate one expression by walking its tree (constant folding uses it). */
-void kg_rt_eval_expr(kigen_ctx *c, const kg_expr *e, kg_val *out);
 /* Evaluate every slot of the record by walking the trees, in order. */
 void kg_rt_walk(kigen_ctx *c);
 /* A binary operator on evaluated operands (errors first, then absence). */

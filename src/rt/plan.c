@@ -32,7 +32,6 @@ static void plan_release(const kg_mem *m, const kigen_ruleset *rs, kg_plan *p)
     kg_mem_free(m, p->check_facts, sizeof(int) * ((size_t)rs->nfacts + 1));
     kg_mem_free(m, p->required, sizeof(uint64_t) * nw);
     kg_mem_free(m, p->outputs, sizeof(int) * ns);
-    kg_mem_free(m, p->out_index, sizeof(int) * ((size_t)rs->noutputs + 1));
     kg_mem_free(m, p, sizeof *p);
 }
 
@@ -51,8 +50,7 @@ static kg_plan *plan_make(kigen_ctx *c, const uint8_t *sel)
     p->check_facts = kg_mem_alloc(&c->mem, sizeof(int) * ((size_t)nf + 1));
     p->required = kg_mem_alloc(&c->mem, sizeof(uint64_t) * nw);
     p->outputs = kg_mem_alloc(&c->mem, sizeof(int) * ((size_t)ns + 1));
-    p->out_index = kg_mem_alloc(&c->mem, sizeof(int) * ((size_t)rs->noutputs + 1));
-    if (!p->selected || !p->in_plan || !p->check_facts || !p->required || !p->outputs || !p->out_index) {
+    if (!p->selected || !p->in_plan || !p->check_facts || !p->required || !p->outputs) {
         plan_release(&c->mem, rs, p);
         return NULL;
     }
@@ -80,8 +78,7 @@ static kg_plan *plan_make(kigen_ctx *c, const uint8_t *sel)
     /* the values whose error fails the record: the selected outputs, in
      * output order, then the other selected rules */
     for (int i = 0; i < rs->noutputs; i++) {
-        p->out_index[i] = p->selected[rs->outputs[i]];
-        if (p->out_index[i])
+        if (p->selected[rs->outputs[i]])
             p->outputs[p->noutputs++] = rs->outputs[i];
     }
     for (int s = nf; s < ns && sel; s++) {
@@ -97,11 +94,6 @@ static kg_plan *plan_make(kigen_ctx *c, const uint8_t *sel)
         for (int s = 0; s < ns; s++)
             p->in_plan[s] = 1;
     return p;
-}
-
-const kg_plan *kg_plan_of(const kigen_ctx *c)
-{
-    return c->plan;
 }
 
 bool kg_slot_readable(const kigen_ctx *c, int slot)
@@ -177,7 +169,6 @@ kg_prog *kg_prog_current(kigen_ctx *c)
     }
     if (c->installed != p && !kg_prog_install(c, p))
         return NULL;
-    p->uses++;
     return p;
 }
 

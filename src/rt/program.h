@@ -33,7 +33,6 @@ typedef struct kg_plan {
     uint64_t *required; /* bit per fact: in the plan, required, no default */
     int *outputs;       /* selected output slots, in output order: an error fails the record */
     int noutputs;
-    int *out_index; /* per output index: selected (1) or not (0) */
 } kg_plan;
 
 typedef struct kg_prog {
@@ -60,13 +59,10 @@ typedef struct kg_prog {
                        * (the generic program: those with a default; a missing
                        * required one is found by kg_plan.required & ~given) */
     int ncheck_facts;
-    unsigned long uses;
 } kg_prog;
 
 /* ---- plan.c: selection, the plan, the per-context program cache ---------- */
 
-/* The context's plan (the default plan when nothing is selected). */
-const kg_plan *kg_plan_of(const kigen_ctx *c);
 /* The program for the context's current shape: from the cache, compiled
  * on a miss (bounded: past KG_PROG_CACHE shapes, one generic program
  * serves the rest). NULL when out of memory (the caller walks the tree). */
