@@ -227,6 +227,17 @@ int kigen_date_format_iso(kigen_date date, char *buf, size_t buflen)
     if (!kigen_date_valid(date))
         return KIGEN_EINVAL;
     kigen_date_to_ymd(date, &y, &m, &d);
-    snprintf(buf, buflen, "%04d-%02d-%02d", y, m, d);
+    /* by hand, not snprintf: a batch prints millions of these */
+    buf[0] = (char)('0' + y / 1000 % 10);
+    buf[1] = (char)('0' + y / 100 % 10);
+    buf[2] = (char)('0' + y / 10 % 10);
+    buf[3] = (char)('0' + y % 10);
+    buf[4] = '-';
+    buf[5] = (char)('0' + m / 10);
+    buf[6] = (char)('0' + m % 10);
+    buf[7] = '-';
+    buf[8] = (char)('0' + d / 10);
+    buf[9] = (char)('0' + d % 10);
+    buf[10] = '\0';
     return KIGEN_OK;
 }

@@ -98,3 +98,8 @@ kg_file_err kg_file_open(const char *path, const char *const *suffixes, const ch
     }
     return KG_FILE_OK;
 }
+
+char *kg_path_real(const char *path)
+{
+    return realpath(path, NULL);
+}

@@ -36,4 +36,8 @@ typedef enum kg_file_err {
 kg_file_err kg_file_open(const char *path, const char *const *suffixes, const char *root, FILE **f,
                          kg_file_id *id, char *why, size_t whylen);
 
+/* The absolute path with links and `..` resolved (realpath), malloc'd;
+ * NULL when it does not exist. */
+char *kg_path_real(const char *path);
+
 #endif

@@ -5,21 +5,36 @@
  * close to a fact's is an error (a misspelled residence_status must not
  * leave the resident Japanese by default); an output that is an error fails
  * the record; every record of the input yields exactly one output record
- * (an error record keeps the input's pass-through columns, such as the id);
- * every write is checked. */
+ * (an error record keeps the input's pass-through columns, such as the id),
+ * unless --where leaves it out; every write is checked.
+ *
+ * The work is a pipeline over blocks of records (pipeline.h): read
+ * (eval_read.c), evaluate and format on N threads with a context each
+ * (eval_record.c), write in input order (eval_write.c). This file: the
+ * options, the setup, and what is said at the end. */
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/columns.h"
-#include "cli/common.h"
-#include "cli/out.h"
-#include "cli/records.h"
+#include "cli/eval_run.h"
+#include "cli/eval_where.h"
+#include "cli/pipeline.h"
 #include "base/mem.h"
 #include "base/text.h"
+
+#define MAX_THREADS 256
+
+volatile sig_atomic_t eval_sigint;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    eval_sigint = 1; /* SA_RESETHAND: a second Ctrl-C ends the process at once */
+}
 
 static const char eval_help[] =
     "usage: kigen eval --rules RULES.yaml [--input FILE|-] [options]\n"
@@ -50,6 +65,16 @@ static const char eval_help[] =
     "  --messages ja|en       add a NAME_message column for outputs that have messages\n"
     "  --date-style iso|era   print dates as 2028-07-07 (default) or 令和10年7月7日\n"
     "  --lang en|ja           the language of the errors and messages kigen writes\n"
+    "  --where EXPR           keep only the records for which EXPR holds, an expression of\n"
+    "                         the rule language (auth_status == renewable); checked against\n"
+    "                         the rule set like a rule. A record whose condition is an error\n"
+    "                         is kept, with the error; one whose condition has no value is not.\n"
+    "  --threads N            evaluate on N threads (default: the number of processors);\n"
+    "                         the output is in input order whatever N is\n"
+    "  --summary              print records, failed, kept, seconds and records/s to stderr at\n"
+    "                         the end (the default when stderr is a terminal)\n"
+    "  --quiet                no summary and no progress bar\n"
+    "  --progress             draw the progress bar even when stderr is not a terminal\n"
     "\n"
     "An empty CSV cell or a JSON null means the fact is not given (its default applies).\n"
     "Input columns that are clearly not facts (an id, a name) are copied to the output\n"
@@ -59,55 +84,11 @@ static const char eval_help[] =
     "an error (CSV: the 'error' column; JSON: \"error\") with its number and the reason;\n"
     "the values it does have are printed, and the run goes on.\n"
     "\n"
+    "On a terminal, a progress bar and a summary are drawn on stderr. Ctrl-C stops reading,\n"
+    "writes every record already read, says how far it got and exits with 130.\n"
+    "\n"
     "Exit status: 0 every record evaluated, 1 some records failed, 2 usage or rule\n"
-    "errors, unreadable input or unwritable output.\n";
-
-enum { OUT_CSV, OUT_JSONL, OUT_TABLE };
-
-typedef struct eval_opts {
-    const char *rules, *input, *outputs_arg, *lang, *encoding, *passthrough;
-    kg_format in_fmt;
-    bool in_fmt_set, strict_columns, bom, excel, ja, era;
-    char delimiter;
-    int out_fmt;
-    cli_kv sets[CLI_MAX_KV], params[CLI_MAX_KV];
-    int nsets, nparams;
-    kigen_date today;
-} eval_opts;
-
-typedef struct out_col {
-    char *name;
-    int output; /* output index, or -1 for a rule read by name */
-    bool message;
-    int msg_output;
-} out_col;
-
-#define MAX_COLS 1024
-#define MAX_OUTPUTS 512  /* value columns; each may add a _message column */
-#define TABLE_BLOCK 1000 /* rows whose widths set a table's columns */
-
-/* A table streams: its column widths come from the first rows. */
-typedef struct table {
-    char **cells;
-    size_t n, cap; /* cells buffered (the first block) */
-    int ncols;
-    size_t *w;
-    bool streaming;
-} table;
-
-typedef struct run {
-    eval_opts *o;
-    kigen_ruleset *rs;
-    kigen_ctx *c;
-    out_col cols[MAX_COLS];
-    int ncols;
-    cli_columns in;     /* the input's columns: facts and pass-through */
-    const char *errcol; /* the name of kigen's error column */
-    cli_out out;
-    table tab;
-    kg_buf cell; /* scratch for one formatted value */
-    long total, failed;
-} run;
+    "errors, unreadable input or unwritable output, 130 interrupted.\n";
 
 /* ---- options ------------------------------------------------------------------ */
 
@@ -203,6 +184,23 @@ static int parse_args(int argc, char **argv, eval_opts *o)
             if (strcmp(v, "ja") != 0 && strcmp(v, "en") != 0)
                 return cli_usage_error("eval", "--messages must be ja or en, not '%s'", v);
             o->lang = v;
+        } else if (strcmp(a, "--where") == 0) {
+            NEEDV();
+            o->where = v;
+        } else if (strcmp(a, "--threads") == 0) {
+            NEEDV();
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (*v == '\0' || *end || n < 1 || n > MAX_THREADS)
+                return cli_usage_error("eval", "--threads must be a whole number from 1 to %d, not '%s'",
+                                       MAX_THREADS, v);
+            o->threads = (int)n;
+        } else if (strcmp(a, "--summary") == 0) {
+            o->summary = true;
+        } else if (strcmp(a, "--quiet") == 0) {
+            o->quiet = true;
+        } else if (strcmp(a, "--progress") == 0) {
+            o->progress = 1;
         } else {
             return cli_usage_error("eval", "unknown option '%s'", a);
         }
@@ -238,7 +236,7 @@ static int build_columns(run *R)
                 R->ncols = n;
                 return CLI_USAGE;
             }
-            if (kigen_get_by_name(R->c, t, &v) == KIGEN_ENOTFOUND) {
+            if (kigen_get_by_name(R->w[0].c, t, &v) == KIGEN_ENOTFOUND) {
                 cli_warn("eval", "--outputs: no rule or fact named '%s'", t);
                 free(list);
                 R->ncols = n;
@@ -251,14 +249,16 @@ static int build_columns(run *R)
         }
         free(list);
     } else {
-        if (kigen_output_count(R->rs) > MAX_OUTPUTS) {
+        if (kigen_output_count(R->rs) - (R->where_name ? 1 : 0) > MAX_OUTPUTS) {
             cli_warn(
                 "eval",
                 "the rule set has %d outputs and kigen eval prints at most %d: choose them with --outputs",
-                kigen_output_count(R->rs), MAX_OUTPUTS);
+                kigen_output_count(R->rs) - (R->where_name ? 1 : 0), MAX_OUTPUTS);
             return CLI_USAGE;
         }
         for (int i = 0; i < kigen_output_count(R->rs); i++) {
+            if (R->where_name && strcmp(kigen_output_name(R->rs, i), R->where_name) == 0)
+                continue; /* --where's condition is not a column */
             R->cols[n].name = strdup(kigen_output_name(R->rs, i));
             R->cols[n].output = i;
             R->cols[n].message = false;
@@ -287,358 +287,96 @@ static int build_columns(run *R)
     if (o->outputs_arg) {
         /* compute what the chosen columns need, nothing else: an error in
          * a value nobody asked for no longer fails the record */
-        const char *names[MAX_COLS];
+        const char *names[MAX_COLS + 1];
         size_t k = 0;
         for (int i = 0; i < n; i++)
             if (!R->cols[i].message)
                 names[k++] = R->cols[i].name;
-        if (kigen_ctx_select_outputs(R->c, names, k) != KIGEN_OK) {
-            cli_warn("eval", "--outputs: %s", kigen_errmsg(R->c));
-            return CLI_USAGE;
-        }
+        if (R->where_name)
+            names[k++] = R->where_name;
+        for (int w = 0; w < R->nworkers; w++)
+            if (kigen_ctx_select_outputs(R->w[w].c, names, k) != KIGEN_OK) {
+                cli_warn("eval", "--outputs: %s", kigen_errmsg(R->w[w].c));
+                return CLI_USAGE;
+            }
     }
     return CLI_OK;
 }
 
-static bool col_get(run *R, const out_col *col, kigen_value *v)
-{
-    int rc = col->output >= 0 ? kigen_get(R->c, col->output, v) : kigen_get_by_name(R->c, col->name, v);
-    return rc == KIGEN_OK;
-}
-
-/* The value as the CLI prints it, in R->cell ("" for none or an error). */
-static const char *col_text(run *R, const out_col *col, size_t *len)
-{
-    kg_buf_clear(&R->cell);
-    if (col->message) {
-        const char *m = kigen_message(R->c, col->msg_output, R->o->lang);
-        kg_buf_puts(&R->cell, m ? m : "");
-    } else {
-        kigen_value v;
-        if (col_get(R, col, &v) && v.type != KIGEN_T_ERROR && v.type != KIGEN_T_NONE) {
-            char era[48];
-            if (v.type == KIGEN_T_STRING || v.type == KIGEN_T_ENUM) {
-                kg_buf_put(&R->cell, v.u.str.ptr, v.u.str.len);
-            } else if (v.type == KIGEN_T_DATE && R->o->era &&
-                       kigen_date_format_era(v.u.date, KIGEN_ERA_KANJI, era, sizeof era) == KIGEN_OK) {
-                kg_buf_puts(&R->cell, era); /* before 1873 there is no era form: ISO */
-            } else {
-                char small[64];
-                size_t k = kigen_value_format(&v, small, sizeof small);
-                kg_buf_put(&R->cell, small, k < sizeof small ? k : sizeof small - 1);
-            }
-        }
-    }
-    *len = R->cell.len;
-    return kg_buf_cstr(&R->cell);
-}
-
-/* ---- tables ----------------------------------------------------------------------- */
-
-static void table_print_row(run *R, char **cells)
-{
-    table *t = &R->tab;
-    for (int k = 0; k < t->ncols; k++) {
-        const char *s = cells[k];
-        out_str(&R->out, s);
-        if (k == t->ncols - 1) {
-            out_eol(&R->out);
-        } else {
-            size_t dw = kg_display_width(s, strlen(s));
-            for (size_t j = dw; j < t->w[k] + 2; j++)
-                out_char(&R->out, ' ');
-        }
-    }
-}
-
-static void table_flush_block(run *R)
-{
-    table *t = &R->tab;
-    if (t->streaming || !t->ncols)
-        return;
-    t->w = calloc((size_t)t->ncols, sizeof *t->w);
-    for (size_t i = 0; t->w && i < t->n; i++) {
-        size_t dw = kg_display_width(t->cells[i], strlen(t->cells[i]));
-        if (dw > t->w[i % (size_t)t->ncols])
-            t->w[i % (size_t)t->ncols] = dw;
-    }
-    for (size_t i = 0; t->w && i + (size_t)t->ncols <= t->n; i += (size_t)t->ncols)
-        table_print_row(R, t->cells + i);
-    for (size_t i = 0; i < t->n; i++)
-        free(t->cells[i]);
-    free(t->cells);
-    t->cells = NULL;
-    t->n = t->cap = 0;
-    t->streaming = true;
-}
-
-/* One cell of the row being built; the row is printed when complete. */
-static void table_cell(run *R, const char *s, size_t n)
-{
-    table *t = &R->tab;
-    char *c = malloc(kg_escape_line(NULL, 0, s, n) + 1);
-    if (!c) {
-        R->out.err = ENOMEM;
-        return;
-    }
-    kg_escape_line(c, kg_escape_line(NULL, 0, s, n) + 1, s, n);
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 256;
-        char **cells = realloc(t->cells, cap * sizeof *cells);
-        if (!cells) {
-            free(c);
-            R->out.err = ENOMEM;
-            return;
-        }
-        t->cells = cells;
-        t->cap = cap;
-    }
-    t->cells[t->n++] = c;
-    if (t->streaming && t->n == (size_t)t->ncols) {
-        table_print_row(R, t->cells);
-        for (size_t i = 0; i < t->n; i++)
-            free(t->cells[i]);
-        t->n = 0;
-    } else if (!t->streaming && t->n >= (size_t)t->ncols * (TABLE_BLOCK + 1)) {
-        table_flush_block(R);
-    }
-}
-
-/* ---- writing records ------------------------------------------------------------------ */
-
-static void cell(run *R, int *width, const char *s, size_t n)
-{
-    if (R->o->out_fmt == OUT_TABLE) {
-        (*width)++;
-        table_cell(R, s, n);
-        return;
-    }
-    if ((*width)++)
-        out_char(&R->out, R->o->delimiter ? R->o->delimiter : ',');
-    out_csv(&R->out, s, n, R->o->delimiter ? R->o->delimiter : ',');
-}
-
-static void write_header(run *R)
-{
-    int width = 0;
-    if (R->o->bom)
-        out_str(&R->out, "\xEF\xBB\xBF");
-    if (R->o->out_fmt == OUT_JSONL)
-        return;
-    for (int i = 0; i < R->in.npass; i++)
-        cell(R, &width, R->in.pass[i], strlen(R->in.pass[i]));
-    for (int k = 0; k < R->ncols; k++)
-        cell(R, &width, R->cols[k].name, strlen(R->cols[k].name));
-    cell(R, &width, R->errcol, strlen(R->errcol));
-    if (R->o->out_fmt == OUT_CSV)
-        out_eol(&R->out);
-    else
-        R->tab.ncols = width;
-}
-
-/* The pass-through value of column name in the record, as text. */
-static const char *pass_value(const kg_record *rec, const char *name, char **dumped)
-{
-    *dumped = NULL;
-    for (int i = 0; rec && i < rec->n; i++) {
-        if (strcmp(rec->names[i], name) != 0)
-            continue;
-        if (rec->values[i])
-            return rec->values[i];
-        json_t *orig = rec->json ? json_object_get(rec->json, name) : NULL;
-        if (orig && !json_is_null(orig))
-            return *dumped = json_dumps(orig, JSON_COMPACT | JSON_ENCODE_ANY); /* a list or object */
-        return NULL;
-    }
-    return NULL;
-}
-
-static void write_json_value(run *R, const out_col *col)
-{
-    if (col->message) {
-        const char *m = kigen_message(R->c, col->msg_output, R->o->lang);
-        if (m)
-            out_json_str(&R->out, m, strlen(m));
-        else
-            out_str(&R->out, "null");
-        return;
-    }
-    kigen_value v;
-    if (!col_get(R, col, &v) || v.type == KIGEN_T_NONE || v.type == KIGEN_T_ERROR) {
-        out_str(&R->out, "null");
-        return;
-    }
-    if (v.type == KIGEN_T_BOOL) {
-        out_str(&R->out, v.u.b ? "true" : "false");
-    } else if (v.type == KIGEN_T_INT) {
-        char b[32];
-        snprintf(b, sizeof b, "%lld", (long long)v.u.i);
-        out_str(&R->out, b);
-    } else {
-        size_t n;
-        const char *s = col_text(R, col, &n);
-        out_json_str(&R->out, s, n);
-    }
-}
-
-/* evaluated: the context holds this record's values (print those that
- * are values); error: the record's error, or "". */
-static void write_record(run *R, const kg_record *rec, bool evaluated, const char *error)
-{
-    eval_opts *o = R->o;
-    if (o->out_fmt == OUT_JSONL) {
-        out_char(&R->out, '{');
-        bool first = true;
-        for (int i = 0; rec && i < rec->n; i++) {
-            if (cli_columns_fact(&R->in, rec->names[i]) >= 0 || !cli_columns_is_pass(&R->in, rec->names[i]))
-                continue;
-            if (!first)
-                out_char(&R->out, ',');
-            first = false;
-            out_json_str(&R->out, rec->names[i], strlen(rec->names[i]));
-            out_char(&R->out, ':');
-            json_t *orig = rec->json ? json_object_get(rec->json, rec->names[i]) : NULL;
-            if (orig) {
-                char *s = json_dumps(orig, JSON_COMPACT | JSON_ENCODE_ANY); /* numbers stay numbers */
-                out_str(&R->out, s ? s : "null");
-                free(s);
-            } else if (rec->values[i]) {
-                out_json_str(&R->out, rec->values[i], strlen(rec->values[i]));
-            } else {
-                out_str(&R->out, "null");
-            }
-        }
-        for (int k = 0; evaluated && k < R->ncols; k++) {
-            kigen_value v;
-            if (!R->cols[k].message && col_get(R, &R->cols[k], &v) && v.type == KIGEN_T_ERROR)
-                continue; /* the record's error says why */
-            if (!first)
-                out_char(&R->out, ',');
-            first = false;
-            out_json_str(&R->out, R->cols[k].name, strlen(R->cols[k].name));
-            out_char(&R->out, ':');
-            write_json_value(R, &R->cols[k]);
-        }
-        if (*error) {
-            char num[64];
-            snprintf(num, sizeof num, "%s\"record\":%ld,", first ? "" : ",", rec ? rec->number : R->total);
-            out_str(&R->out, num);
-            out_json_str(&R->out, R->errcol, strlen(R->errcol));
-            out_char(&R->out, ':');
-            out_json_str(&R->out, error, strlen(error));
-        }
-        out_char(&R->out, '}');
-        out_eol(&R->out);
-        return;
-    }
-    int width = 0;
-    for (int i = 0; i < R->in.npass; i++) {
-        char *dumped;
-        const char *v = pass_value(rec, R->in.pass[i], &dumped);
-        cell(R, &width, v ? v : "", v ? strlen(v) : 0);
-        free(dumped);
-    }
-    for (int k = 0; k < R->ncols; k++) {
-        size_t n = 0;
-        const char *s = evaluated ? col_text(R, &R->cols[k], &n) : "";
-        cell(R, &width, s, n);
-    }
-    char full[1200] = "";
-    if (*error)
-        snprintf(full, sizeof full, o->ja ? "レコード %ld: %s" : "record %ld: %s",
-                 rec ? rec->number : R->total, error);
-    cell(R, &width, full, strlen(full));
-    if (o->out_fmt == OUT_CSV)
-        out_eol(&R->out);
-}
-
-/* ---- one record -------------------------------------------------------------------- */
-
-/* The record's id for messages: its first pass-through value. */
-static const char *record_id(run *R, const kg_record *rec)
-{
-    for (int p = 0; p < R->in.npass; p++)
-        for (int i = 0; rec && i < rec->n; i++)
-            if (rec->values[i] && strcmp(rec->names[i], R->in.pass[p]) == 0)
-                return rec->values[i];
-    return NULL;
-}
-
-static void report(run *R, const kg_record *rec, const char *error)
-{
-    const char *id = record_id(R, rec);
-    char msg[1400];
-    bool ja = R->o->ja;
-    if (id)
-        snprintf(msg, sizeof msg,
-                 ja ? "レコード %ld（%ld行目、%s %.*s）: %s" : "record %ld (line %ld, %s %.*s): %s",
-                 rec->number, rec->line, R->in.pass[0], kg_utf8_fit(id, 100), id, error);
-    else if (rec && rec->line)
-        snprintf(msg, sizeof msg, ja ? "レコード %ld（%ld行目）: %s" : "record %ld (line %ld): %s",
-                 rec->number, rec->line, error);
-    else
-        snprintf(msg, sizeof msg, ja ? "レコード %ld: %s" : "record %ld: %s", rec ? rec->number : R->total,
-                 error);
-    cli_warn("eval", "%s", msg);
-}
-
-/* Evaluate one record and write it. readrc: what the reader said. */
-static void do_record(run *R, const kg_record *rec, int readrc, const char *readerr)
-{
-    eval_opts *o = R->o;
-    kigen_ctx *c = R->c;
-    char error[1024] = "";
-    bool evaluated = false;
-    R->total++;
-    if (readrc != 1)
-        snprintf(error, sizeof error, "%s", readerr);
-    else {
-        cli_columns_apply(&R->in, c, rec, o->sets, o->nsets, error, sizeof error);
-        /* A JSON key that is not a fact and not a column of this output is
-         * said, not silently dropped. */
-        for (int i = 0; o->in_fmt == KG_FMT_JSONL && o->out_fmt != OUT_JSONL && i < rec->n; i++)
-            if (cli_columns_fact(&R->in, rec->names[i]) == CLI_COL_PASS &&
-                !cli_columns_is_pass(&R->in, rec->names[i]))
-                cli_warn("eval",
-                         o->ja
-                             ? "レコード %ld（%ld行目）: "
-                               "キー「%s」は項目でも出力の列でもないため出力しません（すべてのキーを残すには "
-                               "--format jsonl）"
-                             : "record %ld (line %ld): key '%s' is not a fact and not a column of this "
-                               "output, so it "
-                               "is not carried (use --format jsonl to carry every key)",
-                         rec->number, rec->line, rec->names[i]);
-        if (!error[0]) {
-            int rc = kigen_eval(c);
-            /* A failing policy hook leaves the rule outputs readable; a
-             * chosen value that is an error fails the record (with
-             * --outputs, only the chosen ones are computed). */
-            evaluated = rc == KIGEN_OK || rc == KIGEN_EEVAL || rc == KIGEN_ELUA;
-            if (rc != KIGEN_OK)
-                snprintf(error, sizeof error, "%s", kigen_errmsg(c));
-            for (int k = 0; evaluated && !error[0] && k < R->ncols; k++) {
-                kigen_value v;
-                if (!R->cols[k].message && col_get(R, &R->cols[k], &v) && v.type == KIGEN_T_ERROR)
-                    snprintf(error, sizeof error, "%s: %.*s", R->cols[k].name, (int)v.u.str.len, v.u.str.ptr);
-            }
-        }
-    }
-    if (error[0]) {
-        R->failed++;
-        report(R, rec, error);
-    }
-    write_record(R, rec, evaluated, error);
-}
-
-/* ---- input -------------------------------------------------------------------------- */
-
-/* A malformed JSON Lines record before the first good one: kept until the
- * pass-through columns are known (at most MAX_EARLY of them). */
+/* A malformed JSON Lines record before the first good one waits (at most
+ * MAX_EARLY of them) until the pass-through columns are known. */
 #define MAX_EARLY 1000
-typedef struct early {
-    kg_record rec;
-    char *err;
-} early;
+
+/* ---- setup ------------------------------------------------------------------------ */
+
+static int default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+/* One context per worker, all alike. */
+static int make_workers(run *R)
+{
+    eval_opts *o = R->o;
+    R->w = calloc((size_t)R->nworkers, sizeof *R->w);
+    if (!R->w)
+        return CLI_USAGE;
+    for (int i = 0; i < R->nworkers; i++) {
+        worker *W = &R->w[i];
+        W->where = -1;
+        kg_buf_init(&W->cell, NULL);
+        if (kigen_ctx_new(R->rs, &W->c) != KIGEN_OK) {
+            cli_warn("eval", "%s", W->c ? kigen_errmsg(W->c) : "cannot create a context");
+            return CLI_USAGE;
+        }
+        if (o->today)
+            kigen_set_today(W->c, o->today);
+        kigen_set_lang(W->c, o->ja ? "ja" : "en");
+        if (cli_apply_params("eval", W->c, o->params, o->nparams) != CLI_OK)
+            return CLI_USAGE;
+        if (R->where_name)
+            W->where = kigen_output_index(R->rs, R->where_name);
+    }
+    return CLI_OK;
+}
+
+static void free_workers(run *R)
+{
+    for (int i = 0; R->w && i < R->nworkers; i++) {
+        kigen_ctx_free(R->w[i].c);
+        kg_buf_free(&R->w[i].cell);
+        free(R->w[i].slot);
+    }
+    free(R->w);
+}
+
+/* The input's size when it is a regular file (for the progress bar's ETA). */
+static long long input_size(FILE *in)
+{
+    struct stat st;
+    if (in && fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode))
+        return (long long)st.st_size;
+    return -1;
+}
+
+static void summary(run *R, double secs)
+{
+    bool ja = R->o->ja;
+    double rate = secs > 0 ? (double)R->total / secs : 0;
+    if (R->o->where)
+        cli_warn("eval",
+                 ja ? "%ld 件、エラー %ld 件、出力 %ld 件、%.2f 秒、%.0f 件/秒"
+                    : "%ld records, %ld failed, %ld kept, %.2f s, %.0f records/s",
+                 R->total, R->failed, R->kept, secs, rate);
+    else
+        cli_warn("eval",
+                 ja ? "%ld 件、エラー %ld 件、%.2f 秒、%.0f 件/秒"
+                    : "%ld records, %ld failed, %.2f s, %.0f records/s",
+                 R->total, R->failed, secs, rate);
+}
+
+/* ---- the command ------------------------------------------------------------------ */
 
 int cmd_eval(int argc, char **argv)
 {
@@ -647,6 +385,7 @@ int cmd_eval(int argc, char **argv)
     memset(&o, 0, sizeof o);
     memset(&R, 0, sizeof R);
     R.o = &o;
+    eval_sigint = 0;
     int rc = parse_args(argc, argv, &o);
     if (rc != CLI_OK) {
         cli_free_kvs(o.sets, o.nsets);
@@ -655,32 +394,31 @@ int cmd_eval(int argc, char **argv)
     }
     int status = CLI_OK;
     FILE *in = NULL;
-    kg_reader *rd = NULL;
-    bool single = false;
-    early *earlies = NULL;
-    size_t nearly = 0;
-    kg_buf_init(&R.cell, NULL);
+    block **blocks = NULL;
+    int nblocks = 0;
+    kigen_ruleset *plain = NULL;
     out_open(&R.out, 1);
     R.out.crlf = o.excel;
     R.out.formula_safe = o.excel;
-    if (cli_load_rules("eval", o.rules, false, &R.rs) != KIGEN_OK) {
+    R.nworkers = o.threads ? o.threads : default_threads();
+    if (cli_load_rules("eval", o.rules, false, &plain) != KIGEN_OK) {
         status = CLI_USAGE;
         goto out;
     }
-    if (kigen_ctx_new(R.rs, &R.c) != KIGEN_OK) {
-        cli_warn("eval", "%s", R.c ? kigen_errmsg(R.c) : "cannot create a context");
-        status = CLI_USAGE;
-        goto out;
+    if (o.where) {
+        if ((status = eval_load_where(o.rules, o.where, plain, &R.rs)) != CLI_OK)
+            goto out;
+        R.where_name = eval_where_rule;
+    } else {
+        R.rs = plain;
+        plain = NULL;
     }
-    if (o.today)
-        kigen_set_today(R.c, o.today);
-    kigen_set_lang(R.c, o.ja ? "ja" : "en");
-    if ((status = cli_apply_params("eval", R.c, o.params, o.nparams)) != CLI_OK)
+    if ((status = make_workers(&R)) != CLI_OK)
         goto out;
     for (int i = 0; i < o.nsets; i++) {
         if (kigen_fact_index(R.rs, o.sets[i].name) < 0) {
-            (void)kigen_set(R.c, o.sets[i].name, o.sets[i].value);
-            cli_warn("eval", "--set: %s", kigen_errmsg(R.c));
+            (void)kigen_set(R.w[0].c, o.sets[i].name, o.sets[i].value);
+            cli_warn("eval", "--set: %s", kigen_errmsg(R.w[0].c));
             status = CLI_USAGE;
             goto out;
         }
@@ -702,7 +440,7 @@ int cmd_eval(int argc, char **argv)
                 status = CLI_USAGE;
                 goto out;
             }
-            single = true;
+            R.single = true;
         } else if (cli_stdin_is_input()) {
             o.input = "-";
         } else {
@@ -715,11 +453,7 @@ int cmd_eval(int argc, char **argv)
     }
     kg_reader_opts ro = {o.in_fmt, o.delimiter, o.encoding, o.ja};
     char err[600] = "";
-    if (single) {
-        static const char empty[] = "";
-        ro.fmt = KG_FMT_JSONL;
-        rd = kg_reader_open_mem(empty, 0, &ro, err, sizeof err);
-    } else {
+    if (!R.single) {
         in = strcmp(o.input, "-") == 0 ? stdin : fopen(o.input, "rb");
         if (!in) {
             cli_warn("eval", o.ja ? "「%s」を読めません: %s" : "cannot read '%s': %s", o.input,
@@ -727,62 +461,68 @@ int cmd_eval(int argc, char **argv)
             status = CLI_USAGE;
             goto out;
         }
-        rd = kg_reader_open(in, &ro, err, sizeof err);
-    }
-    if (!rd) {
-        cli_warn("eval", "%s", err[0] ? err : "out of memory");
-        status = CLI_USAGE;
-        goto out;
+        R.rd = kg_reader_open(in, &ro, err, sizeof err);
+        if (!R.rd) {
+            cli_warn("eval", "%s", err[0] ? err : "out of memory");
+            status = CLI_USAGE;
+            goto out;
+        }
     }
     cli_columns_init(&R.in, R.rs, o.passthrough, o.strict_columns, o.sets, o.nsets);
     R.in.ja = o.ja;
+    R.carry_all_json = o.in_fmt == KG_FMT_JSONL && o.out_fmt == OUT_JSONL;
 
     /* The first record decides the pass-through columns: CSV by its header,
-     * JSON Lines by the first record that is an object (records before it
-     * that cannot be read wait, so that they get the same columns). */
+     * JSON Lines by the first record that is an object. Records before it
+     * that cannot be read are kept (copied) until then, so that they get
+     * the same columns; they and the first record go out first. */
+    R.staged = calloc(1, sizeof *R.staged);
+    if (!R.staged) {
+        status = CLI_USAGE;
+        goto out;
+    }
+    out_open(&R.staged->out, CLI_OUT_MEMORY);
+    R.staged->out.crlf = o.excel;
+    R.staged->out.formula_safe = o.excel;
+    kg_buf_init(&R.staged->text, NULL);
+    kg_buf_init(&R.staged->msgs, NULL);
     kg_record rec;
-    int r = single ? 1 : kg_reader_next(rd, &rec);
-    if (single) {
-        memset(&rec, 0, sizeof rec);
-        rec.number = 1;
-    }
-    while (!single && o.in_fmt == KG_FMT_JSONL && r == -1) {
-        /* Bounded: past MAX_EARLY unreadable lines the columns are decided
-         * without a first record (this one and the rest are written as they
-         * come). */
-        if (nearly == MAX_EARLY) {
-            cli_warn(
-                "eval",
-                o.ja
-                    ? "最初の %d 件のレコードがどれも読めないため、出力の列は読めるレコードを待たずに決めます"
-                      "（そのまま出力するキーは --passthrough で指定できます）"
-                    : "none of the first %d records could be read: the output's columns are decided without "
-                      "them (name the keys to carry with --passthrough)",
-                MAX_EARLY);
-            break;
+    memset(&rec, 0, sizeof rec);
+    int r = 1;
+    if (!R.single) {
+        r = kg_reader_next(R.rd, &rec);
+        int nearly = 0;
+        while (o.in_fmt == KG_FMT_JSONL && r == -1) {
+            /* Bounded: past MAX_EARLY unreadable lines the columns are
+             * decided without a first record. */
+            if (nearly == MAX_EARLY) {
+                cli_warn("eval",
+                         o.ja
+                             ? "最初の %d "
+                               "件のレコードがどれも読めないため、出力の列は読めるレコードを待たずに決めます"
+                               "（そのまま出力するキーは --passthrough で指定できます）"
+                             : "none of the first %d records could be read: the output's columns are decided "
+                               "without them (name the keys to carry with --passthrough)",
+                         MAX_EARLY);
+                break;
+            }
+            /* classified below, once the columns are known: kept as read */
+            if (!eval_block_add(&R, R.staged, &rec, -1, kg_reader_error(R.rd))) {
+                status = CLI_USAGE;
+                goto out;
+            }
+            nearly++;
+            r = kg_reader_next(R.rd, &rec);
         }
-        early *e = realloc(earlies, (nearly + 1) * sizeof *e);
-        char *msg = strdup(kg_reader_error(rd));
-        if (!e || !msg) {
-            free(msg);
-            if (e)
-                earlies = e;
-            break; /* this record is written by the loop below */
+        if (r == -2) {
+            cli_warn("eval", "%s: %s", o.input, kg_reader_error(R.rd));
+            status = CLI_USAGE;
+            goto out;
         }
-        earlies = e;
-        earlies[nearly].rec = rec;
-        earlies[nearly].err = msg;
-        nearly++;
-        r = kg_reader_next(rd, &rec);
-    }
-    if (r == -2) {
-        cli_warn("eval", "%s: %s", o.input, kg_reader_error(rd));
-        status = CLI_USAGE;
-        goto out;
-    }
-    if (!single && !cli_columns_classify_input(&R.in, rd, &rec, r, o.in_fmt)) {
-        status = CLI_USAGE;
-        goto out;
+        if (!cli_columns_classify_input(&R.in, R.rd, &rec, r, o.in_fmt)) {
+            status = CLI_USAGE;
+            goto out;
+        }
     }
     for (int k = 0; k < R.ncols; k++)
         if (cli_columns_is_pass(&R.in, R.cols[k].name)) {
@@ -793,27 +533,80 @@ int cmd_eval(int argc, char **argv)
             goto out;
         }
     R.errcol = cli_columns_is_pass(&R.in, "error") ? "kigen_error" : "error";
-    write_header(&R);
-    for (size_t i = 0; i < nearly; i++)
-        do_record(&R, &earlies[i].rec, -1, earlies[i].err);
-    while (r != 0) {
-        if (r == -2) {
-            if (o.ja)
-                cli_warn("eval", "%s: %s。%ld 件のレコードの後で止めました", o.input, kg_reader_error(rd),
-                         R.total);
-            else
-                cli_warn("eval", "%s: %s; stopped after %ld record%s", o.input, kg_reader_error(rd), R.total,
-                         R.total == 1 ? "" : "s");
-            status = CLI_USAGE;
-            break;
-        }
-        do_record(&R, &rec, r, r == -1 ? kg_reader_error(rd) : "");
-        if (R.out.err)
-            break;
-        r = single ? 0 : kg_reader_next(rd, &rec);
+    /* the early records' fields are classified now that the columns are known */
+    for (int i = 0; i < R.staged->nfld; i++) {
+        bfield *f = &R.staged->fields[i];
+        const char *name = f->name_off != NOFF ? R.staged->text.p + f->name_off : f->name;
+        f->fact = cli_columns_fact(&R.in, name);
+        f->why = f->fact == CLI_COL_BAD ? cli_columns_why(&R.in, name) : NULL;
+        f->pass = -1;
+        for (int p = 0; f->fact == CLI_COL_PASS && p < R.in.npass; p++)
+            if (strcmp(R.in.pass[p], name) == 0)
+                f->pass = p;
     }
-    if (o.out_fmt == OUT_TABLE)
-        table_flush_block(&R);
+    /* the first record (one that cannot be read goes out as an error too) */
+    if (r != 0 &&
+        !eval_block_add(&R, R.staged, R.single ? NULL : &rec, r, r == -1 ? kg_reader_error(R.rd) : NULL)) {
+        status = CLI_USAGE;
+        goto out;
+    }
+    if (r == 0)
+        R.read_done = true;
+    for (int i = 0; i < R.nworkers; i++) {
+        R.w[i].slot = calloc((size_t)R.in.npass + 1, sizeof *R.w[i].slot);
+        if (!R.w[i].slot) {
+            status = CLI_USAGE;
+            goto out;
+        }
+    }
+
+    /* the blocks: enough that no worker waits on the writer for long */
+    nblocks = 2 * R.nworkers + 2;
+    blocks = calloc((size_t)nblocks, sizeof *blocks);
+    for (int i = 0; blocks && i < nblocks; i++) {
+        blocks[i] = calloc(1, sizeof *blocks[i]);
+        if (!blocks[i]) {
+            status = CLI_USAGE;
+            goto out;
+        }
+        out_open(&blocks[i]->out, CLI_OUT_MEMORY);
+        blocks[i]->out.crlf = o.excel;
+        blocks[i]->out.formula_safe = o.excel;
+        kg_buf_init(&blocks[i]->text, NULL);
+        kg_buf_init(&blocks[i]->msgs, NULL);
+    }
+    if (!blocks) {
+        status = CLI_USAGE;
+        goto out;
+    }
+
+    bool tty = isatty(2) != 0;
+    cli_progress_start(&R.progress, !o.quiet && (o.progress == 1 || tty), input_size(in), o.ja);
+    eval_write_header(&R);
+    struct sigaction sa, old_sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sa.sa_flags = SA_RESTART | SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_sa);
+    static const cli_pipe_ops ops = {eval_read_block, eval_work_block, eval_write_block};
+    int prc = cli_pipe_run(&ops, &R, R.nworkers, (void **)blocks, nblocks);
+    sigaction(SIGINT, &old_sa, NULL);
+    eval_table_finish(&R);
+    out_flush(&R.out);
+    cli_progress_clear(&R.progress);
+    if (prc != 0)
+        cli_warn("eval", "%s",
+                 o.ja ? "スレッドを作れないため、少ないスレッドで実行しました"
+                      : "could not start every thread: fewer threads did the work");
+    if (R.read_status) {
+        if (o.ja)
+            cli_warn("eval", "%s: %s。%ld 件のレコードの後で止めました", o.input, R.read_error, R.total);
+        else
+            cli_warn("eval", "%s: %s; stopped after %ld record%s", o.input, R.read_error, R.total,
+                     R.total == 1 ? "" : "s");
+        status = CLI_USAGE;
+    }
     if (R.failed && status == CLI_OK) {
         if (o.ja)
             cli_warn("eval", "%ld 件中 %ld 件のレコードでエラーがありました", R.total, R.failed);
@@ -821,6 +614,19 @@ int cmd_eval(int argc, char **argv)
             cli_warn("eval", "%ld of %ld record%s failed", R.failed, R.total, R.total == 1 ? "" : "s");
         status = CLI_FAIL;
     }
+    if (R.interrupted && !R.out.err) {
+        if (o.ja)
+            cli_warn("eval", "中断しました: レコード %ld までを評価して出力し、残りの入力は読んでいません",
+                     R.total);
+        else
+            cli_warn("eval",
+                     "interrupted: records 1 to %ld were evaluated and written; the rest of the input was "
+                     "not read",
+                     R.total);
+        status = 130;
+    }
+    if (!o.quiet && (o.summary || tty))
+        summary(&R, cli_progress_elapsed(&R.progress));
 out:
     /* stdout is closed (and that checked) by main, after every command */
     if (out_close(&R.out, false) != 0) {
@@ -828,22 +634,28 @@ out:
                  strerror(R.out.err));
         status = CLI_USAGE;
     }
-    for (size_t i = 0; i < nearly; i++)
-        free(earlies[i].err);
-    free(earlies);
+    for (int i = 0; blocks && i < nblocks; i++) {
+        eval_block_free(blocks[i]);
+        free(blocks[i]);
+    }
+    free(blocks);
+    if (R.staged) {
+        eval_block_free(R.staged);
+        free(R.staged);
+    }
     for (size_t i = 0; i < R.tab.n; i++)
         free(R.tab.cells[i]);
     free(R.tab.cells);
     free(R.tab.w);
     cli_columns_free(&R.in);
-    kg_reader_free(rd);
+    kg_reader_free(R.rd);
     if (in && in != stdin)
         fclose(in);
     for (int k = 0; k < R.ncols; k++)
         free(R.cols[k].name);
-    kg_buf_free(&R.cell);
-    kigen_ctx_free(R.c);
+    free_workers(&R);
     kigen_ruleset_free(R.rs);
+    kigen_ruleset_free(plain);
     cli_free_kvs(o.sets, o.nsets);
     cli_free_kvs(o.params, o.nparams);
     return status;

@@ -2,6 +2,7 @@
 #include "cli/out.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +19,40 @@ void out_open(cli_out *o, int fd)
     o->fd = fd;
 }
 
+void out_reset(cli_out *o)
+{
+    o->len = 0;
+    o->err = 0;
+}
+
+/* Memory mode: room for n more bytes. */
+static bool grow(cli_out *o, size_t n)
+{
+    if (o->cap - o->len >= n)
+        return true;
+    size_t cap = o->cap ? o->cap : OUT_BUF;
+    while (cap - o->len < n) {
+        if (cap > ((size_t)1 << 40)) {
+            o->err = ENOMEM;
+            return false;
+        }
+        cap *= 2;
+    }
+    char *b = realloc(o->buf, cap);
+    if (!b) {
+        o->err = ENOMEM;
+        return false;
+    }
+    o->buf = b;
+    o->cap = cap;
+    return true;
+}
+
 void out_flush(cli_out *o)
 {
     size_t done = 0;
+    if (o->fd == CLI_OUT_MEMORY)
+        return;
     while (done < o->len && !o->err) {
         ssize_t w = write(o->fd, o->buf + done, o->len - done);
         if (w < 0 && errno == EINTR)
@@ -36,8 +68,20 @@ void out_flush(cli_out *o)
 
 void out_bytes(cli_out *o, const char *s, size_t n)
 {
-    if (o->err)
+    if (o->err || n == 0)
         return;
+    if (o->cap - o->len >= n) { /* the common case: it fits */
+        memcpy(o->buf + o->len, s, n);
+        o->len += n;
+        return;
+    }
+    if (o->fd == CLI_OUT_MEMORY) {
+        if (grow(o, n)) {
+            memcpy(o->buf + o->len, s, n);
+            o->len += n;
+        }
+        return;
+    }
     if (!o->buf) {
         o->buf = malloc(OUT_BUF);
         if (!o->buf) {
@@ -55,6 +99,44 @@ void out_bytes(cli_out *o, const char *s, size_t n)
         s += k;
         n -= k;
     }
+}
+
+void out_date_iso(cli_out *o, kigen_date d)
+{
+    int y, m, day;
+    char b[10];
+    kigen_date_to_ymd(d, &y, &m, &day);
+    if (y < 1 || y > 9999) {
+        char t[16];
+        if (kigen_date_format_iso(d, t, sizeof t) == KIGEN_OK)
+            out_str(o, t);
+        return;
+    }
+    b[0] = (char)('0' + y / 1000);
+    b[1] = (char)('0' + y / 100 % 10);
+    b[2] = (char)('0' + y / 10 % 10);
+    b[3] = (char)('0' + y % 10);
+    b[4] = '-';
+    b[5] = (char)('0' + m / 10);
+    b[6] = (char)('0' + m % 10);
+    b[7] = '-';
+    b[8] = (char)('0' + day / 10);
+    b[9] = (char)('0' + day % 10);
+    out_bytes(o, b, 10);
+}
+
+void out_int(cli_out *o, long long v)
+{
+    char b[24];
+    int k = sizeof b;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        b[--k] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        b[--k] = '-';
+    out_bytes(o, b + k, sizeof b - (size_t)k);
 }
 
 void out_str(cli_out *o, const char *s)
@@ -158,7 +240,7 @@ void out_json_str(cli_out *o, const char *s, size_t n)
 int out_close(cli_out *o, bool close_fd)
 {
     out_flush(o);
-    if (close_fd && close(o->fd) != 0 && !o->err)
+    if (close_fd && o->fd >= 0 && close(o->fd) != 0 && !o->err)
         o->err = errno;
     free(o->buf);
     o->buf = NULL;

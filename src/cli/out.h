@@ -10,8 +10,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kigen.h"
+
 typedef struct cli_out {
-    int fd;
+    int fd; /* CLI_OUT_MEMORY: the text stays in buf (a block's output) */
     char *buf;
     size_t len, cap;
     int err;           /* errno of the first failure; 0 while all is well */
@@ -19,7 +21,11 @@ typedef struct cli_out {
     bool formula_safe; /* CSV for Excel: a cell Excel would run as a formula starts with ' */
 } cli_out;
 
+#define CLI_OUT_MEMORY (-1)
+
 void out_open(cli_out *o, int fd);
+/* Memory mode: forget the text (and a failure), keep the buffer. */
+void out_reset(cli_out *o);
 void out_bytes(cli_out *o, const char *s, size_t n);
 void out_str(cli_out *o, const char *s);
 void out_char(cli_out *o, char c);
@@ -30,6 +36,10 @@ void out_eol(cli_out *o);
  * the whole field is a negative number) gets a leading ' (Excel shows it as text, and does
  * not run "=HYPERLINK(...)" from a record's name). */
 void out_csv(cli_out *o, const char *s, size_t n, char delim);
+/* A date as YYYY-MM-DD (no snprintf: a batch writes millions). */
+void out_date_iso(cli_out *o, kigen_date d);
+/* A whole number. */
+void out_int(cli_out *o, long long v);
 /* A JSON string with its quotes. */
 void out_json_str(cli_out *o, const char *s, size_t n);
 /* Write what is buffered; the first error is kept in o->err. */

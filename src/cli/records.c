@@ -35,6 +35,7 @@ struct kg_reader {
     const char *mem;
     size_t memlen, mempos;
     bool src_eof, src_err;
+    long long consumed; /* bytes taken from the source so far */
     /* decoding: raw bytes -> UTF-8 */
     iconv_t cd;
     bool conv;
@@ -108,6 +109,7 @@ static size_t src_read(kg_reader *r, char *dst, size_t n)
     size_t got;
     if (r->f) {
         got = fread(dst, 1, n, r->f);
+        r->consumed += (long long)got;
         if (got < n) {
             r->src_eof = true;
             r->src_err = ferror(r->f) != 0;
@@ -117,6 +119,7 @@ static size_t src_read(kg_reader *r, char *dst, size_t n)
     got = r->memlen - r->mempos < n ? r->memlen - r->mempos : n;
     memcpy(dst, r->mem + r->mempos, got);
     r->mempos += got;
+    r->consumed += (long long)got;
     if (got < n)
         r->src_eof = true;
     return got;
@@ -261,10 +264,12 @@ static int prime(kg_reader *r)
     return 0;
 }
 
-/* Move the window's text to the start of the buffer (between records). */
+/* Move the window's text to the start of the buffer (between records),
+ * once a chunk's worth has been consumed: moving it after every record
+ * would copy the whole window per record. */
 static void compact(kg_reader *r)
 {
-    if (r->start == 0)
+    if (r->start < CHUNK)
         return;
     memmove(r->buf, r->buf + r->start, r->end - r->start);
     r->end -= r->start;
@@ -1032,4 +1037,9 @@ int kg_reader_next(kg_reader *r, kg_record *rec)
     if (rc == -2)
         r->fatal = true;
     return rc;
+}
+
+long long kg_reader_bytes(const kg_reader *r)
+{
+    return r ? r->consumed : 0;
 }

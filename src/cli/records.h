@@ -66,6 +66,9 @@ const char *kg_reader_error(const kg_reader *r);
 int kg_reader_header(const kg_reader *r, const char *const **names);
 /* The encoding the input was read in ("utf-8", "utf-16le", ...). */
 const char *kg_reader_encoding(const kg_reader *r);
+/* Bytes taken from the source so far (read ahead of the records returned
+ * by at most a chunk): for a progress bar. */
+long long kg_reader_bytes(const kg_reader *r);
 void kg_reader_free(kg_reader *r);
 
 #endif
