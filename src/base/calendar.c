@@ -22,8 +22,23 @@ int kigen_days_in_month(int y, int m)
     return m == 2 && kigen_is_leap_year(y) ? 29 : len[m - 1];
 }
 
+/* Years 1..9999 (every date kigen holds): the same algorithm in unsigned
+ * 32-bit arithmetic, where dividing by a constant is a multiply and a
+ * shift; a batch converts tens of dates per record. */
+static inline kigen_date rd_from_ymd_fast(unsigned y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    unsigned era = y / 400;
+    unsigned yoe = y - era * 400;
+    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (kigen_date)(era * 146097 + doe) - (719468 - RD_UNIX_EPOCH);
+}
+
 int64_t kg_rd_from_ymd(int64_t y, int m, int d)
 {
+    if (y >= 1 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= 31)
+        return rd_from_ymd_fast((unsigned)y, (unsigned)m, (unsigned)d);
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
     int64_t yoe = y - era * 400;
@@ -45,7 +60,7 @@ int kigen_date_from_ymd(int y, int m, int d, kigen_date *out)
         return KIGEN_ERANGE;
     if (m < 1 || m > 12 || d < 1 || d > kigen_days_in_month(y, m))
         return KIGEN_EINVAL;
-    *out = (kigen_date)kg_rd_from_ymd(y, m, d);
+    *out = rd_from_ymd_fast((unsigned)y, (unsigned)m, (unsigned)d);
     return KIGEN_OK;
 }
 
@@ -62,17 +77,25 @@ void kigen_date_to_ymd(kigen_date date, int *y, int *m, int *d)
         *y = *m = *d = 0;
         return;
     }
-    int64_t z = (int64_t)date - RD_UNIX_EPOCH + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int dd = (int)(doy - (153 * mp + 2) / 5 + 1);
-    int mm = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (mm <= 2));
-    *m = mm;
-    *d = dd;
+    /* Neri and Schneider's Euclidean affine form ("Euclidean affine
+     * functions and their application to calendar algorithms", 2022) on
+     * days since 0000-03-01, which a valid date never makes negative: a
+     * few multiplications and shifts, no division that is not one. */
+    uint32_t n = (uint32_t)date + (719468 - RD_UNIX_EPOCH);
+    uint32_t n1 = 4 * n + 3;
+    uint32_t century = n1 / 146097;
+    uint32_t nc = n1 % 146097 / 4;
+    uint32_t n2 = 4 * nc + 3;
+    uint64_t p2 = (uint64_t)2939745 * n2;
+    uint32_t z = (uint32_t)(p2 >> 32);        /* year of the century */
+    uint32_t ny = (uint32_t)p2 / 2939745 / 4; /* day of the year, from 1 March */
+    uint32_t n3 = 2141 * ny + 197913;
+    uint32_t mm = n3 >> 16; /* 3 .. 14 */
+    uint32_t dd = (n3 & 0xFFFF) / 2141;
+    uint32_t jan_feb = ny >= 306;
+    *y = (int)(100 * century + z + jan_feb);
+    *m = (int)(jan_feb ? mm - 12 : mm);
+    *d = (int)dd + 1;
 }
 
 static int date_from_i64(int64_t rd, kigen_date *out)

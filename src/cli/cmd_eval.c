@@ -648,6 +648,7 @@ out:
     free(R.tab.cells);
     free(R.tab.w);
     cli_columns_free(&R.in);
+    free(R.csv_cols);
     kg_reader_free(R.rd);
     if (in && in != stdin)
         fclose(in);

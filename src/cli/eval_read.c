@@ -68,9 +68,15 @@ bool eval_block_add(run *R, block *b, const kg_record *rec, int rc, const char *
         f->value_off = v ? keep(b, v, f->len) : NOFF;
         const char *u = rec->unusable ? rec->unusable[i] : NULL;
         f->unusable_off = u ? keep(b, u, strlen(u)) : NOFF;
-        f->fact = cli_columns_fact(&R->in, name);
-        f->why = f->fact == CLI_COL_BAD ? cli_columns_why(&R->in, name) : NULL;
-        f->pass = f->fact == CLI_COL_PASS ? pass_index(R, name) : -1;
+        if (csv && i < R->ncsv_cols) {
+            f->fact = R->csv_cols[i].fact;
+            f->pass = R->csv_cols[i].pass;
+            f->why = R->csv_cols[i].why;
+        } else {
+            f->fact = cli_columns_fact(&R->in, name);
+            f->why = f->fact == CLI_COL_BAD ? cli_columns_why(&R->in, name) : NULL;
+            f->pass = f->fact == CLI_COL_PASS ? pass_index(R, name) : -1;
+        }
     }
     if (b->text.failed)
         return false; /* not half a record: the caller says why */
@@ -131,10 +137,28 @@ static void swap_blocks(block *a, block *b)
     *b = t;
 }
 
+/* CSV: every column decided once, from the header. */
+static void classify_header(run *R)
+{
+    const char *const *names = NULL;
+    int n = R->rd ? kg_reader_header(R->rd, &names) : 0;
+    if (n <= 0 || !(R->csv_cols = calloc((size_t)n, sizeof *R->csv_cols)))
+        return; /* each field is then decided by name */
+    for (int i = 0; i < n; i++) {
+        struct col_class *k = &R->csv_cols[i];
+        k->fact = cli_columns_fact(&R->in, names[i]);
+        k->why = k->fact == CLI_COL_BAD ? cli_columns_why(&R->in, names[i]) : NULL;
+        k->pass = k->fact == CLI_COL_PASS ? pass_index(R, names[i]) : -1;
+    }
+    R->ncsv_cols = n;
+}
+
 long eval_read_block(void *ud, void *bp)
 {
     run *R = ud;
     block *b = bp;
+    if (R->o->in_fmt == KG_FMT_CSV && !R->csv_cols && R->rd)
+        classify_header(R);
     eval_block_clear(b);
     if (R->staged) { /* what was read to decide the columns goes first */
         swap_blocks(b, R->staged);

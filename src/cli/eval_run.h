@@ -121,6 +121,12 @@ typedef struct run {
     long read_records; /* records read */
     bool interrupted;  /* reading stopped at SIGINT */
     bool read_done;    /* the end of the input, or reading stopped */
+    /* CSV: each column's decision, made once (the header names every record's fields) */
+    struct col_class {
+        int fact, pass;
+        const char *why;
+    } * csv_cols;
+    int ncsv_cols;
 
     /* the writer's */
     cli_out out;

@@ -152,7 +152,7 @@ bool eval_write_block(void *ud, void *bp)
     else if (R->o->out_fmt == OUT_TABLE)
         table_rows(R, b->out.buf, b->out.len);
     else
-        out_bytes(&R->out, b->out.buf, b->out.len);
+        out_bytes_direct(&R->out, b->out.buf, b->out.len);
     R->total += b->nrec;
     R->failed += b->failed;
     R->kept += b->kept;

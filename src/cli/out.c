@@ -139,6 +139,26 @@ void out_int(cli_out *o, long long v)
     out_bytes(o, b + k, sizeof b - (size_t)k);
 }
 
+void out_bytes_direct(cli_out *o, const char *s, size_t n)
+{
+    if (o->fd == CLI_OUT_MEMORY || n < OUT_BUF / 4) {
+        out_bytes(o, s, n);
+        return;
+    }
+    out_flush(o);
+    size_t done = 0;
+    while (done < n && !o->err) {
+        ssize_t w = write(o->fd, s + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            o->err = w < 0 ? errno : EIO;
+            break;
+        }
+        done += (size_t)w;
+    }
+}
+
 void out_str(cli_out *o, const char *s)
 {
     out_bytes(o, s, strlen(s));

@@ -27,6 +27,9 @@ void out_open(cli_out *o, int fd);
 /* Memory mode: forget the text (and a failure), keep the buffer. */
 void out_reset(cli_out *o);
 void out_bytes(cli_out *o, const char *s, size_t n);
+/* The same for a large piece (a block's output): written straight to the
+ * descriptor, after what is buffered, without copying it first. */
+void out_bytes_direct(cli_out *o, const char *s, size_t n);
 void out_str(cli_out *o, const char *s);
 void out_char(cli_out *o, char c);
 void out_eol(cli_out *o);

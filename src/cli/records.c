@@ -293,6 +293,24 @@ static void fb_put(kg_reader *r, char c)
     r->fb[r->fblen++] = c;
 }
 
+static void fb_put_n(kg_reader *r, const char *s, size_t n)
+{
+    if (r->fblen + n + 1 >= r->fbcap) {
+        size_t cap = r->fbcap ? r->fbcap : 4096;
+        while (r->fblen + n + 1 >= cap)
+            cap *= 2;
+        char *b = realloc(r->fb, cap);
+        if (!b) {
+            r->fb_failed = true;
+            return;
+        }
+        r->fb = b;
+        r->fbcap = cap;
+    }
+    memcpy(r->fb + r->fblen, s, n);
+    r->fblen += n;
+}
+
 /* Why text is not UTF-8, with the fix when it looks like Shift_JIS.
  * Returns -2 when the whole file is evidently Shift_JIS (nothing but ASCII
  * before this, and this decodes as CP932): every record would fail, so the
@@ -554,6 +572,20 @@ static int csv_scan(kg_reader *r)
             }
         } else {
             while (!AT_END()) {
+                /* the run of ordinary bytes up to the next byte that may
+                 * matter, copied at once (the common case: a whole field) */
+                size_t q = p;
+                while (q < r->end && q - r->start <= KG_MAX_RECORD) {
+                    char b = r->buf[q];
+                    if (b == d || b == '\n' || b == '\r' || b == '"' || b == '\0')
+                        break;
+                    q++;
+                }
+                if (q > p) {
+                    fb_put_n(r, r->buf + p, q - p);
+                    p = q;
+                    continue;
+                }
                 char c = r->buf[p];
                 if (c == d || eol_at(r, p))
                     break;

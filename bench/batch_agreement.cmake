@@ -1,0 +1,33 @@
+# ctest bench_batch_agreement: gen_residents' records through hand_batch and
+# through `kigen eval` must give byte-identical CSV (bench/batch.sh times them).
+#   cmake -DGEN=... -DHAND=... -DKIGEN=... -DRULES=... -DDIR=... [-DN=20000] -P batch_agreement.cmake
+foreach(v GEN HAND KIGEN RULES DIR)
+  if(NOT DEFINED ${v})
+    message(FATAL_ERROR "batch_agreement.cmake: -D${v}=... is required")
+  endif()
+endforeach()
+if(NOT DEFINED N)
+  set(N 20000)
+endif()
+set(TODAY 2026-11-30)
+file(MAKE_DIRECTORY ${DIR})
+set(in ${DIR}/residents.csv)
+
+execute_process(COMMAND ${GEN} ${N} ${TODAY} OUTPUT_FILE ${in} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "gen_residents failed: ${rc}")
+endif()
+execute_process(COMMAND ${HAND} --today ${TODAY} ${in} OUTPUT_FILE ${DIR}/hand.csv RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "hand_batch failed: ${rc}")
+endif()
+execute_process(COMMAND ${KIGEN} eval --rules ${RULES} --today ${TODAY} --passthrough id --input ${in}
+                OUTPUT_FILE ${DIR}/kigen.csv RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "kigen eval failed (exit ${rc}): every generated record must evaluate")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${DIR}/hand.csv ${DIR}/kigen.csv RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "hand_batch and kigen eval differ on ${N} records: see ${DIR}/hand.csv and ${DIR}/kigen.csv")
+endif()
+message(STATUS "hand_batch and kigen eval agree byte for byte on ${N} records")
