@@ -5,21 +5,35 @@
  * Howard Hinnant's days_from_civil/civil_from_days, shifted to Rata Die. */
 #include "base/calendar.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #define RD_UNIX_EPOCH 719163 /* Rata Die of 1970-01-01 */
 
-int kigen_is_leap_year(int y)
+/* The internal forms below are inline and check nothing their callers
+ * have checked: a batch runs tens of these per record. */
+static inline bool leap(int y)
 {
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-int kigen_days_in_month(int y, int m)
+/* m in 1..12 */
+static inline int dim(int y, int m)
 {
     static const unsigned char len[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && leap(y) ? 29 : len[m - 1];
+}
+
+int kigen_is_leap_year(int y)
+{
+    return leap(y);
+}
+
+int kigen_days_in_month(int y, int m)
+{
     if (m < 1 || m > 12)
         return 0;
-    return m == 2 && kigen_is_leap_year(y) ? 29 : len[m - 1];
+    return dim(y, m);
 }
 
 /* Years 1..9999 (every date kigen holds): the same algorithm in unsigned
@@ -58,25 +72,15 @@ int kigen_date_from_ymd(int y, int m, int d, kigen_date *out)
         return KIGEN_EMISUSE;
     if (y < 1 || y > 9999)
         return KIGEN_ERANGE;
-    if (m < 1 || m > 12 || d < 1 || d > kigen_days_in_month(y, m))
+    if (m < 1 || m > 12 || d < 1 || d > dim(y, m))
         return KIGEN_EINVAL;
     *out = rd_from_ymd_fast((unsigned)y, (unsigned)m, (unsigned)d);
     return KIGEN_OK;
 }
 
-void kigen_date_to_ymd(kigen_date date, int *y, int *m, int *d)
+/* date valid */
+static inline void ymd_of(kigen_date date, int *y, int *m, int *d)
 {
-    int yy0, mm0, dd0;
-    if (!y)
-        y = &yy0; /* the parts not asked for are not written */
-    if (!m)
-        m = &mm0;
-    if (!d)
-        d = &dd0;
-    if (!kigen_date_valid(date)) {
-        *y = *m = *d = 0;
-        return;
-    }
     /* Neri and Schneider's Euclidean affine form ("Euclidean affine
      * functions and their application to calendar algorithms", 2022) on
      * days since 0000-03-01, which a valid date never makes negative: a
@@ -96,6 +100,22 @@ void kigen_date_to_ymd(kigen_date date, int *y, int *m, int *d)
     *y = (int)(100 * century + z + jan_feb);
     *m = (int)(jan_feb ? mm - 12 : mm);
     *d = (int)dd + 1;
+}
+
+void kigen_date_to_ymd(kigen_date date, int *y, int *m, int *d)
+{
+    int yy0, mm0, dd0;
+    if (!y)
+        y = &yy0; /* the parts not asked for are not written */
+    if (!m)
+        m = &mm0;
+    if (!d)
+        d = &dd0;
+    if (!kigen_date_valid(date)) {
+        *y = *m = *d = 0;
+        return;
+    }
+    ymd_of(date, y, m, d);
 }
 
 static int date_from_i64(int64_t rd, kigen_date *out)
@@ -123,12 +143,21 @@ int kg_ymd_add_months(int y, int m, int d, int64_t n, kigen_eom eom, kigen_date 
 {
     if (n > (int64_t)12 * 10000 || n < (int64_t)-12 * 10000)
         return KIGEN_ERANGE;
+    if (y >= 1 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= 31 && eom == KIGEN_EOM_CLAMP) {
+        /* the common case, in plain int arithmetic: month index from year 0 */
+        int mi = y * 12 + (m - 1) + (int)n;
+        if (mi < 12 || mi >= 10000 * 12)
+            return KIGEN_ERANGE;
+        int ty = mi / 12, tm = mi % 12 + 1, len = dim(ty, tm);
+        *out = rd_from_ymd_fast((unsigned)ty, (unsigned)tm, (unsigned)(d <= len ? d : len));
+        return KIGEN_OK;
+    }
     int64_t mi = (int64_t)y * 12 + (m - 1) + n;
     int64_t ty = mi >= 0 ? mi / 12 : -((-mi + 11) / 12);
     int tm = (int)(mi - ty * 12) + 1;
     if (ty < 1 || ty > 9999)
         return KIGEN_ERANGE;
-    int len = kigen_days_in_month((int)ty, tm);
+    int len = dim((int)ty, tm);
     if (d <= len)
         return kigen_date_from_ymd((int)ty, tm, d, out);
     if (eom == KIGEN_EOM_CLAMP)
@@ -151,7 +180,7 @@ int kigen_date_add_months(kigen_date date, int64_t n, kigen_eom eom, kigen_date 
     int y, m, d;
     if (!kigen_date_valid(date))
         return KIGEN_EINVAL;
-    kigen_date_to_ymd(date, &y, &m, &d);
+    ymd_of(date, &y, &m, &d);
     return kg_ymd_add_months(y, m, d, n, eom, out);
 }
 
@@ -195,10 +224,14 @@ static int anniversary(int by, int bm, int bd, int64_t k, kigen_feb29 feb29, kig
     int64_t y = by + k;
     if (y < 1 || y > 9999)
         return KIGEN_ERANGE;
-    if (bm == 2 && bd == 29 && !kigen_is_leap_year((int)y))
-        return feb29 == KIGEN_FEB29_MAR1 ? kigen_date_from_ymd((int)y, 3, 1, out)
-                                         : kigen_date_from_ymd((int)y, 2, 28, out);
-    return kigen_date_from_ymd((int)y, bm, bd, out);
+    /* (bm, bd) is a valid date's: only 29 February can be missing */
+    if (bm == 2 && bd == 29 && !leap((int)y)) {
+        *out = feb29 == KIGEN_FEB29_MAR1 ? rd_from_ymd_fast((unsigned)y, 3, 1)
+                                         : rd_from_ymd_fast((unsigned)y, 2, 28);
+        return KIGEN_OK;
+    }
+    *out = rd_from_ymd_fast((unsigned)y, (unsigned)bm, (unsigned)bd);
+    return KIGEN_OK;
 }
 
 int kigen_nth_birthday_after(kigen_date birth, kigen_date after, int n, kigen_feb29 feb29, kigen_date *out)
@@ -211,8 +244,8 @@ int kigen_nth_birthday_after(kigen_date birth, kigen_date after, int n, kigen_fe
         return KIGEN_EINVAL;
     if (feb29 != KIGEN_FEB29_FEB28 && feb29 != KIGEN_FEB29_MAR1)
         return KIGEN_EINVAL;
-    kigen_date_to_ymd(birth, &by, &bm, &bd);
-    kigen_date_to_ymd(after, &ay, &am, &ad);
+    ymd_of(birth, &by, &bm, &bd);
+    ymd_of(after, &ay, &am, &ad);
     /* The first anniversary after `after` is in after's year or the next
      * one, since every anniversary falls in its own calendar year. */
     int64_t k = (int64_t)ay - by;
@@ -228,8 +261,8 @@ int kigen_nth_birthday_after(kigen_date birth, kigen_date after, int n, kigen_fe
 static int age_birthday_rule(int by, int bm, int bd, int oy, int om, int od, kigen_feb29 feb29)
 {
     int age = oy - by;
-    kigen_date a = 0, on = KIGEN_DATE_MAX;
-    (void)kigen_date_from_ymd(oy, om, od, &on);
+    kigen_date a = 0,
+               on = rd_from_ymd_fast((unsigned)oy, (unsigned)om, (unsigned)od); /* a valid date's parts */
     if (anniversary(by, bm, bd, age, feb29, &a) != KIGEN_OK || a > on)
         age--;
     return age;
@@ -242,11 +275,11 @@ int kigen_age_on(kigen_date birth, kigen_date on, kigen_age_method method, kigen
     int by, bm, bd, oy, om, od;
     if (!kigen_date_valid(birth) || !kigen_date_valid(on) || on < birth)
         return KIGEN_EINVAL;
-    kigen_date_to_ymd(birth, &by, &bm, &bd);
+    ymd_of(birth, &by, &bm, &bd);
     if (method == KIGEN_AGE_BIRTHDAY) {
         if (feb29 != KIGEN_FEB29_FEB28 && feb29 != KIGEN_FEB29_MAR1)
             return KIGEN_EINVAL;
-        kigen_date_to_ymd(on, &oy, &om, &od);
+        ymd_of(on, &oy, &om, &od);
         *age = age_birthday_rule(by, bm, bd, oy, om, od, feb29);
         return KIGEN_OK;
     }
@@ -262,7 +295,7 @@ int kigen_age_on(kigen_date birth, kigen_date on, kigen_age_method method, kigen
             *age = (bm == 1 && bd == 1) ? 10000 - by : 9999 - by;
             return KIGEN_OK;
         }
-        kigen_date_to_ymd(on + 1, &oy, &om, &od);
+        ymd_of(on + 1, &oy, &om, &od);
         *age = age_birthday_rule(by, bm, bd, oy, om, od, KIGEN_FEB29_MAR1);
         return KIGEN_OK;
     }

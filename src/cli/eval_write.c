@@ -83,15 +83,32 @@ static void table_cell(run *R, const char *s, size_t n)
     }
 }
 
-/* A block's table rows: cells split at tabs, rows at newlines. */
+/* A block's table rows: cells split at tabs, rows at newlines. Once the
+ * widths are set, each cell is printed where it lies (no copy). */
 static void table_rows(run *R, const char *s, size_t n)
 {
+    struct table *t = &R->tab;
     size_t from = 0;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == '\t' || s[i] == '\n') {
+    int k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '\t' && s[i] != '\n')
+            continue;
+        if (!t->streaming || t->n) {
             table_cell(R, s + from, i - from);
-            from = i + 1;
+        } else {
+            out_bytes(&R->out, s + from, i - from);
+            if (s[i] == '\n' || k == t->ncols - 1) {
+                out_eol(&R->out);
+                k = -1;
+            } else {
+                size_t dw = kg_display_width(s + from, i - from);
+                for (size_t j = dw; j < t->w[k] + 2; j++)
+                    out_char(&R->out, ' ');
+            }
+            k++;
         }
+        from = i + 1;
+    }
 }
 
 void eval_table_finish(run *R)

@@ -101,28 +101,48 @@ void out_bytes(cli_out *o, const char *s, size_t n)
     }
 }
 
+char *out_room(cli_out *o, size_t n)
+{
+    if (o->err)
+        return NULL;
+    if (o->cap - o->len >= n)
+        return o->buf + o->len;
+    if (o->fd == CLI_OUT_MEMORY)
+        return grow(o, n) ? o->buf + o->len : NULL;
+    if (!o->buf) {
+        o->buf = malloc(OUT_BUF);
+        if (!o->buf) {
+            o->err = ENOMEM;
+            return NULL;
+        }
+        o->cap = OUT_BUF;
+    }
+    out_flush(o);
+    return !o->err && o->cap - o->len >= n ? o->buf + o->len : NULL;
+}
+
+/* "00" .. "99": two digits per lookup instead of a division per digit. */
+static const char two_digits[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 void out_date_iso(cli_out *o, kigen_date d)
 {
     int y, m, day;
-    char b[10];
     kigen_date_to_ymd(d, &y, &m, &day);
-    if (y < 1 || y > 9999) {
-        char t[16];
-        if (kigen_date_format_iso(d, t, sizeof t) == KIGEN_OK)
-            out_str(o, t);
+    if (y < 1 || y > 9999)
+        return; /* not a date kigen holds (kigen_date_to_ymd gave zeros) */
+    char *b = o->cap - o->len >= 10 && !o->err ? o->buf + o->len : out_room(o, 10);
+    if (!b)
         return;
-    }
-    b[0] = (char)('0' + y / 1000);
-    b[1] = (char)('0' + y / 100 % 10);
-    b[2] = (char)('0' + y / 10 % 10);
-    b[3] = (char)('0' + y % 10);
+    o->len += 10;
+    memcpy(b, two_digits + 2 * (y / 100), 2);
+    memcpy(b + 2, two_digits + 2 * (y % 100), 2);
     b[4] = '-';
-    b[5] = (char)('0' + m / 10);
-    b[6] = (char)('0' + m % 10);
+    memcpy(b + 5, two_digits + 2 * m, 2);
     b[7] = '-';
-    b[8] = (char)('0' + day / 10);
-    b[9] = (char)('0' + day % 10);
-    out_bytes(o, b, 10);
+    memcpy(b + 8, two_digits + 2 * day, 2);
 }
 
 void out_int(cli_out *o, long long v)
@@ -163,10 +183,6 @@ void out_str(cli_out *o, const char *s)
 {
     out_bytes(o, s, strlen(s));
 }
-void out_char(cli_out *o, char c)
-{
-    out_bytes(o, &c, 1);
-}
 void out_eol(cli_out *o)
 {
     out_bytes(o, o->crlf ? "\r\n" : "\n", o->crlf ? 2 : 1);
@@ -196,10 +212,22 @@ static bool formula_like(const char *s, size_t n)
 
 void out_csv(cli_out *o, const char *s, size_t n, char delim)
 {
+    if (n == 0)
+        return;
     bool guard = o->formula_safe && formula_like(s, n);
-    bool quote = n > 0 && ((s[0] == ' ' && !guard) || s[n - 1] == ' ');
-    for (size_t i = 0; i < n && !quote; i++)
-        quote = s[i] == delim || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+    bool quote = (s[0] == ' ' && !guard) || s[n - 1] == ' ';
+    if (!quote) {
+        /* only bytes below '#' (and the delimiter) can need quotes: one
+         * comparison per byte for the rest */
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if ((c <= '"' && (c == '"' || c == '\n' || c == '\r' || c == (unsigned char)delim)) ||
+                c == (unsigned char)delim) {
+                quote = true;
+                break;
+            }
+        }
+    }
     if (!quote) {
         if (guard)
             out_char(o, '\'');

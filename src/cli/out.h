@@ -24,6 +24,9 @@ typedef struct cli_out {
 #define CLI_OUT_MEMORY (-1)
 
 void out_open(cli_out *o, int fd);
+/* Room for n more bytes at o->buf + o->len (flushing or growing first):
+ * the caller writes them and adds n to o->len. NULL after a failure. */
+char *out_room(cli_out *o, size_t n);
 /* Memory mode: forget the text (and a failure), keep the buffer. */
 void out_reset(cli_out *o);
 void out_bytes(cli_out *o, const char *s, size_t n);
@@ -31,7 +34,13 @@ void out_bytes(cli_out *o, const char *s, size_t n);
  * descriptor, after what is buffered, without copying it first. */
 void out_bytes_direct(cli_out *o, const char *s, size_t n);
 void out_str(cli_out *o, const char *s);
-void out_char(cli_out *o, char c);
+static inline void out_char(cli_out *o, char c)
+{
+    if (o->len < o->cap && !o->err)
+        o->buf[o->len++] = c; /* the common case, without a call */
+    else
+        out_bytes(o, &c, 1);
+}
 void out_eol(cli_out *o);
 /* A CSV field: quoted when it holds the delimiter, a quote, CR or LF, or
  * starts or ends with a space (which spreadsheets would trim). With

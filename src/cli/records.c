@@ -53,7 +53,8 @@ struct kg_reader {
      * ends records only in a file whose lines end so (classic Mac OS); in
      * an LF or CRLF file it is a character out of place, not a record end. */
     bool eol_known, eol_cr;
-    long number; /* records returned */
+    bool stop[256]; /* CSV: the bytes that end a run of ordinary ones (delimiter, quote, CR, LF, NUL) */
+    long number;    /* records returned */
     /* the current record's fields, unquoted, NUL-terminated */
     char *fb;
     size_t fbcap, fblen;
@@ -574,13 +575,11 @@ static int csv_scan(kg_reader *r)
             while (!AT_END()) {
                 /* the run of ordinary bytes up to the next byte that may
                  * matter, copied at once (the common case: a whole field) */
-                size_t q = p;
-                while (q < r->end && q - r->start <= KG_MAX_RECORD) {
-                    char b = r->buf[q];
-                    if (b == d || b == '\n' || b == '\r' || b == '"' || b == '\0')
-                        break;
+                size_t q = p, lim = r->start + KG_MAX_RECORD + 1;
+                if (lim > r->end)
+                    lim = r->end;
+                while (q < lim && !r->stop[(unsigned char)r->buf[q]])
                     q++;
-                }
                 if (q > p) {
                     fb_put_n(r, r->buf + p, q - p);
                     p = q;
@@ -635,8 +634,12 @@ static int csv_scan(kg_reader *r)
     r->start = p;
     r->line = line0 + lines;
     bool first_high = !r->seen_multibyte; /* see not_utf8 */
-    for (size_t i = 0; i < r->fblen && !r->seen_multibyte; i++)
-        r->seen_multibyte = (unsigned char)r->fb[i] >= 0x80;
+    unsigned char high = 0;               /* a plain loop the compiler vectorises */
+    for (size_t i = 0; i < r->fblen; i++)
+        high |= (unsigned char)r->fb[i];
+    high &= 0x80;
+    if (high)
+        r->seen_multibyte = true;
     if (r->fb_failed) {
         r->fatal = true;
         snprintf(r->err, sizeof r->err, "%s", TR("out of memory", "メモリが足りません"));
@@ -653,7 +656,7 @@ static int csv_scan(kg_reader *r)
         snprintf(r->err, sizeof r->err, TR("line %ld: %s", "%ld行目: %s"), line0, why);
         return -1;
     }
-    for (int i = 0; i < r->nf; i++) {
+    for (int i = 0; high && i < r->nf; i++) { /* ASCII is UTF-8 */
         const char *s = r->fb + r->foff[i];
         size_t n = strlen(s);
         if (!kg_utf8_valid(s, n)) {
@@ -814,7 +817,8 @@ static int next_csv(kg_reader *r, kg_record *rec)
             r->nempty = r->emptyi = 0;
             rec->number = ++r->number;
             rec->line = r->stash_line;
-            snprintf(r->err, sizeof r->err, "%s", r->stash_err);
+            if (rc != 1) /* only an error record has a reason to carry (this runs per record) */
+                memcpy(r->err, r->stash_err, sizeof r->err);
             csv_fill_record(r, rec);
             if (rc == 1 && r->nf != r->nheader) {
                 if (r->ja)
@@ -851,7 +855,8 @@ static int next_csv(kg_reader *r, kg_record *rec)
         }
         r->stash = rc;
         r->stash_line = line;
-        snprintf(r->stash_err, sizeof r->stash_err, "%s", r->err);
+        if (rc != 1)
+            memcpy(r->stash_err, r->err, sizeof r->stash_err);
     }
 }
 
@@ -985,6 +990,7 @@ static kg_reader *new_reader(const kg_reader_opts *o, char *err, size_t errlen)
     r->fmt = o ? o->fmt : KG_FMT_CSV;
     r->ja = o && o->ja;
     r->delim = o && o->delimiter ? o->delimiter : ',';
+    r->stop[(unsigned char)r->delim] = r->stop['"'] = r->stop['\r'] = r->stop['\n'] = r->stop[0] = true;
     r->line = 1;
     r->enc = "utf-8";
     r->cd = (iconv_t)-1;

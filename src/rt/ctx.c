@@ -443,10 +443,26 @@ int kigen_get(const kigen_ctx *c, int output, kigen_value *v)
 {
     if (!c || !v || output < 0 || output >= c->rs->noutputs)
         return KIGEN_EMISUSE;
-    if (!kg_slot_readable(c, c->rs->outputs[output]) || c->stale)
+    int slot = c->rs->outputs[output];
+    /* kg_slot_readable, inline: a batch reads every output of every record */
+    if ((c->plan && !c->plan->all && !c->plan->selected[slot]) || c->stale)
         return KIGEN_EMISUSE; /* not selected, or selected since the evaluation: not computed */
-    kg_val_to_public(&c->vals[c->rs->outputs[output]], v);
-    if (c->rs->slots[c->rs->outputs[output]]->ty.k == TK_ENUM && v->type == KIGEN_T_STRING)
+    const kg_val *x = &c->vals[slot];
+    memset(v, 0, sizeof *v); /* three stores: no byte of *v is left as it was */
+    switch (x->t) {          /* the common types; the rest as kg_val_to_public says */
+    case VT_DATE:
+        v->type = KIGEN_T_DATE;
+        v->u.date = x->u.d;
+        return KIGEN_OK;
+    case VT_BOOL:
+        v->type = KIGEN_T_BOOL;
+        v->u.b = (int)x->u.i;
+        return KIGEN_OK;
+    case VT_NONE: v->type = KIGEN_T_NONE; return KIGEN_OK;
+    default: break;
+    }
+    kg_val_to_public(x, v);
+    if (c->rs->slots[slot]->ty.k == TK_ENUM && v->type == KIGEN_T_STRING)
         v->type = KIGEN_T_ENUM;
     return KIGEN_OK;
 }

@@ -249,9 +249,33 @@ static void test_birthdays_and_ages(void **state)
     free(w.days);
 }
 
+/* Every day kigen can hold, 0001-01-01 to 9999-12-31, walked by the
+ * reference: the day number of each is the one before plus one, and both
+ * conversions agree with the walk (they were rewritten for speed in
+ * unsigned arithmetic, where a wrong constant shows only at some range's
+ * edge; was: checked 1900-2100 only). */
+static void test_whole_range(void **state)
+{
+    (void)state;
+    kigen_date expect = KIGEN_DATE_MIN;
+    long n = 0;
+    for (ymd a = {1, 1, 1}; a.y <= 9999; a = ref_next(a), expect++, n++) {
+        kigen_date d = 0;
+        int y, m, dd;
+        if (kigen_date_from_ymd(a.y, a.m, a.d, &d) != KIGEN_OK || d != expect)
+            fail_msg("from_ymd(%04d-%02d-%02d) = %d, expected %d", a.y, a.m, a.d, (int)d, (int)expect);
+        kigen_date_to_ymd(expect, &y, &m, &dd);
+        if (!ymd_eq((ymd){y, m, dd}, a))
+            fail_msg("to_ymd(%d) = %04d-%02d-%02d, expected %04d-%02d-%02d", (int)expect, y, m, dd, a.y, a.m, a.d);
+    }
+    assert_int_equal(expect - 1, KIGEN_DATE_MAX);
+    assert_int_equal(n, 3652059);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_whole_range),
         cmocka_unit_test(test_day_numbers_and_weekdays),
         cmocka_unit_test(test_month_addition),
         cmocka_unit_test(test_birthdays_and_ages),
