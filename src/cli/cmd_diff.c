@@ -423,7 +423,7 @@ int cmd_diff(int argc, char **argv)
         goto out;
     }
     char err[600];
-    kg_reader_opts ro = {o.in_fmt, o.delimiter, o.encoding, false};
+    kg_reader_opts ro = {o.in_fmt, o.delimiter, o.encoding, false, NULL};
     rd = kg_reader_open(in, &ro, err, sizeof err);
     if (!rd) {
         cli_warn("diff", "%s", err);

@@ -344,9 +344,15 @@ static int make_workers(run *R)
 static void free_workers(run *R)
 {
     for (int i = 0; R->w && i < R->nworkers; i++) {
-        kigen_ctx_free(R->w[i].c);
-        kg_buf_free(&R->w[i].cell);
-        free(R->w[i].slot);
+        worker *W = &R->w[i];
+        kigen_ctx_free(W->c);
+        kg_buf_free(&W->cell);
+        free(W->slot);
+        kg_jsonl_free(W->jp);
+        free(W->jp);
+        free(W->fields);
+        if (W->has_cols)
+            cli_columns_free(&W->cols);
     }
     free(R->w);
 }
@@ -394,6 +400,8 @@ int cmd_eval(int argc, char **argv)
     }
     int status = CLI_OK;
     FILE *in = NULL;
+    struct sigaction sa, old_sa;
+    bool handler_set = false;
     block **blocks = NULL;
     int nblocks = 0;
     kigen_ruleset *plain = NULL;
@@ -451,7 +459,15 @@ int cmd_eval(int argc, char **argv)
             goto out;
         }
     }
-    kg_reader_opts ro = {o.in_fmt, o.delimiter, o.encoding, o.ja};
+    /* Ctrl-C from here on stops reading (even a silent pipe, within 200 ms)
+     * and what was read is still written */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sa.sa_flags = SA_RESTART | SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_sa);
+    handler_set = true;
+    kg_reader_opts ro = {o.in_fmt, o.delimiter, o.encoding, o.ja, &eval_sigint};
     char err[600] = "";
     if (!R.single) {
         in = strcmp(o.input, "-") == 0 ? stdin : fopen(o.input, "rb");
@@ -514,6 +530,13 @@ int cmd_eval(int argc, char **argv)
             nearly++;
             r = kg_reader_next(R.rd, &rec);
         }
+        if (r == -2 && eval_sigint) {
+            cli_warn("eval", "%s",
+                     o.ja ? "中断しました: レコードを読む前に止めました"
+                          : "interrupted before any record was read");
+            status = 130;
+            goto out;
+        }
         if (r == -2) {
             cli_warn("eval", "%s: %s", o.input, kg_reader_error(R.rd));
             status = CLI_USAGE;
@@ -553,12 +576,28 @@ int cmd_eval(int argc, char **argv)
     if (r == 0)
         R.read_done = true;
     for (int i = 0; i < R.nworkers; i++) {
-        R.w[i].slot = calloc((size_t)R.in.npass + 1, sizeof *R.w[i].slot);
-        if (!R.w[i].slot) {
+        worker *W = &R.w[i];
+        W->slot = calloc((size_t)R.in.npass + 1, sizeof *W->slot);
+        if (!W->slot) {
             status = CLI_USAGE;
             goto out;
         }
+        if (o.in_fmt == KG_FMT_JSONL && !R.single) {
+            /* JSON is parsed by the workers, so that reading is not the
+             * part that cannot run in parallel */
+            W->jp = calloc(1, sizeof *W->jp);
+            W->fields = calloc(KG_MAX_FIELDS, sizeof *W->fields);
+            if (!W->jp || !W->fields) {
+                status = CLI_USAGE;
+                goto out;
+            }
+            cli_columns_init(&W->cols, R.rs, o.passthrough, o.strict_columns, o.sets, o.nsets);
+            W->cols.ja = o.ja;
+            W->has_cols = true;
+        }
     }
+    if (o.in_fmt == KG_FMT_JSONL && R.rd)
+        kg_reader_set_raw(R.rd, true);
 
     /* the blocks: enough that no worker waits on the writer for long */
     nblocks = 2 * R.nworkers + 2;
@@ -583,15 +622,8 @@ int cmd_eval(int argc, char **argv)
     bool tty = isatty(2) != 0;
     cli_progress_start(&R.progress, !o.quiet && (o.progress == 1 || tty), input_size(in), o.ja);
     eval_write_header(&R);
-    struct sigaction sa, old_sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
-    sa.sa_flags = SA_RESTART | SA_RESETHAND;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_sa);
     static const cli_pipe_ops ops = {eval_read_block, eval_work_block, eval_write_block};
     int prc = cli_pipe_run(&ops, &R, R.nworkers, (void **)blocks, nblocks);
-    sigaction(SIGINT, &old_sa, NULL);
     eval_table_finish(&R);
     out_flush(&R.out);
     cli_progress_clear(&R.progress);
@@ -628,6 +660,8 @@ int cmd_eval(int argc, char **argv)
     if (!o.quiet && (o.summary || tty))
         summary(&R, cli_progress_elapsed(&R.progress));
 out:
+    if (handler_set)
+        sigaction(SIGINT, &old_sa, NULL);
     /* stdout is closed (and that checked) by main, after every command */
     if (out_close(&R.out, false) != 0) {
         cli_warn("eval", o.ja ? "出力を書き込めません: %s" : "cannot write the output: %s",

@@ -56,6 +56,8 @@ bool eval_block_add(run *R, block *b, const kg_record *rec, int rc, const char *
     r->readerr_off = rc == 1 ? NOFF : keep(b, err ? err : "", strlen(err ? err : ""));
     r->first = b->nfld;
     r->n = n;
+    r->raw_off = rec && rec->raw ? keep(b, rec->raw, rec->rawlen) : NOFF;
+    r->rawlen = rec && rec->raw ? rec->rawlen : 0;
     bool csv = R->o->in_fmt == KG_FMT_CSV;
     for (int i = 0; i < n; i++) {
         bfield *f = &b->fields[b->nfld + i];
@@ -101,8 +103,11 @@ void eval_block_seal(block *b)
         f->value = f->value_off != NOFF ? t + f->value_off : NULL;
         f->unusable = f->unusable_off != NOFF ? t + f->unusable_off : NULL;
     }
-    for (int i = 0; i < b->nrec; i++)
-        b->recs[i].readerr = b->recs[i].readerr_off != NOFF ? t + b->recs[i].readerr_off : NULL;
+    for (int i = 0; i < b->nrec; i++) {
+        brec *r = &b->recs[i];
+        r->readerr = r->readerr_off != NOFF ? t + r->readerr_off : NULL;
+        r->raw = r->raw_off != NOFF ? t + r->raw_off : NULL;
+    }
 }
 
 void eval_block_clear(block *b)
@@ -175,6 +180,10 @@ long eval_read_block(void *ud, void *bp)
         int r = kg_reader_next(R->rd, &rec);
         if (r == 0) {
             R->read_done = true;
+            break;
+        }
+        if (r == -2 && eval_sigint) { /* stopped while waiting for input */
+            R->interrupted = true;
             break;
         }
         if (r == -2) {

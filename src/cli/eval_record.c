@@ -27,6 +27,12 @@ static void block_msg(block *b, const char *fmt, ...)
     kg_buf_putc(&b->msgs, '\n');
 }
 
+/* Field i of record r: in the block, or the worker's for JSON it parsed. */
+static inline const bfield *fld(const block *b, const brec *r, int i)
+{
+    return r->fields ? &r->fields[i] : &b->fields[r->first + i];
+}
+
 /* ---- facts in ------------------------------------------------------------------- */
 
 static bool apply(const run *R, kigen_ctx *c, const block *b, const brec *r, char *err, size_t n)
@@ -39,7 +45,7 @@ static bool apply(const run *R, kigen_ctx *c, const block *b, const brec *r, cha
             return false;
         }
     for (int i = 0; i < r->n; i++) {
-        const bfield *f = &b->fields[r->first + i];
+        const bfield *f = fld(b, r, i);
         if (f->fact == CLI_COL_BAD) {
             snprintf(err, n, "%s", f->why ? f->why : "");
             return false;
@@ -182,7 +188,7 @@ static void pass_slots(const run *R, const block *b, const brec *r, const bfield
     for (int p = 0; p < R->in.npass; p++)
         slot[p] = NULL;
     for (int i = 0; i < r->n; i++) {
-        const bfield *f = &b->fields[r->first + i];
+        const bfield *f = fld(b, r, i);
         if (f->pass >= 0 && !slot[f->pass])
             slot[f->pass] = f;
     }
@@ -227,7 +233,7 @@ static void write_jsonl(const run *R, worker *W, block *b, const brec *r, const 
     out_char(o, '{');
     bool first = true;
     for (int i = 0; i < r->n; i++) {
-        const bfield *f = &b->fields[r->first + i];
+        const bfield *f = fld(b, r, i);
         if (f->fact != CLI_COL_PASS || (f->pass < 0 && !R->carry_all_json))
             continue;
         if (!first)
@@ -302,7 +308,8 @@ static void write_row(const run *R, worker *W, block *b, const brec *r, const bf
         }
         width++;
     }
-    char full[1200] = "";
+    char full[1200];
+    full[0] = '\0'; /* not = "": that zeroes all of it, per record */
     if (*error)
         snprintf(full, sizeof full, R->o->ja ? "レコード %ld: %s" : "record %ld: %s", r->number, error);
     if (table) {
@@ -316,12 +323,55 @@ static void write_row(const run *R, worker *W, block *b, const brec *r, const bf
     }
 }
 
+static int pass_index(const run *R, const char *name)
+{
+    for (int i = 0; i < R->in.npass; i++)
+        if (strcmp(R->in.pass[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* A JSON Lines record read raw: parsed here, its fields classified with
+ * this worker's own cache (the reader would decide the same). */
+static void parse_raw(const run *R, worker *W, const brec *raw, brec *r, char *err, size_t errlen)
+{
+    *r = *raw;
+    kg_jsonl *jp = W->jp;
+    if (kg_jsonl_parse(jp, raw->raw, raw->rawlen, raw->line, R->o->ja, err, errlen) != 1) {
+        r->readrc = -1;
+        r->readerr = err;
+        r->n = 0;
+        return;
+    }
+    for (int i = 0; i < jp->n; i++) {
+        bfield *f = &W->fields[i];
+        memset(f, 0, sizeof *f);
+        f->name = jp->names[i];
+        f->value = jp->values[i];
+        f->len = f->value ? strlen(f->value) : 0;
+        f->unusable = jp->unusable[i];
+        f->fact = cli_columns_fact(&W->cols, f->name);
+        f->why = f->fact == CLI_COL_BAD ? cli_columns_why(&W->cols, f->name) : NULL;
+        f->pass = f->fact == CLI_COL_PASS ? pass_index(R, f->name) : -1;
+    }
+    r->n = jp->n;
+    r->fields = W->fields;
+    r->json = jp->json;
+}
+
 static void do_record(const run *R, worker *W, block *b, const brec *r, const bfield **slot,
                       kigen_value *vals)
 {
+    brec parsed;
+    char jerr[600];
+    if (r->raw) {
+        parse_raw(R, W, r, &parsed, jerr, sizeof jerr);
+        r = &parsed;
+    }
     const eval_opts *o = R->o;
     kigen_ctx *c = W->c;
-    char error[1024] = "";
+    char error[1024];
+    error[0] = '\0'; /* not = "": that zeroes all of it, per record */
     bool evaluated = false;
     pass_slots(R, b, r, slot);
     if (r->readrc != 1)
@@ -331,7 +381,7 @@ static void do_record(const run *R, worker *W, block *b, const brec *r, const bf
         /* A JSON key that is not a fact and not a column of this output is
          * said, not silently dropped. */
         for (int i = 0; o->in_fmt == KG_FMT_JSONL && !R->carry_all_json && i < r->n; i++) {
-            const bfield *f = &b->fields[r->first + i];
+            const bfield *f = fld(b, r, i);
             if (f->fact == CLI_COL_PASS && f->pass < 0)
                 block_msg(
                     b,
@@ -359,14 +409,20 @@ static void do_record(const run *R, worker *W, block *b, const brec *r, const bf
             }
         }
     }
-    if (!error[0] && W->where >= 0) {
+    if (evaluated && W->where >= 0) {
+        /* The condition decides whenever it has a value, even when another
+         * output of the record failed (the record was asked out); only a
+         * condition that is itself an error keeps the record, with that
+         * error, and a record that could not be evaluated stays too. */
         kigen_value v;
         if (kigen_get(c, W->where, &v) != KIGEN_OK)
             v.type = KIGEN_T_NONE;
-        if (v.type == KIGEN_T_ERROR)
-            snprintf(error, sizeof error, "--where: %.*s", (int)v.u.str.len, v.u.str.ptr);
-        else if (v.type != KIGEN_T_BOOL || !v.u.b)
+        if (v.type == KIGEN_T_ERROR) {
+            if (!error[0])
+                snprintf(error, sizeof error, "--where: %.*s", (int)v.u.str.len, v.u.str.ptr);
+        } else if (v.type != KIGEN_T_BOOL || !v.u.b) {
             return; /* the condition does not hold (false, or no value): left out */
+        }
     }
     if (error[0]) {
         b->failed++;

@@ -56,7 +56,8 @@ typedef struct out_col {
 #define BLOCK_BYTES ((size_t)256 << 10)
 
 /* A field of a record in a block, as the reader classified it. */
-typedef struct bfield {
+typedef struct bfield bfield;
+struct bfield {
     size_t name_off, value_off, unusable_off; /* in text while the block fills; NOFF: none */
     const char *name;
     const char *value;    /* NULL: not given */
@@ -65,7 +66,7 @@ typedef struct bfield {
     int fact;        /* >= 0 a fact, CLI_COL_PASS or CLI_COL_BAD */
     int pass;        /* its column among the output's pass-through ones, or -1 */
     const char *why; /* CLI_COL_BAD: why (owned by run.in) */
-} bfield;
+};
 
 #define NOFF ((size_t)-1)
 
@@ -76,6 +77,11 @@ typedef struct brec {
     const char *readerr; /* -1: why */
     int first, n;        /* its fields: fields[first .. first+n-1] */
     void *json;          /* JSON Lines: the record's object (a reference), else NULL */
+    /* JSON Lines read raw: the line's text, parsed by the worker (then its
+     * fields are the worker's, in `fields`) */
+    size_t raw_off, rawlen;
+    const char *raw;
+    const struct bfield *fields;
 } brec;
 
 typedef struct block {
@@ -98,6 +104,12 @@ typedef struct worker {
     kg_buf cell;         /* scratch for one value as text */
     int where;           /* the --where rule's output index in c, or -1 */
     const bfield **slot; /* a record's pass-through fields, by column */
+    /* JSON Lines parsed here: the object, its fields, and this worker's own
+     * cache of column decisions (the same decisions as the reader's) */
+    kg_jsonl *jp;
+    bfield *fields;
+    cli_columns cols;
+    bool has_cols;
 } worker;
 
 typedef struct run {

@@ -11,8 +11,8 @@
  *     rules:
  *       kigen_eval_where:
  *         type: boolean
- *         value: |-
- *           <EXPR, each line indented>
+ *         value: |2-
+ *           <EXPR, each line indented by six spaces>
  *
  * Its diagnostics are printed against the expression itself (--where:1:12),
  * not against this text. */
@@ -56,9 +56,25 @@ static void print_diag(const kigen_diag *d, const char *expr)
     }
     int line = d->line - EXPR_LINE + 1;
     int col = d->column > EXPR_INDENT ? d->column - EXPR_INDENT : 1;
+    /* The condition is kigen's rule, not the user's: say what is wrong with
+     * the expression, not with a rule they never wrote. */
+    const char *msg = d->message, *expected = d->expected;
+    char own[300];
+    const char *is = strstr(msg, "but its value is ");
+    if (strstr(msg, eval_where_rule) && is) {
+        const char *ty = is + strlen("but its value is ");
+        bool vowel = strchr("aeiou", ty[0]) != NULL && ty[0];
+        snprintf(own, sizeof own, "the condition must be true or false, but this expression gives %s%s",
+                 strncmp(ty, "one of", 6) == 0 ? ""
+                 : vowel                       ? "an "
+                                               : "a ",
+                 ty);
+        msg = own;
+        expected = "boolean";
+    }
     cli_warn("eval", "--where:%d:%d: %s[%s]: %s%s%s", line, col,
-             d->severity == KIGEN_SEV_ERROR ? "error" : "warning", d->code ? d->code : "", d->message,
-             d->expected ? "; expected " : "", d->expected ? d->expected : "");
+             d->severity == KIGEN_SEV_ERROR ? "error" : "warning", d->code ? d->code : "", msg,
+             expected ? "; expected " : "", expected ? expected : "");
     /* the expression's line, and a caret under the column */
     const char *p = expr;
     for (int i = 1; i < line && p; i++) {
@@ -71,7 +87,15 @@ static void print_diag(const kigen_diag *d, const char *expr)
     const char *end = strchr(p, '\n');
     int len = end ? (int)(end - p) : (int)strlen(p);
     cli_line("  %.*s", len, p);
-    size_t width = kg_display_width(p, (size_t)(col - 1) < (size_t)len ? (size_t)(col - 1) : (size_t)len);
+    /* the column counts characters: the caret stands at the display width
+     * of the characters before it (a kanji takes two cells) */
+    size_t before = 0;
+    for (int k = 1; k < col && before < (size_t)len; k++) {
+        before++;
+        while (before < (size_t)len && ((unsigned char)p[before] & 0xC0) == 0x80)
+            before++;
+    }
+    size_t width = kg_display_width(p, before);
     char pad[512];
     size_t k = width < sizeof pad - 1 ? width : sizeof pad - 1;
     memset(pad, ' ', k);
@@ -93,7 +117,10 @@ int eval_load_where(const char *path, const char *expr, const kigen_ruleset *pla
     quoted(&y, kigen_ruleset_name(plain) ? kigen_ruleset_name(plain) : "where");
     kg_buf_puts(&y, "\ninclude: [");
     quoted(&y, abs);
-    kg_buf_printf(&y, "]\noutputs: [%s]\nrules:\n  %s:\n    type: boolean\n    value: |-\n", eval_where_rule,
+    /* |2-: the indentation is stated (6), not taken from the first line,
+     * so an expression may start with a tab or with more spaces than its
+     * next line has: all of it is the expression's own white space */
+    kg_buf_printf(&y, "]\noutputs: [%s]\nrules:\n  %s:\n    type: boolean\n    value: |2-\n", eval_where_rule,
                   eval_where_rule);
     free(abs);
     /* every line of the expression, indented (a block scalar keeps it as it is) */

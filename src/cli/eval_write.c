@@ -9,6 +9,16 @@
 
 /* ---- tables ------------------------------------------------------------------- */
 
+/* Spaces after a cell of display width dw in a column w wide: to the
+ * column's end and two more, and never fewer than two (a later, wider
+ * cell than the first rows had still stands apart from the next). */
+static void pad(run *R, size_t dw, size_t w)
+{
+    size_t n = dw < w ? w - dw + 2 : 2;
+    for (size_t j = 0; j < n; j++)
+        out_char(&R->out, ' ');
+}
+
 static void table_print_row(run *R, char **cells)
 {
     struct table *t = &R->tab;
@@ -18,9 +28,7 @@ static void table_print_row(run *R, char **cells)
         if (k == t->ncols - 1) {
             out_eol(&R->out);
         } else {
-            size_t dw = kg_display_width(s, strlen(s));
-            for (size_t j = dw; j < t->w[k] + 2; j++)
-                out_char(&R->out, ' ');
+            pad(R, kg_display_width(s, strlen(s)), t->w[k]);
         }
     }
 }
@@ -101,9 +109,7 @@ static void table_rows(run *R, const char *s, size_t n)
                 out_eol(&R->out);
                 k = -1;
             } else {
-                size_t dw = kg_display_width(s + from, i - from);
-                for (size_t j = dw; j < t->w[k] + 2; j++)
-                    out_char(&R->out, ' ');
+                pad(R, kg_display_width(s + from, i - from), t->w[k]);
             }
             k++;
         }

@@ -11,6 +11,10 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,7 +39,10 @@ struct kg_reader {
     const char *mem;
     size_t memlen, mempos;
     bool src_eof, src_err;
-    long long consumed; /* bytes taken from the source so far */
+    long long consumed;          /* bytes taken from the source so far */
+    bool regular;                /* the source is a regular file (reading never waits) */
+    volatile sig_atomic_t *stop; /* set: stop reading (kg_reader_opts.stop) */
+    bool stopped;                /* reading stopped because *stop was set */
     /* decoding: raw bytes -> UTF-8 */
     iconv_t cd;
     bool conv;
@@ -53,8 +60,8 @@ struct kg_reader {
      * ends records only in a file whose lines end so (classic Mac OS); in
      * an LF or CRLF file it is a character out of place, not a record end. */
     bool eol_known, eol_cr;
-    bool stop[256]; /* CSV: the bytes that end a run of ordinary ones (delimiter, quote, CR, LF, NUL) */
-    long number;    /* records returned */
+    bool stop_byte[256]; /* CSV: the bytes that end a run of ordinary ones (delimiter, quote, CR, LF, NUL) */
+    long number;         /* records returned */
     /* the current record's fields, unquoted, NUL-terminated */
     char *fb;
     size_t fbcap, fblen;
@@ -64,8 +71,6 @@ struct kg_reader {
     int nf;
     const char *names[KG_MAX_FIELDS];
     const char *values[KG_MAX_FIELDS];
-    const char *unusable[KG_MAX_FIELDS];
-    char num[KG_MAX_FIELDS][24]; /* text of JSON integers */
     /* CSV header */
     char *hb;
     const char *header[KG_MAX_FIELDS];
@@ -78,7 +83,8 @@ struct kg_reader {
     int stash; /* a record parsed behind pending empty rows: its rc, or 0 */
     long stash_line;
     char stash_err[600];
-    json_t *json;
+    kg_jsonl jp;    /* the current JSON Lines record */
+    bool raw_jsonl; /* return JSON Lines records as text (kg_reader_set_raw) */
     char err[600];
 };
 
@@ -103,18 +109,50 @@ static const char *iconv_name(const char *enc, const char **shown)
     return NULL;
 }
 
+/* Read what the descriptor has (at least a byte, unless at its end).
+ * A pipe or a terminal is waited on in slices of 200 ms, so that a stop
+ * asked for (Ctrl-C) is seen even when the writer is silent: then the
+ * input counts as unreadable from here (r->stopped), and what was read of
+ * a record in progress is never taken for a whole record. */
+static size_t fd_read(kg_reader *r, char *dst, size_t n)
+{
+    int fd = fileno(r->f);
+    for (;;) {
+        if (r->stop && *r->stop) {
+            r->stopped = r->src_eof = r->src_err = true;
+            errno = EINTR;
+            return 0;
+        }
+        if (!r->regular) {
+            struct pollfd pfd = {fd, POLLIN, 0};
+            int k = poll(&pfd, 1, r->stop ? 200 : -1);
+            if (k == 0 || (k < 0 && errno == EINTR))
+                continue;
+        }
+        ssize_t got = read(fd, dst, n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            r->src_eof = true;
+            r->src_err = got < 0;
+            return 0;
+        }
+        return (size_t)got;
+    }
+}
+
 static size_t src_read(kg_reader *r, char *dst, size_t n)
 {
     if (r->src_eof)
         return 0;
     size_t got;
     if (r->f) {
-        got = fread(dst, 1, n, r->f);
+        /* fill the chunk as fread would, but from the descriptor (the FILE
+         * has buffered nothing: kigen reads the input only here) */
+        got = 0;
+        while (got < n && !r->src_eof)
+            got += fd_read(r, dst + got, n - got);
         r->consumed += (long long)got;
-        if (got < n) {
-            r->src_eof = true;
-            r->src_err = ferror(r->f) != 0;
-        }
         return got;
     }
     got = r->memlen - r->mempos < n ? r->memlen - r->mempos : n;
@@ -221,7 +259,10 @@ static long fill(kg_reader *r)
         }
         if (r->src_err) {
             r->fatal = true;
-            snprintf(r->err, sizeof r->err, TR("read error: %s", "読み込みエラー: %s"), strerror(errno));
+            if (r->stopped)
+                snprintf(r->err, sizeof r->err, "%s", TR("reading was stopped", "読み込みを中止しました"));
+            else
+                snprintf(r->err, sizeof r->err, TR("read error: %s", "読み込みエラー: %s"), strerror(errno));
             return -1;
         }
         if (r->end == before && at_eof && (!r->conv || r->rawlen == 0)) {
@@ -578,7 +619,7 @@ static int csv_scan(kg_reader *r)
                 size_t q = p, lim = r->start + KG_MAX_RECORD + 1;
                 if (lim > r->end)
                     lim = r->end;
-                while (q < lim && !r->stop[(unsigned char)r->buf[q]])
+                while (q < lim && !r->stop_byte[(unsigned char)r->buf[q]])
                     q++;
                 if (q > p) {
                     fb_put_n(r, r->buf + p, q - p);
@@ -862,6 +903,83 @@ static int next_csv(kg_reader *r, kg_record *rec)
 
 /* ---- JSON Lines ------------------------------------------------------------ */
 
+/* ---- JSON Lines ----------------------------------------------------------- */
+
+/* A message in the caller's language (both forms take the same arguments). */
+#define TRJ(en_, ja_) (ja ? (ja_) : (en_))
+
+int kg_jsonl_parse(kg_jsonl *j, const char *text, size_t len, long line, bool ja, char *err, size_t errlen)
+{
+    if (j->json) {
+        json_decref(j->json);
+        j->json = NULL;
+    }
+    j->n = 0;
+    json_error_t je;
+    json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    j->json = o;
+    if (!o) {
+        snprintf(
+            err, errlen,
+            TRJ("line %ld, column %d: not valid JSON: %s", "%ld行目 %d 文字目: JSON として読めません: %s"),
+            line, je.column, je.text);
+        return -1;
+    }
+    if (!json_is_object(o)) {
+        snprintf(err, errlen,
+                 TRJ("line %ld: each line must be a JSON object {\"fact\": value, ...}",
+                     "%ld行目: 各行は JSON のオブジェクト {\"項目\": 値, ...} でなければなりません"),
+                 line);
+        return -1;
+    }
+    int n = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v)
+    {
+        if (n == KG_MAX_FIELDS) {
+            snprintf(err, errlen, TRJ("line %ld: more than 1024 keys", "%ld行目: キーが 1024 を超えています"),
+                     line);
+            return -1;
+        }
+        j->names[n] = key;
+        j->unusable[n] = NULL;
+        if (json_is_null(v))
+            j->values[n] = NULL;
+        else if (json_is_string(v)) {
+            if (strlen(json_string_value(v)) != json_string_length(v)) {
+                snprintf(err, errlen,
+                         TRJ("line %ld: key '%.*s': the string holds a NUL character",
+                             "%ld行目: キー「%.*s」: 文字列に NUL 文字があります"),
+                         line, kg_utf8_fit(key, 100), key);
+                return -1;
+            }
+            j->values[n] = json_string_value(v);
+        } else if (json_is_true(v))
+            j->values[n] = "true";
+        else if (json_is_false(v))
+            j->values[n] = "false";
+        else if (json_is_integer(v)) {
+            snprintf(j->num[n], sizeof j->num[n], "%lld", (long long)json_integer_value(v));
+            j->values[n] = j->num[n];
+        } else {
+            j->values[n] = NULL;
+            j->unusable[n] = json_is_real(v) ? "a fraction" : json_is_array(v) ? "a list" : "an object";
+        }
+        n++;
+    }
+    j->n = n;
+    return 1;
+}
+
+void kg_jsonl_free(kg_jsonl *j)
+{
+    if (j && j->json)
+        json_decref(j->json);
+    if (j)
+        j->json = NULL;
+}
+
 static int next_jsonl(kg_reader *r, kg_record *rec)
 {
     for (;;) {
@@ -913,67 +1031,20 @@ static int next_jsonl(kg_reader *r, kg_record *rec)
         note_multibyte(r, text, len);
         if (!kg_utf8_valid(text, len))
             return not_utf8(r, line, text, len, first_high);
-        if (r->json) {
-            json_decref(r->json);
-            r->json = NULL;
+        if (r->raw_jsonl) {
+            /* the text alone: the caller parses it (kg_jsonl_parse), elsewhere */
+            rec->n = 0;
+            rec->raw = text;
+            rec->rawlen = len;
+            return 1;
         }
-        json_error_t je;
-        r->json = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-        if (!r->json) {
-            snprintf(
-                r->err, sizeof r->err,
-                TR("line %ld, column %d: not valid JSON: %s", "%ld行目 %d 文字目: JSON として読めません: %s"),
-                line, je.column, je.text);
+        if (kg_jsonl_parse(&r->jp, text, len, line, r->ja, r->err, sizeof r->err) != 1)
             return -1;
-        }
-        if (!json_is_object(r->json)) {
-            snprintf(r->err, sizeof r->err,
-                     TR("line %ld: each line must be a JSON object {\"fact\": value, ...}",
-                        "%ld行目: 各行は JSON のオブジェクト {\"項目\": 値, ...} でなければなりません"),
-                     line);
-            return -1;
-        }
-        int n = 0;
-        const char *key;
-        json_t *v;
-        json_object_foreach(r->json, key, v)
-        {
-            if (n == KG_MAX_FIELDS) {
-                snprintf(r->err, sizeof r->err,
-                         TR("line %ld: more than 1024 keys", "%ld行目: キーが 1024 を超えています"), line);
-                return -1;
-            }
-            r->names[n] = key;
-            r->unusable[n] = NULL;
-            if (json_is_null(v))
-                r->values[n] = NULL;
-            else if (json_is_string(v)) {
-                if (strlen(json_string_value(v)) != json_string_length(v)) {
-                    snprintf(r->err, sizeof r->err,
-                             TR("line %ld: key '%.*s': the string holds a NUL character",
-                                "%ld行目: キー「%.*s」: 文字列に NUL 文字があります"),
-                             line, kg_utf8_fit(key, 100), key);
-                    return -1;
-                }
-                r->values[n] = json_string_value(v);
-            } else if (json_is_true(v))
-                r->values[n] = "true";
-            else if (json_is_false(v))
-                r->values[n] = "false";
-            else if (json_is_integer(v)) {
-                snprintf(r->num[n], sizeof r->num[n], "%lld", (long long)json_integer_value(v));
-                r->values[n] = r->num[n];
-            } else {
-                r->values[n] = NULL;
-                r->unusable[n] = json_is_real(v) ? "a fraction" : json_is_array(v) ? "a list" : "an object";
-            }
-            n++;
-        }
-        rec->n = n;
-        rec->names = r->names;
-        rec->values = r->values;
-        rec->json = r->json;
-        rec->unusable = r->unusable;
+        rec->n = r->jp.n;
+        rec->names = r->jp.names;
+        rec->values = r->jp.values;
+        rec->json = r->jp.json;
+        rec->unusable = r->jp.unusable;
         return 1;
     }
 }
@@ -990,7 +1061,8 @@ static kg_reader *new_reader(const kg_reader_opts *o, char *err, size_t errlen)
     r->fmt = o ? o->fmt : KG_FMT_CSV;
     r->ja = o && o->ja;
     r->delim = o && o->delimiter ? o->delimiter : ',';
-    r->stop[(unsigned char)r->delim] = r->stop['"'] = r->stop['\r'] = r->stop['\n'] = r->stop[0] = true;
+    r->stop_byte[(unsigned char)r->delim] = r->stop_byte['"'] = r->stop_byte['\r'] = r->stop_byte['\n'] =
+        r->stop_byte[0] = true;
     r->line = 1;
     r->enc = "utf-8";
     r->cd = (iconv_t)-1;
@@ -1018,8 +1090,12 @@ static kg_reader *new_reader(const kg_reader_opts *o, char *err, size_t errlen)
 kg_reader *kg_reader_open(FILE *f, const kg_reader_opts *o, char *err, size_t errlen)
 {
     kg_reader *r = new_reader(o, err, errlen);
-    if (r)
+    if (r) {
+        struct stat st;
         r->f = f;
+        r->regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+        r->stop = o ? o->stop : NULL;
+    }
     return r;
 }
 
@@ -1037,8 +1113,7 @@ void kg_reader_free(kg_reader *r)
 {
     if (!r)
         return;
-    if (r->json)
-        json_decref(r->json);
+    kg_jsonl_free(&r->jp);
     if (r->cd != (iconv_t)-1)
         iconv_close(r->cd);
     free(r->raw);
@@ -1080,4 +1155,10 @@ int kg_reader_next(kg_reader *r, kg_record *rec)
 long long kg_reader_bytes(const kg_reader *r)
 {
     return r ? r->consumed : 0;
+}
+
+void kg_reader_set_raw(kg_reader *r, bool raw)
+{
+    if (r)
+        r->raw_jsonl = raw && r->fmt == KG_FMT_JSONL;
 }

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdio.h>
 
 typedef enum { KG_FMT_CSV, KG_FMT_JSONL } kg_format;
@@ -27,6 +28,10 @@ typedef struct kg_reader_opts {
     const char *encoding; /* NULL or "utf-8": UTF-8; "cp932" (also shift_jis, sjis,
                              windows-31j), "euc-jp", "utf-16le", "utf-16be" */
     bool ja;              /* messages in Japanese */
+    /* When not NULL: reading stops (kg_reader_next returns -2, "reading
+     * was stopped") once *stop is set, within 200 ms even while a pipe is
+     * silent; a record read only in part is not returned. */
+    volatile sig_atomic_t *stop;
 } kg_reader_opts;
 
 /* A record longer than this is an error record (the reader skips it). */
@@ -44,6 +49,8 @@ typedef struct kg_record {
                               an object, a fraction), or NULL; such a value is
                               still carried when its key is not a fact */
     void *json;            /* JSON Lines: the record's json_t object (borrowed); else NULL */
+    const char *raw;       /* JSON Lines read raw (kg_reader_set_raw): the line's text, not parsed */
+    size_t rawlen;
 } kg_record;
 
 typedef struct kg_reader kg_reader;
@@ -66,6 +73,28 @@ const char *kg_reader_error(const kg_reader *r);
 int kg_reader_header(const kg_reader *r, const char *const **names);
 /* The encoding the input was read in ("utf-8", "utf-16le", ...). */
 const char *kg_reader_encoding(const kg_reader *r);
+/* JSON Lines: return each record as its text (rec->raw, n = 0) after the
+ * checks that need the stream (line numbers, blank lines, length, UTF-8),
+ * leaving the JSON to be parsed by kg_jsonl_parse — elsewhere, on another
+ * thread. A record whose text does not parse is then that caller's error
+ * record, with the same message the reader would have given. */
+void kg_reader_set_raw(kg_reader *r, bool raw);
+
+/* One JSON Lines object as fields (what kg_reader_next returns for it). */
+typedef struct kg_jsonl {
+    void *json; /* the parsed object (owned: released by the next parse or kg_jsonl_free) */
+    int n;
+    const char *names[KG_MAX_FIELDS];
+    const char *values[KG_MAX_FIELDS];   /* NULL: null, or a value in unusable */
+    const char *unusable[KG_MAX_FIELDS]; /* why a value cannot be a fact, or NULL */
+    char num[KG_MAX_FIELDS][24];         /* text of integers */
+} kg_jsonl;
+
+/* Parse the text of one line (line: its number, for messages; ja: messages
+ * in Japanese). 1, or -1 with the reason in err. Thread-safe on distinct j. */
+int kg_jsonl_parse(kg_jsonl *j, const char *text, size_t len, long line, bool ja, char *err, size_t errlen);
+void kg_jsonl_free(kg_jsonl *j);
+
 /* Bytes taken from the source so far (read ahead of the records returned
  * by at most a chunk): for a progress bar. */
 long long kg_reader_bytes(const kg_reader *r);
