@@ -426,12 +426,23 @@ int cmd_eval(int argc, char **argv)
     if ((status = make_workers(&R)) != CLI_OK)
         goto out;
     for (int i = 0; i < o.nsets; i++) {
-        if (kigen_fact_index(R.rs, o.sets[i].name) < 0) {
-            (void)kigen_set(R.w[0].c, o.sets[i].name, o.sets[i].value);
-            cli_warn("eval", "--set: %s", kigen_errmsg(R.w[0].c));
+        /* each --set value is checked (and a date parsed) once, here: a bad
+         * one stops the run, rather than failing every record alike */
+        kigen_ctx *c0 = R.w[0].c;
+        int fi = kigen_fact_index(R.rs, o.sets[i].name);
+        if (fi < 0 || kigen_set(c0, o.sets[i].name, o.sets[i].value) != KIGEN_OK) {
+            if (fi < 0)
+                (void)kigen_set(c0, o.sets[i].name, o.sets[i].value);
+            cli_warn("eval", "--set %s=%s: %s", o.sets[i].name, o.sets[i].value, kigen_errmsg(c0));
             status = CLI_USAGE;
             goto out;
         }
+        struct set_value *sv = &R.sets[i];
+        sv->fact = fi;
+        sv->len = strlen(o.sets[i].value);
+        sv->is_date = kigen_fact_type(R.rs, fi) == KIGEN_T_DATE && sv->len > 0 &&
+                      kigen_date_parse(o.sets[i].value, sv->len, &sv->date, NULL, 0) == KIGEN_OK;
+        kigen_ctx_reset(c0);
     }
     if ((status = build_columns(&R)) != CLI_OK)
         goto out;

@@ -39,11 +39,15 @@ static bool apply(const run *R, kigen_ctx *c, const block *b, const brec *r, cha
 {
     const eval_opts *o = R->o;
     kigen_ctx_reset(c);
-    for (int i = 0; i < o->nsets; i++)
-        if (kigen_set(c, o->sets[i].name, o->sets[i].value) != KIGEN_OK) {
+    for (int i = 0; i < o->nsets; i++) { /* checked at the start: these cannot fail */
+        const struct set_value *sv = &R->sets[i];
+        int rc = sv->is_date ? kigen_set_date(c, sv->fact, sv->date)
+                             : kigen_set_text(c, sv->fact, o->sets[i].value, sv->len);
+        if (rc != KIGEN_OK) {
             snprintf(err, n, "%s", kigen_errmsg(c));
             return false;
         }
+    }
     for (int i = 0; i < r->n; i++) {
         const bfield *f = fld(b, r, i);
         if (f->fact == CLI_COL_BAD) {

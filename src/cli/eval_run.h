@@ -120,9 +120,17 @@ typedef struct run {
     out_col cols[MAX_COLS];
     int ncols;
     const char *where_name; /* the rule --where became, or NULL */
-    cli_columns in;         /* the input's columns: facts and pass-through */
-    const char *errcol;     /* the name of kigen's error column */
-    bool carry_all_json;    /* JSON Lines to JSON Lines: every key that is not a fact is carried */
+    /* the --set values, resolved and checked once: fact index, and a date
+     * parsed once (others are set from their text, which is cheap) */
+    struct set_value {
+        int fact;
+        bool is_date;
+        kigen_date date;
+        size_t len;
+    } sets[CLI_MAX_KV];
+    cli_columns in;      /* the input's columns: facts and pass-through */
+    const char *errcol;  /* the name of kigen's error column */
+    bool carry_all_json; /* JSON Lines to JSON Lines: every key that is not a fact is carried */
 
     /* the reader's */
     kg_reader *rd;

@@ -123,6 +123,19 @@ $ kigen eval --rules $RULES --set birth_dat=2004-04-02
 $ kigen eval --rules $RULES --set birth_date
 ? 2
 
+## --set with a value that is not a date: said once, before any record (was: every record
+## failed alike, each parsing the same text again)
+$ kigen eval --rules $RULES --input $T/partial.csv --set birth_date=2004-13-01 --today 2026-01-01
+? 2
+1= out == ''
+2~ kigen eval: --set birth_date=2004-13-01: birth_date: 2004-13-01 does not exist: month 13 is out of 01-12
+2! record 1
+
+## --set in era form is the same date as in ISO form (parsed once, set as a date on every record)
+$ kigen eval --rules $RULES --input $T/partial.csv --set issue=令和4年4月1日 --set birth_date=2004-04-03 --today 2026-01-01
+1= out.split('\n')[1] == '1,2031-04-02,true,valid,'
+1= out.split('\n')[2] == '2,2026-04-03,false,valid,'
+
 ## a required fact missing from the single record
 $ kigen eval --rules $RULES --set birth_date=2004-04-02
 ? 1
