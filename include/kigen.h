@@ -73,7 +73,8 @@ typedef enum kigen_status {
      * function: it is a bug in the calling program, never bad data, so it
      * has its own status. Functions that return a pointer return NULL
      * instead, and counts return 0. */
-    KIGEN_EMISUSE = 13
+    KIGEN_EMISUSE = 13,
+    KIGEN_ECANCELED = 14 /* a callback asked to stop (kigen_batch_text, kigen_batch_values) */
 } kigen_status;
 
 /* A short English name for a status ("KIGEN_EPARSE: cannot parse"). Static. */
@@ -434,6 +435,113 @@ KIGEN_API int kigen_output_has_messages(const kigen_ruleset *rs, int output);
  * and valid until the next call on it. */
 KIGEN_API const char *kigen_explain_text(kigen_ctx *c, const char *name);
 KIGEN_API const char *kigen_explain_json(kigen_ctx *c, const char *name);
+
+/* ------------------------------------------------------------------ */
+/* Batches: records in memory, evaluated on the caller's threads        */
+/* ------------------------------------------------------------------ */
+
+/* Called once for each row of a batch that was begun (see kigen_batch_text),
+ * from the thread that evaluated it: with more than one thread, from
+ * several threads at once and in no particular order, so it must be
+ * thread-safe (store results by `row`; see docs/api.md). With threads = 1,
+ * from the calling thread in row order.
+ *  - row: the row's index, 0 … nrows−1;
+ *  - ctx: the context that evaluated it. Read the row's values with
+ *    kigen_get, kigen_get_by_name, kigen_message, kigen_errmsg and
+ *    kigen_errcode; ctx and every string read from it are valid only
+ *    during the call (the thread's next row reuses them);
+ *  - status: kigen_eval's status (KIGEN_OK; KIGEN_EEVAL or KIGEN_ELUA with
+ *    the other outputs still readable), or, when a cell could not be set,
+ *    the setter's (KIGEN_EPARSE, KIGEN_ETYPE, KIGEN_ERANGE, KIGEN_EINVAL,
+ *    KIGEN_ENOMEM; KIGEN_EMISUSE for a malformed kigen_value): then nothing
+ *    was evaluated and kigen_get returns KIGEN_EMISUSE. kigen_errmsg(ctx)
+ *    says why in either case.
+ * Return 0 to go on; anything else stops the batch (kigen_batch_text). */
+typedef int (*kigen_batch_fn)(void *ud, size_t row, const kigen_ctx *ctx, int status);
+
+/* Options of a batch. Start from KIGEN_BATCH_OPTS_INIT, as with
+ * kigen_opts (the same `size` rule: the library reads `size` bytes, a size
+ * of 0 is KIGEN_EMISUSE, a newer struct with unknown fields set is
+ * KIGEN_EVERSION). A NULL opts is KIGEN_BATCH_OPTS_INIT. Every context of
+ * the batch is set up alike from these, before any row is evaluated. */
+typedef struct kigen_batch_opts {
+    size_t size; /* sizeof(kigen_batch_opts), as KIGEN_BATCH_OPTS_INIT sets it */
+    /* How many threads evaluate, the calling thread among them, each with a
+     * context of its own: 1 evaluates every row on the calling thread and
+     * creates no thread; 0 means the number of processors online, at most
+     * 64. Never more threads than rows. 0 … KIGEN_BATCH_MAX_THREADS, else
+     * KIGEN_EINVAL. When a thread cannot be created, the others (at least
+     * the calling thread) evaluate its rows: the result is the same. */
+    int threads;
+    kigen_date today; /* as kigen_set_today: 0 is the system clock */
+    const char *lang; /* as kigen_set_lang: "en" or "ja"; NULL: "en" */
+    /* Param overrides, as kigen_set_param: each "name=value". */
+    const char *const *params;
+    size_t nparams;
+    /* Compute only these outputs, rules or facts, as
+     * kigen_ctx_select_outputs; NULL or 0 names: every output. */
+    const char *const *outputs;
+    size_t noutputs;
+    /* When errbuf is not NULL: why the batch failed (a one-line message,
+     * always NUL-terminated, cut to errlen bytes), "" when it succeeded.
+     * Written by the calling thread before the batch returns. The message
+     * of a failed row is kigen_errmsg in the callback, not this. */
+    char *errbuf;
+    size_t errlen;
+} kigen_batch_opts;
+
+/* Every field, in order (a partial list would warn under -Wextra). */
+/* clang-format off */
+#define KIGEN_BATCH_OPTS_INIT {sizeof(kigen_batch_opts), 0, 0, NULL, NULL, 0, NULL, 0, NULL, 0}
+/* clang-format on */
+
+#define KIGEN_BATCH_MAX_THREADS 256
+
+/* Evaluate nrows records held in memory, on opts->threads threads (a
+ * thread pool for the duration of the call), and hand each row's values
+ * to fn. The rows are `ncols` cells each, row-major: the cell of row r and
+ * column k is cells[r * ncols + k]. columns names the ncols columns once,
+ * each a fact or one of its aliases (resolved before anything runs; an
+ * unknown name is KIGEN_ENOTFOUND with a did-you-mean, two columns for
+ * one fact KIGEN_EINVAL). A cell is text, parsed by the fact's type as
+ * kigen_set_text parses it; NULL or "" is "not given" (the fact's default
+ * applies). Policy scripts' errors end with "(record N)", N = row + 1.
+ *
+ * fn is called exactly once for each row begun (see kigen_batch_fn).
+ * After it returns non-zero, no further row is begun: rows already under
+ * way on other threads finish and are still handed to fn; then the batch
+ * returns KIGEN_ECANCELED. Rows not begun are never handed to fn.
+ *
+ * Returns KIGEN_OK when every row was handed to fn (whatever each row's
+ * status), KIGEN_ECANCELED as above, or, before any row is begun:
+ * KIGEN_EMISUSE (a NULL rs or fn, NULL columns or cells while ncols or
+ * nrows × ncols is not 0, a NULL column name, NULL params or outputs with
+ * a count, a size of 0), KIGEN_EVERSION, KIGEN_EINVAL (threads out of
+ * range, a param without '=', an unknown language), KIGEN_ENOTFOUND (a
+ * column, param or output), KIGEN_EPARSE (a param's value), KIGEN_ERANGE
+ * (today), KIGEN_ELUA (the policy scripts cannot start in a context:
+ * kigen_ctx_new's message) or KIGEN_ENOMEM. opts->errbuf says why (except
+ * for a size of 0: then opts is not read at all).
+ *
+ * Ownership and threads: nothing is kept after the call; the arrays are
+ * read during it and must not change. Several batches may run at once on
+ * one rule set (each makes its own contexts from it); the rule set's
+ * allocator is then called from several threads (kigen_opts.alloc). */
+KIGEN_API int kigen_batch_text(kigen_ruleset *rs, const char *const *columns, size_t ncols,
+                               const char *const *cells, size_t nrows, const kigen_batch_opts *opts,
+                               kigen_batch_fn fn, void *ud);
+/* The same with typed cells, set with the typed setters: KIGEN_T_NONE is
+ * "not given"; KIGEN_T_DATE, KIGEN_T_INT and KIGEN_T_BOOL go to
+ * kigen_set_date, kigen_set_int and kigen_set_bool; KIGEN_T_STRING and
+ * KIGEN_T_ENUM are text (u.str, not NUL-terminated), parsed as
+ * kigen_set_text parses it. A cell whose type does not fit its fact (an
+ * integer for a date; a duration or an error value, which no fact is)
+ * fails its row with KIGEN_ETYPE, as the setters do, and a cell that is not
+ * a kigen_value (a type outside kigen_type, text with a NULL pointer) with
+ * KIGEN_EMISUSE; the other rows go on. */
+KIGEN_API int kigen_batch_values(kigen_ruleset *rs, const char *const *columns, size_t ncols,
+                                 const kigen_value *cells, size_t nrows, const kigen_batch_opts *opts,
+                                 kigen_batch_fn fn, void *ud);
 
 /* The card reader's API is in kigen_card.h (when KIGEN_HAS_CARD is 1). */
 

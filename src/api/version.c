@@ -41,6 +41,7 @@ const char *kigen_status_str(int status)
     case KIGEN_EVERSION: return "KIGEN_EVERSION: library version mismatch";
     case KIGEN_ECARD: return "KIGEN_ECARD: card or reader error";
     case KIGEN_ELUA: return "KIGEN_ELUA: policy script error";
+    case KIGEN_ECANCELED: return "KIGEN_ECANCELED: stopped at the callback's request";
     default: return "unknown status";
     }
 }
