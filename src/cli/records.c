@@ -147,11 +147,10 @@ static size_t src_read(kg_reader *r, char *dst, size_t n)
         return 0;
     size_t got;
     if (r->f) {
-        /* fill the chunk as fread would, but from the descriptor (the FILE
-         * has buffered nothing: kigen reads the input only here) */
-        got = 0;
-        while (got < n && !r->src_eof)
-            got += fd_read(r, dst + got, n - got);
+        /* from the descriptor (the FILE has buffered nothing: kigen reads
+         * the input only here), what one read gives: records that have
+         * come through a pipe are read before more has come */
+        got = fd_read(r, dst, n);
         r->consumed += (long long)got;
         return got;
     }

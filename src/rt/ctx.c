@@ -223,6 +223,8 @@ static bool in_range(const kg_def *d, const kg_val *v, char *why, size_t n)
 /* A fact given or not: the flag and the shape's bit (program.h). */
 static void set_given(kigen_ctx *c, int i, bool on)
 {
+    /* the values read now would be the last record's, not these facts' */
+    c->evaluated = false;
     c->given[i] = on;
     if (on)
         c->given_bits[i / 64] |= (uint64_t)1 << (i % 64);
@@ -445,8 +447,8 @@ int kigen_get(const kigen_ctx *c, int output, kigen_value *v)
         return KIGEN_EMISUSE;
     int slot = c->rs->outputs[output];
     /* kg_slot_readable, inline: a batch reads every output of every record */
-    if ((c->plan && !c->plan->all && !c->plan->selected[slot]) || c->stale)
-        return KIGEN_EMISUSE; /* not selected, or selected since the evaluation: not computed */
+    if ((c->plan && !c->plan->all && !c->plan->selected[slot]) || c->stale || !c->evaluated)
+        return KIGEN_EMISUSE; /* not selected, selected since the evaluation, or facts changed since */
     const kg_val *x = &c->vals[slot];
     memset(v, 0, sizeof *v); /* three stores: no byte of *v is left as it was */
     switch (x->t) {          /* the common types; the rest as kg_val_to_public says */
@@ -476,8 +478,8 @@ int kigen_get_by_name(const kigen_ctx *c, const char *name, kigen_value *v)
         i = kigen_fact_index(c->rs, name); /* a fact's alias (生年月日) */
     if (i < 0)
         return KIGEN_ENOTFOUND;
-    if (!kg_slot_readable(c, i) || c->stale)
-        return KIGEN_EMISUSE; /* not selected, or selected since the evaluation: not computed */
+    if (!kg_slot_readable(c, i) || c->stale || !c->evaluated)
+        return KIGEN_EMISUSE; /* not selected, selected since the evaluation, or facts changed since */
     kg_val_to_public(&c->vals[i], v);
     if (c->rs->slots[i]->ty.k == TK_ENUM && v->type == KIGEN_T_STRING)
         v->type = KIGEN_T_ENUM;
@@ -487,7 +489,7 @@ int kigen_get_by_name(const kigen_ctx *c, const char *name, kigen_value *v)
 const char *kigen_message(const kigen_ctx *c, int output, const char *lang)
 {
     if (!c || !lang || output < 0 || output >= c->rs->noutputs ||
-        !kg_slot_readable(c, c->rs->outputs[output]) || c->stale)
+        !kg_slot_readable(c, c->rs->outputs[output]) || c->stale || !c->evaluated)
         return NULL;
     int slot = c->rs->outputs[output];
     const kg_val *v = &c->vals[slot];

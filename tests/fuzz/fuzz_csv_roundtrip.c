@@ -128,7 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         add(&csv, eol, strlen(eol));
     }
-    kg_reader_opts o = {KG_FMT_CSV, delim, NULL, false};
+    kg_reader_opts o = {KG_FMT_CSV, delim, NULL, false, NULL};
     char err[200];
     kg_reader *rd = kg_reader_open_mem(csv.p, csv.n, &o, err, sizeof err);
     if (!rd)
