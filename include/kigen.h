@@ -415,7 +415,10 @@ KIGEN_API const char *kigen_program_text(kigen_ctx *c);
  * output is an error value (kigen_errmsg says which and why; the other
  * outputs are still readable). */
 KIGEN_API int kigen_eval(kigen_ctx *c);
-/* Read output i (0 … kigen_output_count−1) of the last evaluation. */
+/* Read output i (0 … kigen_output_count−1) of the last evaluation.
+ * KIGEN_EMISUSE once the facts have changed since (kigen_ctx_reset or a
+ * setter) until kigen_eval runs again: never a value of another record.
+ * The same holds for kigen_get_by_name and kigen_message (NULL). */
 KIGEN_API int kigen_get(const kigen_ctx *c, int output, kigen_value *v);
 /* Read any fact (also by an alias), rule or output by name. */
 KIGEN_API int kigen_get_by_name(const kigen_ctx *c, const char *name, kigen_value *v);
