@@ -1,0 +1,52 @@
+# ctest bench_threads_agreement: `kigen eval` on a large generated population
+# writes the same bytes whatever the thread count, and those bytes are
+# hand_batch's (the pack's outputs computed by hand, bench/hand_batch.c).
+# The records go through many blocks (of 512) on 1, 2 and 3 threads, so a
+# block written out of order, twice or not at all changes the output.
+#   cmake -DGEN=... -DHAND=... -DKIGEN=... -DRULES=... -DDIR=... [-DN=1000000] -P threads_agreement.cmake
+foreach(v GEN HAND KIGEN RULES DIR)
+  if(NOT DEFINED ${v})
+    message(FATAL_ERROR "threads_agreement.cmake: -D${v}=... is required")
+  endif()
+endforeach()
+if(NOT DEFINED N)
+  set(N 1000000)
+endif()
+set(TODAY 2026-11-30)
+file(MAKE_DIRECTORY ${DIR})
+set(in ${DIR}/residents.csv)
+
+execute_process(COMMAND ${GEN} ${N} ${TODAY} OUTPUT_FILE ${in} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "gen_residents failed: ${rc}")
+endif()
+execute_process(COMMAND ${HAND} --today ${TODAY} ${in} OUTPUT_FILE ${DIR}/hand.csv RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "hand_batch failed: ${rc}")
+endif()
+foreach(n 1 2 3)
+  execute_process(COMMAND ${KIGEN} eval --rules ${RULES} --today ${TODAY} --input ${in} --threads ${n}
+                  OUTPUT_FILE ${DIR}/threads${n}.csv ERROR_FILE ${DIR}/threads${n}.err RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "kigen eval --threads ${n} failed (exit ${rc}, see ${DIR}/threads${n}.err): "
+                        "every generated record must evaluate")
+  endif()
+  file(SIZE ${DIR}/threads${n}.err size)
+  if(NOT size EQUAL 0)
+    message(FATAL_ERROR "kigen eval --threads ${n} wrote to stderr (see ${DIR}/threads${n}.err)")
+  endif()
+  if(n EQUAL 1)
+    set(want ${DIR}/hand.csv)
+  else()
+    set(want ${DIR}/threads1.csv)
+  endif()
+  execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${want} ${DIR}/threads${n}.csv RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "on ${N} records, kigen eval --threads ${n} differs from ${want}: see ${DIR}/threads${n}.csv")
+  endif()
+  if(n GREATER 1)
+    file(REMOVE ${DIR}/threads${n}.csv ${DIR}/threads${n}.err)
+  endif()
+endforeach()
+file(REMOVE ${in} ${DIR}/hand.csv ${DIR}/threads1.csv ${DIR}/threads1.err)
+message(STATUS "on ${N} records, kigen eval --threads 1 writes hand_batch's bytes, and --threads 2 and 3 the same")
