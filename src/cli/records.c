@@ -918,10 +918,18 @@ int kg_jsonl_parse(kg_jsonl *j, const char *text, size_t len, long line, bool ja
     json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
     j->json = o;
     if (!o) {
+        /* jansson speaks of the text it was given, which is one line */
+        char why[sizeof je.text + 16];
+        const char *eof = strstr(je.text, "end of file");
+        if (eof)
+            snprintf(why, sizeof why, "%.*send of the line%s", (int)(eof - je.text), je.text,
+                     eof + strlen("end of file"));
+        else
+            snprintf(why, sizeof why, "%s", je.text);
         snprintf(
             err, errlen,
             TRJ("line %ld, column %d: not valid JSON: %s", "%ld行目 %d 文字目: JSON として読めません: %s"),
-            line, je.column, je.text);
+            line, je.column, why);
         return -1;
     }
     if (!json_is_object(o)) {

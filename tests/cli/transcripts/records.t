@@ -104,6 +104,25 @@ $ kigen eval --rules $RULES --input $T/first.jsonl --today 2026-01-01
 1> 2,2031-04-02,true,valid,
 1> 3,2026-04-03,false,valid,
 
+## a JSON line cut short in the middle of the file: its error speaks of the end of that line
+## (was: "near end of file", where the file went on)
++ printf '{"id": 1, "birth_date": "2004-04-02", "issue": "2022-04-01"}\n{"id": 2, "birth_date": "2004-04-03"\n{"id": 3, "birth_date": "2004-04-03", "issue": "2022-04-01"}\n' > $T/cut.jsonl
+$ kigen eval --rules $RULES --input $T/cut.jsonl --today 2026-01-01
+? 1
+1> id,expiry,adult,card_status,error
+1> 1,2031-04-02,true,valid,
+1> ,,,,"record 2: line 2, column 36: not valid JSON: '}' expected near end of the line"
+1> 3,2026-04-03,false,valid,
+2! end of file
+
+## JSON Lines to JSON Lines carries every key that is not a fact, also one first seen after the
+## first record (was: silently dropped)
++ printf '{"id": 1, "birth_date": "2004-04-02", "issue": "2022-04-01"}\n{"id": 2, "zz": [1, 2], "birth_date": "2004-04-03", "issue": "2022-04-01"}\n' > $T/keys.jsonl
+$ kigen eval --rules $RULES --input $T/keys.jsonl --today 2026-01-01 --format jsonl
+? 0
+1> {"id":1,"expiry":"2031-04-02","adult":true,"card_status":"valid"}
+1> {"id":2,"zz":[1,2],"expiry":"2026-04-03","adult":false,"card_status":"valid"}
+
 ## --passthrough with JSON Lines keeps a key the first record lacks (was: silently not carried)
 + printf '{"id": 1, "birth_date": "2004-04-02", "issue": "2022-04-01"}\n{"id": 2, "ward": "Nerima", "birth_date": "2004-04-03", "issue": "2022-04-01"}\n' > $T/later.jsonl
 $ kigen eval --rules $RULES --input $T/later.jsonl --today 2026-01-01 --passthrough id,ward
