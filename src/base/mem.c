@@ -29,6 +29,32 @@ void kg_mem_free(const kg_mem *m, void *p, size_t n)
         free(p);
 }
 
+/* KG_LINE bytes of slack before and after: no byte of a cache line the
+ * caller writes belongs to any other allocation (see mem.h). */
+void *kg_mem_alloc_own_lines(const kg_mem *m, size_t n)
+{
+    if (n > ((size_t)-1 >> 1))
+        return NULL;
+    char *raw = kg_mem_alloc(m, n + 2 * KG_LINE);
+    return raw ? raw + KG_LINE : NULL;
+}
+
+void *kg_mem_realloc_own_lines(const kg_mem *m, void *p, size_t old, size_t n)
+{
+    if (n > ((size_t)-1 >> 1))
+        return NULL;
+    if (!p)
+        return kg_mem_alloc_own_lines(m, n);
+    char *raw = kg_mem_realloc(m, (char *)p - KG_LINE, old + 2 * KG_LINE, n + 2 * KG_LINE);
+    return raw ? raw + KG_LINE : NULL;
+}
+
+void kg_mem_free_own_lines(const kg_mem *m, void *p, size_t n)
+{
+    if (p)
+        kg_mem_free(m, (char *)p - KG_LINE, n + 2 * KG_LINE);
+}
+
 struct kg_arena_block {
     kg_arena_block *next;
     size_t cap;
@@ -61,7 +87,7 @@ void *kg_arena_alloc(kg_arena *a, size_t n)
                 return NULL;
             }
         }
-        kg_arena_block *b = kg_mem_alloc(&a->mem, sizeof *b + cap);
+        kg_arena_block *b = kg_mem_alloc_own_lines(&a->mem, sizeof *b + cap);
         if (!b) {
             a->failed = true;
             return NULL;
@@ -125,7 +151,7 @@ void kg_arena_reset(kg_arena *a)
     kg_arena_block *b = a->head->next;
     while (b) {
         kg_arena_block *n = b->next;
-        kg_mem_free(&a->mem, b, sizeof *b + b->cap);
+        kg_mem_free_own_lines(&a->mem, b, sizeof *b + b->cap);
         b = n;
     }
     a->head->next = NULL;
@@ -140,7 +166,7 @@ void kg_arena_free(kg_arena *a)
     kg_arena_block *b = a->head;
     while (b) {
         kg_arena_block *n = b->next;
-        kg_mem_free(&a->mem, b, sizeof *b + b->cap);
+        kg_mem_free_own_lines(&a->mem, b, sizeof *b + b->cap);
         b = n;
     }
     a->head = NULL;

@@ -85,7 +85,7 @@ typedef struct brec {
 } brec;
 
 typedef struct block {
-    brec *recs;
+    _Alignas(64) brec *recs; /* (allocated on cache lines of its own: see cmd_eval.c) */
     int nrec, caprec;
     bfield *fields;
     int nfld, capfld;
@@ -98,8 +98,10 @@ typedef struct block {
     long long bytes; /* input bytes read when it was filled (for progress) */
 } block;
 
-/* What one worker has of its own. */
+/* What one worker has of its own (on cache lines of its own: the array
+ * of workers is allocated so, and the alignment pads each one). */
 typedef struct worker {
+    _Alignas(64) int index;
     kigen_ctx *c;
     kg_buf cell;         /* scratch for one value as text */
     int where;           /* the --where rule's output index in c, or -1 */

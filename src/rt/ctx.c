@@ -43,13 +43,16 @@ static size_t at_least_1(size_t n)
     return n ? n : 1;
 }
 #define ALLOC(c, n, type) ((type *)kg_mem_alloc(&(c)->mem, sizeof(type) * at_least_1((size_t)(n))))
+/* What every record writes: on cache lines of its own (mem.h) */
+#define ALLOC_HOT(c, n, type)                                                                                \
+    ((type *)kg_mem_alloc_own_lines(&(c)->mem, sizeof(type) * at_least_1((size_t)(n))))
 
 int kigen_ctx_new(kigen_ruleset *rs, kigen_ctx **out)
 {
     if (!rs || !out)
         return KIGEN_EMISUSE;
     *out = NULL;
-    kigen_ctx *c = kg_mem_alloc(&rs->mem, sizeof *c);
+    kigen_ctx *c = kg_mem_alloc_own_lines(&rs->mem, sizeof *c);
     if (!c)
         return KIGEN_ENOMEM;
     memset(c, 0, sizeof *c);
@@ -62,18 +65,18 @@ int kigen_ctx_new(kigen_ruleset *rs, kigen_ctx **out)
     kg_arena_init(&c->pkeep, &c->mem);
     kg_buf_init(&c->out, &c->mem);
     int ns = rs->nslots, np = rs->nparams;
-    c->vals = ALLOC(c, ns, kg_val);
+    c->vals = ALLOC_HOT(c, ns, kg_val);
     c->nregs_cap = at_least_1((size_t)ns);
-    c->given_bits = ALLOC(c, rs->nfacts / 64 + 1, uint64_t);
+    c->given_bits = ALLOC_HOT(c, rs->nfacts / 64 + 1, uint64_t);
     const char *engine = getenv("KIGEN_EVAL");
     c->engine = !engine                        ? KG_ENGINE_PROGRAM
                 : strcmp(engine, "tree") == 0  ? KG_ENGINE_TREE
                 : strcmp(engine, "check") == 0 ? KG_ENGINE_CHECK
                                                : KG_ENGINE_PROGRAM;
     if (c->engine == KG_ENGINE_CHECK)
-        c->check_vals = ALLOC(c, ns, kg_val);
-    c->input = ALLOC(c, rs->nfacts, kg_val);
-    c->given = ALLOC(c, rs->nfacts, bool);
+        c->check_vals = ALLOC_HOT(c, ns, kg_val);
+    c->input = ALLOC_HOT(c, rs->nfacts, kg_val);
+    c->given = ALLOC_HOT(c, rs->nfacts, bool);
     c->override = ALLOC(c, np, kg_val);
     c->overridden = ALLOC(c, np, bool);
     c->override_text = ALLOC(c, np, const char *);
@@ -120,12 +123,13 @@ void kigen_ctx_free(kigen_ctx *c)
     if (c->rs->ext && c->ext_state)
         c->rs->ext->ctx_free(c);
 #define FREE(p, n, type) kg_mem_free(&mem, p, sizeof(type) * at_least_1((size_t)(n)))
+#define FREE_HOT(p, n, type) kg_mem_free_own_lines(&mem, p, sizeof(type) * at_least_1((size_t)(n)))
     kg_plan_free(c);
-    kg_mem_free(&mem, c->vals, sizeof(kg_val) * c->nregs_cap);
-    FREE(c->given_bits, rs->nfacts / 64 + 1, uint64_t);
-    FREE(c->check_vals, ns, kg_val);
-    FREE(c->input, rs->nfacts, kg_val);
-    FREE(c->given, rs->nfacts, bool);
+    kg_mem_free_own_lines(&mem, c->vals, sizeof(kg_val) * c->nregs_cap);
+    FREE_HOT(c->given_bits, rs->nfacts / 64 + 1, uint64_t);
+    FREE_HOT(c->check_vals, ns, kg_val);
+    FREE_HOT(c->input, rs->nfacts, kg_val);
+    FREE_HOT(c->given, rs->nfacts, bool);
     FREE(c->override, np, kg_val);
     FREE(c->overridden, np, bool);
     FREE(c->override_text, np, const char *);
@@ -137,7 +141,7 @@ void kigen_ctx_free(kigen_ctx *c)
     kg_arena_free(&c->pkeep);
     kg_buf_free(&c->out);
     kg_vec_free(&c->notes, &mem);
-    kg_mem_free(&mem, c, sizeof *c);
+    kg_mem_free_own_lines(&mem, c, sizeof *c);
     kigen_ruleset_free(rs);
 }
 

@@ -15,8 +15,8 @@ bool kg_prog_install(kigen_ctx *c, kg_prog *p)
 {
     if ((size_t)p->nregs > c->nregs_cap) {
         size_t want = (size_t)p->nregs;
-        kg_val *r = kg_mem_realloc(&c->mem, c->vals, sizeof(kg_val) * (c->nregs_cap ? c->nregs_cap : 1),
-                                   sizeof(kg_val) * want);
+        kg_val *r = kg_mem_realloc_own_lines(
+            &c->mem, c->vals, sizeof(kg_val) * (c->nregs_cap ? c->nregs_cap : 1), sizeof(kg_val) * want);
         if (!r)
             return false;
         c->vals = r;
