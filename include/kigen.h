@@ -540,8 +540,9 @@ KIGEN_API int kigen_batch_text(kigen_ruleset *rs, const char *const *columns, si
  * kigen_set_text parses it. A cell whose type does not fit its fact (an
  * integer for a date; a duration or an error value, which no fact is)
  * fails its row with KIGEN_ETYPE, as the setters do, and a cell that is not
- * a kigen_value (a type outside kigen_type, text with a NULL pointer) with
- * KIGEN_EMISUSE; the other rows go on. */
+ * a kigen_value (a type outside kigen_type; text with a NULL pointer and a
+ * length — NULL with length 0 is "not given") with KIGEN_EMISUSE; the
+ * other rows go on. */
 KIGEN_API int kigen_batch_values(kigen_ruleset *rs, const char *const *columns, size_t ncols,
                                  const kigen_value *cells, size_t nrows, const kigen_batch_opts *opts,
                                  kigen_batch_fn fn, void *ud);

@@ -2,6 +2,8 @@
 #ifndef KIGEN_CLI_H
 #define KIGEN_CLI_H
 
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "kigen.h"
@@ -27,6 +29,13 @@ void cli_warn(const char *cmd, const char *fmt, ...) __attribute__((format(print
 /* One line to stderr as it is formatted (no "kigen CMD:" prefix; the
  * newline is added), control characters escaped like cli_warn's. */
 void cli_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One line of a message, formatted and with control characters escaped,
+ * into safe (cap bytes, at least CLI_LINE_MAX for a whole message); its
+ * length. What cli_warn and cli_line print, for callers that keep the
+ * line to print later (kigen eval's blocks). */
+#define CLI_LINE_MAX 8192
+size_t cli_vformat_line(char *safe, size_t cap, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 /* Is argv[i] "-h" or "--help"? */
 int cli_is_help(const char *arg);
 

@@ -238,6 +238,13 @@ static int build_columns(run *R)
                 R->ncols = n;
                 return CLI_USAGE;
             }
+            for (int k = 0; k < n; k++)
+                if (strcmp(R->cols[k].name, t) == 0) {
+                    cli_warn("eval", "--outputs: '%s' is named twice", t);
+                    free(list);
+                    R->ncols = n;
+                    return CLI_USAGE;
+                }
             if (kigen_get_by_name(R->w[0].c, t, &v) == KIGEN_ENOTFOUND) {
                 cli_warn("eval", "--outputs: no rule or fact named '%s'", t);
                 free(list);
@@ -341,6 +348,9 @@ static int make_workers(run *R)
         worker *W = &R->w[i];
         W->where = -1;
         kg_buf_init(&W->cell, NULL);
+        W->seen = calloc((size_t)kigen_fact_count(R->rs) + 1, sizeof *W->seen);
+        if (!W->seen)
+            return CLI_USAGE;
         if (kigen_ctx_new(R->rs, &W->c) != KIGEN_OK) {
             cli_warn("eval", "%s", W->c ? kigen_errmsg(W->c) : "cannot create a context");
             return CLI_USAGE;
@@ -363,6 +373,7 @@ static void free_workers(run *R)
         kigen_ctx_free(W->c);
         kg_buf_free(&W->cell);
         free(W->slot);
+        free(W->seen);
         kg_jsonl_free(W->jp);
         free(W->jp);
         free(W->fields);
@@ -450,6 +461,13 @@ int cmd_eval(int argc, char **argv)
             status = CLI_USAGE;
             goto out;
         }
+        for (int k = 0; k < i; k++)
+            if (R.sets[k].fact == fi) { /* birth_date and 生年月日: which would win is a guess */
+                cli_usage_error("eval", "--set %s and --set %s both give the fact %s", o.sets[k].name,
+                                o.sets[i].name, kigen_fact_name(R.rs, fi));
+                status = CLI_USAGE;
+                goto out;
+            }
         struct set_value *sv = &R.sets[i];
         sv->fact = fi;
         sv->len = strlen(o.sets[i].value);
@@ -491,8 +509,11 @@ int cmd_eval(int argc, char **argv)
     sa.sa_handler = on_sigint;
     sa.sa_flags = SA_RESTART | SA_RESETHAND;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_sa);
-    handler_set = true;
+    sigaction(SIGINT, NULL, &old_sa);
+    if (old_sa.sa_handler != SIG_IGN) { /* a job started with & in a script ignores Ctrl-C: so do we */
+        sigaction(SIGINT, &sa, &old_sa);
+        handler_set = true;
+    }
     kg_reader_opts ro = {o.in_fmt, o.delimiter, o.encoding, o.ja, &eval_sigint};
     char err[600] = "";
     if (!R.single) {
@@ -573,6 +594,26 @@ int cmd_eval(int argc, char **argv)
             goto out;
         }
     }
+    if (!R.single && o.in_fmt == KG_FMT_CSV) {
+        /* two columns for one fact (a name and its alias, as a register's
+         * export may have: 住民区分 and 在留資格): which cell would win is a
+         * guess, so the file is refused */
+        const char *const *names = NULL;
+        int nh = kg_reader_header(R.rd, &names);
+        for (int i = 0; i < nh; i++)
+            for (int k = 0; k < i; k++) {
+                int fi = kigen_fact_index(R.rs, names[i]);
+                if (fi >= 0 && fi == kigen_fact_index(R.rs, names[k])) {
+                    cli_usage_error(
+                        "eval",
+                        o.ja ? "列「%s」と「%s」はどちらも項目 %s です（どちらか一方にしてください）"
+                             : "columns '%s' and '%s' both give the fact %s; keep one of them",
+                        names[k], names[i], kigen_fact_name(R.rs, fi));
+                    status = CLI_USAGE;
+                    goto out;
+                }
+            }
+    }
     for (int k = 0; k < R.ncols; k++)
         if (cli_columns_is_pass(&R.in, R.cols[k].name)) {
             cli_usage_error("eval",
@@ -582,6 +623,7 @@ int cmd_eval(int argc, char **argv)
             goto out;
         }
     R.errcol = cli_columns_is_pass(&R.in, "error") ? "kigen_error" : "error";
+    R.reccol = cli_columns_is_pass(&R.in, "record") ? "kigen_record" : "record";
     /* the early records' fields are classified now that the columns are known */
     for (int i = 0; i < R.staged->nfld; i++) {
         bfield *f = &R.staged->fields[i];
@@ -683,7 +725,7 @@ int cmd_eval(int argc, char **argv)
                      R.total);
         status = 130;
     }
-    if (!o.quiet && (o.summary || tty))
+    if (!o.quiet && (o.summary || tty) && !R.out.err) /* not a count of records that were not written */
         summary(&R, cli_progress_elapsed(&R.progress));
 out:
     if (handler_set)

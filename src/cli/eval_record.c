@@ -15,15 +15,13 @@
 static void block_msg(block *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void block_msg(block *b, const char *fmt, ...)
 {
-    char msg[4096], safe[8192];
+    char safe[CLI_LINE_MAX];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t k = cli_vformat_line(safe, sizeof safe, fmt, ap);
     va_end(ap);
-    size_t len = n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
-    size_t k = kg_escape_line(safe, sizeof safe, msg, len);
     kg_buf_puts(&b->msgs, "kigen eval: ");
-    kg_buf_put(&b->msgs, safe, k < sizeof safe ? k : sizeof safe - 1);
+    kg_buf_put(&b->msgs, safe, k);
     kg_buf_putc(&b->msgs, '\n');
 }
 
@@ -35,10 +33,15 @@ static inline const bfield *fld(const block *b, const brec *r, int i)
 
 /* ---- facts in ------------------------------------------------------------------- */
 
-static bool apply(const run *R, kigen_ctx *c, const block *b, const brec *r, char *err, size_t n)
+static bool apply(const run *R, worker *W, const block *b, const brec *r, char *err, size_t n)
 {
     const eval_opts *o = R->o;
+    kigen_ctx *c = W->c;
     kigen_ctx_reset(c);
+    if (++W->stamp == 0) { /* this record's mark in W->seen (after 2^32 records: start again) */
+        memset(W->seen, 0, sizeof *W->seen * (size_t)(kigen_fact_count(R->rs) + 1));
+        W->stamp = 1;
+    }
     for (int i = 0; i < o->nsets; i++) { /* checked at the start: these cannot fail */
         const struct set_value *sv = &R->sets[i];
         int rc = sv->is_date ? kigen_set_date(c, sv->fact, sv->date)
@@ -68,8 +71,22 @@ static bool apply(const run *R, kigen_ctx *c, const block *b, const brec *r, cha
                                                     : "オブジェクト");
             return false;
         }
-        if (!f->value) {
-            /* an empty cell: a --set value stays, otherwise the default applies */
+        if (W->seen[f->fact].stamp == W->stamp) {
+            /* a name and its alias (生年月日 and birth_date), or one key
+             * twice: which would win is a guess, so neither does */
+            const char *other = W->seen[f->fact].name;
+            snprintf(err, n,
+                     o->ja ? "「%s」と「%s」はどちらも項目 %s です（どちらか一方にしてください）"
+                           : "'%s' and '%s' both give the fact %s; keep one of them",
+                     other, f->name, kigen_fact_name(R->rs, f->fact));
+            return false;
+        }
+        W->seen[f->fact].stamp = W->stamp;
+        W->seen[f->fact].name = f->name;
+        if (!f->value || f->len == 0) {
+            /* an empty cell, a JSON null or "": a --set value stays,
+             * otherwise the default applies (was: a JSON "" cleared the
+             * --set value) */
             if (!cli_columns_set_by_option(&R->in, f->fact))
                 kigen_unset(c, f->fact);
             continue;
@@ -230,6 +247,17 @@ static void report(const run *R, block *b, const brec *r, const bfield *const *s
         block_msg(b, ja ? "レコード %ld: %s" : "record %ld: %s", r->number, error);
 }
 
+/* Is name one of the keys kigen writes in a JSON record? */
+static bool own_key(const run *R, const char *name)
+{
+    if (strcmp(name, R->errcol) == 0 || strcmp(name, R->reccol) == 0)
+        return true;
+    for (int k = 0; k < R->ncols; k++)
+        if (strcmp(name, R->cols[k].name) == 0)
+            return true;
+    return false;
+}
+
 static void write_jsonl(const run *R, worker *W, block *b, const brec *r, const kigen_value *vals,
                         bool evaluated, const char *error)
 {
@@ -238,8 +266,8 @@ static void write_jsonl(const run *R, worker *W, block *b, const brec *r, const 
     bool first = true;
     for (int i = 0; i < r->n; i++) {
         const bfield *f = fld(b, r, i);
-        if (f->fact != CLI_COL_PASS || (f->pass < 0 && !R->carry_all_json))
-            continue;
+        if (f->fact != CLI_COL_PASS || (f->pass < 0 && (!R->carry_all_json || own_key(R, f->name))))
+            continue; /* (a key named like kigen's own: the record's error says so) */
         if (!first)
             out_char(o, ',');
         first = false;
@@ -267,7 +295,10 @@ static void write_jsonl(const run *R, worker *W, block *b, const brec *r, const 
         json_value(R, W, o, &R->cols[k], &vals[k]);
     }
     if (*error) {
-        out_str(o, first ? "\"record\":" : ",\"record\":");
+        if (!first)
+            out_char(o, ',');
+        out_json_str(o, R->reccol, strlen(R->reccol));
+        out_char(o, ':');
         out_int(o, r->number);
         out_char(o, ',');
         out_json_str(o, R->errcol, strlen(R->errcol));
@@ -381,7 +412,7 @@ static void do_record(const run *R, worker *W, block *b, const brec *r, const bf
     if (r->readrc != 1)
         snprintf(error, sizeof error, "%s", r->readerr ? r->readerr : "");
     else {
-        apply(R, c, b, r, error, sizeof error);
+        apply(R, W, b, r, error, sizeof error);
         /* A JSON key that is not a fact and not a column of this output is
          * said, not silently dropped. */
         for (int i = 0; o->in_fmt == KG_FMT_JSONL && !R->carry_all_json && i < r->n; i++) {
@@ -396,14 +427,32 @@ static void do_record(const run *R, worker *W, block *b, const brec *r, const bf
                             "output, so it is not carried (use --format jsonl to carry every key)",
                     r->number, r->line, f->name);
         }
+        /* JSON Lines to JSON Lines: a key first seen after the first record
+         * is carried, but not one named like a key kigen writes (an output,
+         * the error, the record number): the object would hold it twice,
+         * and a reader could take the input's for kigen's */
+        for (int i = 0; R->carry_all_json && !error[0] && i < r->n; i++) {
+            const bfield *f = fld(b, r, i);
+            if (f->fact == CLI_COL_PASS && f->pass < 0 && own_key(R, f->name))
+                snprintf(error, sizeof error,
+                         o->ja ? "キー「%s」は kigen が書く列と同じ名前です（名前を変えてください）"
+                               : "key '%s' has the name of a key kigen writes; rename it",
+                         f->name);
+        }
         if (!error[0]) {
             int rc = kigen_eval(c);
             /* A failing policy hook leaves the rule outputs readable; a
              * chosen value that is an error fails the record (with
              * --outputs, only the chosen ones are computed). */
             evaluated = rc == KIGEN_OK || rc == KIGEN_EEVAL || rc == KIGEN_ELUA;
-            if (rc != KIGEN_OK)
-                snprintf(error, sizeof error, "%s", kigen_errmsg(c));
+            if (rc != KIGEN_OK) {
+                const char *m = kigen_errmsg(c);
+                size_t wl = R->where_name ? strlen(R->where_name) : 0;
+                if (wl && strncmp(m, R->where_name, wl) == 0 && m[wl] == ':')
+                    snprintf(error, sizeof error, "--where%s", m + wl); /* not kigen's rule name */
+                else
+                    snprintf(error, sizeof error, "%s", m);
+            }
             for (int k = 0; evaluated && k < R->ncols; k++) {
                 if (R->cols[k].message || !col_get(c, &R->cols[k], &vals[k]))
                     vals[k].type = KIGEN_T_NONE;

@@ -112,6 +112,13 @@ typedef struct worker {
     bfield *fields;
     cli_columns cols;
     bool has_cols;
+    /* per fact: the record (stamp) that gave it a field, and that field's
+     * name: two fields for one fact are an error */
+    struct seen_fact {
+        unsigned stamp;
+        const char *name;
+    } * seen;
+    unsigned stamp;
 } worker;
 
 typedef struct run {
@@ -132,6 +139,7 @@ typedef struct run {
     } sets[CLI_MAX_KV];
     cli_columns in;      /* the input's columns: facts and pass-through */
     const char *errcol;  /* the name of kigen's error column */
+    const char *reccol;  /* JSON: the name of the record number's key */
     bool carry_all_json; /* JSON Lines to JSON Lines: every key that is not a fact is carried */
 
     /* the reader's */

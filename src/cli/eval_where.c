@@ -59,7 +59,7 @@ static void print_diag(const kigen_diag *d, const char *expr)
     /* The condition is kigen's rule, not the user's: say what is wrong with
      * the expression, not with a rule they never wrote. */
     const char *msg = d->message, *expected = d->expected;
-    char own[300];
+    char own[600];
     const char *is = strstr(msg, "but its value is ");
     if (strstr(msg, eval_where_rule) && is) {
         const char *ty = is + strlen("but its value is ");
@@ -71,6 +71,20 @@ static void print_diag(const kigen_diag *d, const char *expr)
                  ty);
         msg = own;
         expected = "boolean";
+    } else if (strstr(msg, eval_where_rule)) {
+        /* any other mention of the rule (a cycle through it): the condition */
+        size_t k = 0, wl = strlen(eval_where_rule);
+        for (const char *m = msg; *m && k + 8 < sizeof own;) {
+            if (strncmp(m, eval_where_rule, wl) == 0) {
+                memcpy(own + k, "--where", 7);
+                k += 7;
+                m += wl;
+            } else {
+                own[k++] = *m++;
+            }
+        }
+        own[k] = '\0';
+        msg = own;
     }
     cli_warn("eval", "--where:%d:%d: %s[%s]: %s%s%s", line, col,
              d->severity == KIGEN_SEV_ERROR ? "error" : "warning", d->code ? d->code : "", msg,

@@ -48,13 +48,12 @@ static bool grow(cli_out *o, size_t n)
     return true;
 }
 
-void out_flush(cli_out *o)
+/* All n bytes to the descriptor, or the first failure in o->err. */
+static void write_all(cli_out *o, const char *s, size_t n)
 {
     size_t done = 0;
-    if (o->fd == CLI_OUT_MEMORY)
-        return;
-    while (done < o->len && !o->err) {
-        ssize_t w = write(o->fd, o->buf + done, o->len - done);
+    while (done < n && !o->err) {
+        ssize_t w = write(o->fd, s + done, n - done);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
@@ -63,6 +62,13 @@ void out_flush(cli_out *o)
         }
         done += (size_t)w;
     }
+}
+
+void out_flush(cli_out *o)
+{
+    if (o->fd == CLI_OUT_MEMORY)
+        return;
+    write_all(o, o->buf, o->len);
     o->len = 0;
 }
 
@@ -166,17 +172,7 @@ void out_bytes_direct(cli_out *o, const char *s, size_t n)
         return;
     }
     out_flush(o);
-    size_t done = 0;
-    while (done < n && !o->err) {
-        ssize_t w = write(o->fd, s + done, n - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            o->err = w < 0 ? errno : EIO;
-            break;
-        }
-        done += (size_t)w;
-    }
+    write_all(o, s, n);
 }
 
 void out_str(cli_out *o, const char *s)

@@ -319,35 +319,34 @@ static void compact(kg_reader *r)
 
 /* ---- fields --------------------------------------------------------------- */
 
+/* Room for n more bytes (and a NUL) in the field buffer. */
+static bool fb_room(kg_reader *r, size_t n)
+{
+    if (r->fblen + n + 1 < r->fbcap)
+        return true;
+    size_t cap = r->fbcap ? r->fbcap : 4096;
+    while (r->fblen + n + 1 >= cap)
+        cap *= 2;
+    char *b = realloc(r->fb, cap);
+    if (!b) {
+        r->fb_failed = true;
+        return false;
+    }
+    r->fb = b;
+    r->fbcap = cap;
+    return true;
+}
+
 static void fb_put(kg_reader *r, char c)
 {
-    if (r->fblen + 1 >= r->fbcap) {
-        size_t cap = r->fbcap ? r->fbcap * 2 : 4096;
-        char *b = realloc(r->fb, cap);
-        if (!b) {
-            r->fb_failed = true;
-            return;
-        }
-        r->fb = b;
-        r->fbcap = cap;
-    }
-    r->fb[r->fblen++] = c;
+    if (fb_room(r, 1))
+        r->fb[r->fblen++] = c;
 }
 
 static void fb_put_n(kg_reader *r, const char *s, size_t n)
 {
-    if (r->fblen + n + 1 >= r->fbcap) {
-        size_t cap = r->fbcap ? r->fbcap : 4096;
-        while (r->fblen + n + 1 >= cap)
-            cap *= 2;
-        char *b = realloc(r->fb, cap);
-        if (!b) {
-            r->fb_failed = true;
-            return;
-        }
-        r->fb = b;
-        r->fbcap = cap;
-    }
+    if (!fb_room(r, n))
+        return;
     memcpy(r->fb + r->fblen, s, n);
     r->fblen += n;
 }
@@ -754,9 +753,17 @@ static int read_header(kg_reader *r)
             /* keep the reason, say it is the header */
             char why[600];
             snprintf(why, sizeof why, "%s", r->err);
+            /* a header that starts with '{' is a JSON object: the input is
+             * JSON Lines read as CSV (piped in, or a file not named .jsonl) */
+            bool json = r->nf > 0 && r->fb[r->foff[0]] == '{';
             snprintf(r->err, sizeof r->err,
-                     TR("the CSV header cannot be read: %.*s", "CSV の見出し行が読めません: %.*s"),
-                     kg_utf8_fit(why, 540), why);
+                     json
+                         ? TR("the CSV header cannot be read: %.*s; it looks like JSON Lines: give "
+                              "--input-format jsonl",
+                              "CSV の見出し行が読めません: %.*s。JSON Lines のようです: --input-format jsonl "
+                              "を付けてください")
+                         : TR("the CSV header cannot be read: %.*s", "CSV の見出し行が読めません: %.*s"),
+                     kg_utf8_fit(why, 480), why);
         }
         return -2;
     }

@@ -189,13 +189,26 @@ static void bound_why(char *buf, size_t n, const kg_def *p)
     snprintf(buf, n, " (%s%s%.*s)", p->name, dl ? ": " : "", (int)dl, p->doc ? p->doc : "");
 }
 
+/* A bound of a fact's range: the param that sets it as this context
+ * overrides it (kigen_set_param, --param), else the value the checker
+ * resolved (was: the override was ignored, so `--param cards_issued_from=`
+ * changed nothing). */
+static kg_val bound(const kigen_ctx *c, const kg_def *from, const kg_val *resolved)
+{
+    if (from && from->kind == KIND_PARAM && from->slot >= 0 && from->slot < c->rs->nparams &&
+        c->overridden[from->slot])
+        return c->override[from->slot];
+    return *resolved;
+}
+
 /* Inside the fact's declared range (min:, max:)? When not, writes why. */
-static bool in_range(const kg_def *d, const kg_val *v, char *why, size_t n)
+static bool in_range(const kigen_ctx *c, const kg_def *d, const kg_val *v, char *why, size_t n)
 {
     char a[16], b[16];
-    if (v->t == VT_DATE && d->min.t == VT_DATE && v->u.d < d->min.u.d) {
+    kg_val lo = bound(c, d->min_from, &d->min), hi = bound(c, d->max_from, &d->max);
+    if (v->t == VT_DATE && lo.t == VT_DATE && v->u.d < lo.u.d) {
         kigen_date_format_iso(v->u.d, a, sizeof a);
-        kigen_date_format_iso(d->min.u.d, b, sizeof b);
+        kigen_date_format_iso(lo.u.d, b, sizeof b);
         size_t k = (size_t)snprintf(why, n,
                                     kg_ja() ? "%s は %s より前です（このルールが扱うのは %s 以降です）"
                                             : "%s is before %s, the earliest these rules accept",
@@ -204,9 +217,9 @@ static bool in_range(const kg_def *d, const kg_val *v, char *why, size_t n)
             bound_why(why + k, n - k, d->min_from);
         return false;
     }
-    if (v->t == VT_DATE && d->max.t == VT_DATE && v->u.d > d->max.u.d) {
+    if (v->t == VT_DATE && hi.t == VT_DATE && v->u.d > hi.u.d) {
         kigen_date_format_iso(v->u.d, a, sizeof a);
-        kigen_date_format_iso(d->max.u.d, b, sizeof b);
+        kigen_date_format_iso(hi.u.d, b, sizeof b);
         size_t k = (size_t)snprintf(why, n,
                                     kg_ja() ? "%s は %s より後です（このルールが扱うのは %s までです）"
                                             : "%s is after %s, the latest these rules accept",
@@ -215,8 +228,7 @@ static bool in_range(const kg_def *d, const kg_val *v, char *why, size_t n)
             bound_why(why + k, n - k, d->max_from);
         return false;
     }
-    if (v->t == VT_INT &&
-        ((d->min.t == VT_INT && v->u.i < d->min.u.i) || (d->max.t == VT_INT && v->u.i > d->max.u.i))) {
+    if (v->t == VT_INT && ((lo.t == VT_INT && v->u.i < lo.u.i) || (hi.t == VT_INT && v->u.i > hi.u.i))) {
         snprintf(why, n, kg_ja() ? "%lld は範囲外です" : "%lld is outside the range these rules accept",
                  (long long)v->u.i);
         return false;
@@ -279,7 +291,7 @@ static int set_parsed(kigen_ctx *c, int i, const char *text, size_t len)
         set_err(c, "%s: %s", d->name, err);
         return kg_ctx_fail(c, rc == KIGEN_ENOMEM ? rc : KIGEN_EPARSE);
     }
-    if (!kg_int_choice_ok(d, &v, err, sizeof err) || !in_range(d, &v, err, sizeof err)) {
+    if (!kg_int_choice_ok(d, &v, err, sizeof err) || !in_range(c, d, &v, err, sizeof err)) {
         set_err(c, "%s: %s", d->name, err);
         return kg_ctx_fail(c, KIGEN_EPARSE);
     }
@@ -321,7 +333,7 @@ static int set_typed(kigen_ctx *c, int i, kg_tk want, kg_val v)
         return kg_ctx_fail(c, KIGEN_ETYPE);
     }
     char why[1024];
-    if (!kg_int_choice_ok(d, &v, why, sizeof why) || !in_range(d, &v, why, sizeof why)) {
+    if (!kg_int_choice_ok(d, &v, why, sizeof why) || !in_range(c, d, &v, why, sizeof why)) {
         set_err(c, "%s: %s", d->name, why);
         return kg_ctx_fail(c, KIGEN_EINVAL);
     }
@@ -381,8 +393,10 @@ int kigen_set_param(kigen_ctx *c, const char *param, const char *text)
     for (int i = pi; i >= 0; i = -1) {
         kg_def *d = c->rs->params[i];
         if (!text) {
-            if (c->overridden[i])
+            if (c->overridden[i]) {
                 kg_prog_invalidate(c); /* programs folded the override in */
+                c->evaluated = false;
+            }
             c->overridden[i] = false;
             return KIGEN_OK;
         }
@@ -405,6 +419,7 @@ int kigen_set_param(kigen_ctx *c, const char *param, const char *text)
         c->overridden[i] = true;
         c->override_text[i] = NULL;
         kg_prog_invalidate(c); /* programs folded the old reading in */
+        c->evaluated = false;  /* the values read now were of the old reading */
         return KIGEN_OK;
     }
     return not_found(c, "param", param, c->rs->params, c->rs->nparams);
@@ -418,6 +433,8 @@ int kigen_set_today(kigen_ctx *c, kigen_date today)
         set_err(c, "day number %d is outside 0001-01-01 .. 9999-12-31", (int)today);
         return kg_ctx_fail(c, KIGEN_ERANGE);
     }
+    if (today != c->fc.today)
+        c->evaluated = false; /* values read now would be of the old day */
     c->fc.today = today;
     return KIGEN_OK;
 }
@@ -431,8 +448,10 @@ int kigen_set_lang(kigen_ctx *c, const char *lang)
         return kg_ctx_fail(c, KIGEN_EINVAL);
     }
     bool ja = strcmp(lang, "ja") == 0;
-    if (ja != c->fc.ja)
+    if (ja != c->fc.ja) {
         kg_prog_invalidate(c); /* programs hold messages folded in the old language */
+        c->evaluated = false;
+    }
     c->fc.ja = ja;
     return KIGEN_OK;
 }

@@ -564,9 +564,66 @@ static void test_check_mode_has_its_own_budget(void **state)
     kigen_ruleset_free(rs);
 }
 
+/* Values are of the facts, params, day and language they were computed
+ * for: once any of these changes, the old values cannot be read until the
+ * next kigen_eval (was: kigen_get after kigen_ctx_reset, a setter,
+ * kigen_set_param or kigen_set_today handed out the last evaluation's
+ * values as if they were the new ones). */
+static void test_no_value_of_other_inputs(void **state)
+{
+    (void)state;
+    kigen_ruleset *rs = load_with("kigen: 1\nname: t\nfacts:\n  a: {type: integer}\n  d: {type: date, optional: true}\n"
+                                  "params:\n  p: {source: t, type: integer, value: 1}\n"
+                                  "rules:\n  r: {source: t, value: a + p}\n"
+                                  "  late: {source: t, value: today() > 2030-01-01}\n"
+                                  "outputs: [r, late]\n",
+                                  NULL);
+    kigen_ctx *c = ctx(rs);
+    kigen_value v;
+    kigen_date d2020, d2040;
+    assert_int_equal(kigen_date_from_ymd(2020, 1, 1, &d2020), KIGEN_OK);
+    assert_int_equal(kigen_date_from_ymd(2040, 1, 1, &d2040), KIGEN_OK);
+    assert_int_equal(kigen_set_today(c, d2020), KIGEN_OK);
+    /* (before any evaluation: nothing to read) */
+    assert_int_equal(kigen_get(c, 0, &v), KIGEN_EMISUSE);
+    assert_int_equal(kigen_set(c, "a", "10"), KIGEN_OK);
+    assert_int_equal(kigen_eval(c), KIGEN_OK);
+    assert_int_equal(get_int(c, "r"), 11);
+    /* a fact set again */
+    assert_int_equal(kigen_set(c, "a", "20"), KIGEN_OK);
+    assert_int_equal(kigen_get(c, 0, &v), KIGEN_EMISUSE);
+    assert_int_equal(kigen_get_by_name(c, "r", &v), KIGEN_EMISUSE);
+    assert_int_equal(kigen_eval(c), KIGEN_OK);
+    assert_int_equal(get_int(c, "r"), 21);
+    /* a reset */
+    kigen_ctx_reset(c);
+    assert_int_equal(kigen_get(c, 0, &v), KIGEN_EMISUSE);
+    assert_int_equal(kigen_set(c, "a", "20"), KIGEN_OK);
+    assert_int_equal(kigen_eval(c), KIGEN_OK);
+    /* a param override */
+    assert_int_equal(kigen_set_param(c, "p", "5"), KIGEN_OK);
+    assert_int_equal(kigen_get(c, 0, &v), KIGEN_EMISUSE);
+    assert_int_equal(kigen_eval(c), KIGEN_OK);
+    assert_int_equal(get_int(c, "r"), 25);
+    /* ... set again to the value it has: nothing changed, still readable */
+    assert_int_equal(kigen_set_param(c, "p", "5"), KIGEN_OK);
+    assert_int_equal(get_int(c, "r"), 25);
+    /* another day */
+    assert_int_equal(kigen_get_by_name(c, "late", &v), KIGEN_OK);
+    assert_int_equal(v.u.b, 0);
+    assert_int_equal(kigen_set_today(c, d2040), KIGEN_OK);
+    assert_int_equal(kigen_get_by_name(c, "late", &v), KIGEN_EMISUSE);
+    assert_int_equal(kigen_eval(c), KIGEN_OK);
+    assert_int_equal(kigen_get_by_name(c, "late", &v), KIGEN_OK);
+    assert_int_equal(v.u.b, 1);
+    kigen_ctx_free(c);
+    kigen_ruleset_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_no_value_of_other_inputs),
         cmocka_unit_test(test_selection),
         cmocka_unit_test(test_override_recompiles),
         cmocka_unit_test(test_language_recompiles),

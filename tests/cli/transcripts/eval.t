@@ -235,3 +235,45 @@ $ kigen eval --rules $T/many.yaml --input $T/one.csv --outputs r0,r1,r2,r3,r4,r5
 $ kigen eval --rules $T/many.yaml --input $T/one.csv --outputs r0,r511
 1= out.split('\n')[0] == 'r0,r511,error'
 1= out.split('\n')[1] == '1,512,'
+
+## --set and a JSON "" in the record: "" is not given, so the --set value stays, as for an empty
+## CSV cell (was: "" cleared --set residence_status=mid_long and the foreign resident's card ran to
+## the 10th birthday, 2034-05-05, exit 0). SPEC R4: a mid/long-term resident's card ends with the
+## period of stay (residence_end 2027-01-31).
++ printf '%s\n' '{"id":1,"birth_date":"1990-05-05","card_issue_date":"2024-06-01","residence_end":"2027-01-31"}' '{"id":2,"birth_date":"1990-05-05","card_issue_date":"2024-06-01","residence_status":"","residence_end":"2027-01-31"}' > $T/rs.jsonl
+$ kigen eval --rules $PACK --input $T/rs.jsonl --today 2026-11-30 --set residence_status=mid_long --outputs card_expiry --format jsonl
+1> {"id":1,"card_expiry":"2027-01-31"}
+1> {"id":2,"card_expiry":"2027-01-31"}
+
+## --set of one fact by its name and by its alias: refused (was: the last one silently won)
+$ kigen eval --rules $PACK --set birth_date=1990-01-01 --set 生年月日=1991-01-01 --set card_issue_date=2020-01-01
+? 2
+2~ --set birth_date and --set 生年月日 both give the fact birth_date
+
+## --outputs naming a value twice: refused (was: the column written twice)
+$ kigen eval --rules $PACK --set birth_date=1990-01-01 --set card_issue_date=2020-01-01 --outputs card_expiry,card_expiry
+? 2
+2~ --outputs: 'card_expiry' is named twice
+
+## --param moves a fact's range with the param that sets it (was: the range kept the pack's
+## cards_issued_from, 2016-01-01, whatever --param said: a 2016-06-01 issue date was accepted with
+## the param at 2017-01-01, and a 2015 one refused with it at 2015-01-01)
+$ kigen eval --rules $PACK --today 2026-11-30 --param cards_issued_from=2017-01-01 --set birth_date=1990-01-01 --set card_issue_date=2016-06-01 --outputs card_expiry
+? 2
+2~ card_issue_date: 2016-06-01 is before 2017-01-01, the earliest these rules accept
+
+## --summary with an output that cannot be written: the summary is not printed, the failure is
+## (was: "512 records, 0 failed" before "cannot write the output")
+$ kigen eval --rules $PACK --today 2026-11-30 --set birth_date=1990-01-01 --set card_issue_date=2020-01-01 --summary > /dev/full
+? 2
+2~ cannot write the output
+2! records,
+
+## a job started in the background of a script ignores Ctrl-C, and so does kigen eval (was: it
+## installed its own handler, stopped reading and exited 130)
++ printf 'id,birth_date,card_issue_date\n1,1990-05-05,2020-06-01\n2,1991-05-05,2020-06-01\n' > $T/bg.csv
+# ($KIGEN, not the kigen function: $! must be kigen's own pid)
+$ (sleep 1; cat $T/bg.csv) | ($KIGEN eval --rules $PACK --today 2026-11-30 --input - --outputs card_expiry & pid=$!; sleep 0.3; kill -INT $pid; wait $pid)
+1> id,card_expiry,error
+1> 1,2030-05-05,
+1> 2,2030-05-05,

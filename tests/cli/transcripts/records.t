@@ -263,3 +263,42 @@ $ kigen eval --rules $RULES --input $T/mixed.csv --today 2026-01-01
 $ kigen check --explain W0004
 ? 0
 1~ W0004 (warning): a dated param read at a date that can fall before its first value
+
+## a CSV with a fact's name and its alias as two columns (住民区分 and 在留資格 both give
+## residence_status, as a register's export may): refused (was: the last cell won, and an empty
+## one cleared the other, so the mid/long-term resident was computed as Japanese, exit 0)
++ printf 'id,住民区分,在留資格,生年月日,在留期間満了日,card_issue_date\n1,中長期在留者,,1990-03-03,2027-01-31,2024-01-01\n' > $T/reg.csv
+$ kigen eval --rules $PACK --input $T/reg.csv --today 2026-11-30 --outputs residence_status,card_expiry
+? 2
+1= out == ''
+2~ columns '住民区分' and '在留資格' both give the fact residence_status; keep one of them
+
+## ... and a JSON record with both keys is an error record (was: the later key won)
++ printf '{"id":1,"birth_date":"1990-05-05","card_issue_date":"2020-06-01","生年月日":"1991-01-01"}\n' > $T/both.jsonl
+$ kigen eval --rules $PACK --input $T/both.jsonl --today 2026-11-30 --outputs card_expiry
+? 1
+1> id,card_expiry,error
+1> 1,,record 1: 'birth_date' and '生年月日' both give the fact birth_date; keep one of them
+
+## JSON Lines to JSON Lines: a key first seen after the first record and named like an output is
+## an error for its record, and is not written next to kigen's value (was: the object held
+## "card_expiry" twice, the input's 2099-01-01 first, exit 0)
++ printf '%s\n' '{"id":1,"birth_date":"1990-05-05","card_issue_date":"2020-06-01"}' '{"id":2,"card_expiry":"2099-01-01","birth_date":"1990-05-05","card_issue_date":"2020-06-01"}' '{"id":3,"error":"DECEASED","birth_date":"1990-05-05","card_issue_date":"2020-06-01"}' > $T/late.jsonl
+$ kigen eval --rules $PACK --input $T/late.jsonl --today 2026-11-30 --format jsonl --outputs card_expiry
+? 1
+1> {"id":1,"card_expiry":"2030-05-05"}
+1> {"id":2,"record":2,"error":"key 'card_expiry' has the name of a key kigen writes; rename it"}
+1> {"id":3,"record":3,"error":"key 'error' has the name of a key kigen writes; rename it"}
+1! 2099
+
+## ... and a "record" key in the first record moves kigen's own to "kigen_record" (was: two
+## "record" keys)
++ printf '{"id":1,"record":"A-17","birth_date":"1990-05-05"}\n' > $T/rec.jsonl
+$ kigen eval --rules $PACK --input $T/rec.jsonl --today 2026-11-30 --format jsonl --outputs card_expiry
+? 1
+1> {"id":1,"record":"A-17","kigen_record":1,"error":"fact card_issue_date is required but not given"}
+
+## JSON Lines given as CSV (piped in without --input-format): the error says what it looks like
+$ printf '{"id":1,"birth_date":"1990-05-05"}\n' | kigen eval --rules $PACK --input -
+? 2
+2~ it looks like JSON Lines: give --input-format jsonl

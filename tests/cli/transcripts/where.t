@@ -215,3 +215,18 @@ $ kigen eval --rules $PACK --set birth_date=1980-05-10 --set card_issue_date=201
 ## ... left out: the header alone
 $ kigen eval --rules $PACK --set birth_date=1980-05-10 --set card_issue_date=2017-06-01 --set application_date=2017-05-01 --today 2026-11-30 --where 'card_expiry != 2027-05-10' --outputs card_expiry
 1> card_expiry,error
+
+## a condition that is an error on a record says --where, not kigen's rule name (was: "record 2:
+## kigen_eval_where: age: ..."); SPEC D3: no age before the birth
++ printf 'id,birth_date,card_issue_date\n1,1990-05-05,2020-06-01\n2,2021-05-05,2020-06-01\n' > $T/w.csv
+$ kigen eval --rules $PACK --today 2026-11-30 --input $T/w.csv --outputs birth_date --where 'age(birth_date, card_issue_date, age_act, feb28) >= 18'
+? 1
+1> id,birth_date,error
+1> 1,1990-05-05,
+1> 2,2021-05-05,record 2: --where: age: 2020-06-01 is before the birth date 2021-05-05
+2! kigen_eval_where
+
+## a condition naming itself: a cycle, said in the user's words (was: kigen_eval_where -> kigen_eval_where)
+$ kigen eval --rules $PACK --input $T/w.csv --where 'kigen_eval_where'
+? 2
+2~ dependency cycle: --where -> --where
