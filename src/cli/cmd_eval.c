@@ -78,7 +78,7 @@ static const char eval_help[] =
     "  --quiet                no summary and no progress bar\n"
     "  --progress             draw the progress bar even when stderr is not a terminal\n"
     "\n"
-    "An empty CSV cell or a JSON null means the fact is not given (its default applies).\n"
+    "An empty CSV cell, a JSON null or \"\" means the fact is not given (its default applies).\n"
     "Input columns that are clearly not facts (an id, a name) are copied to the output\n"
     "first; a column whose name is close to a fact's is an error (did you mean ...?).\n"
     "Dates print as YYYY-MM-DD, booleans as true/false, absent values as empty cells.\n"
