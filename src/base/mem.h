@@ -49,7 +49,7 @@ void kg_arena_free(kg_arena *a);
  * and then used on several would otherwise share lines, and every write by
  * one core would cost the other (measured on kigen eval --threads 2: a
  * fifth more CPU time). Free with the same size. */
-#define KG_LINE 64
+#define KG_LINE ((size_t)64)
 void *kg_mem_alloc_own_lines(const kg_mem *m, size_t n);
 void *kg_mem_realloc_own_lines(const kg_mem *m, void *p, size_t old, size_t n);
 void kg_mem_free_own_lines(const kg_mem *m, void *p, size_t n);

@@ -646,7 +646,7 @@ int cmd_eval(int argc, char **argv)
         R.read_done = true;
     for (int i = 0; i < R.nworkers; i++) {
         worker *W = &R.w[i];
-        W->slot = cache_lines_alloc(((size_t)R.in.npass + 1) * sizeof *W->slot);
+        W->slot = cache_lines_alloc(((size_t)R.in.npass + 1) * sizeof(const bfield *));
         if (!W->slot) {
             status = CLI_USAGE;
             goto out;
@@ -670,7 +670,7 @@ int cmd_eval(int argc, char **argv)
 
     /* the blocks: enough that no worker waits on the writer for long */
     nblocks = 2 * R.nworkers + 2;
-    blocks = calloc((size_t)nblocks, sizeof *blocks);
+    blocks = calloc((size_t)nblocks, sizeof(block *));
     for (int i = 0; blocks && i < nblocks; i++) {
         blocks[i] = cache_lines_alloc(sizeof *blocks[i]);
         if (!blocks[i]) {

@@ -143,12 +143,12 @@ void out_date_iso(cli_out *o, kigen_date d)
     if (!b)
         return;
     o->len += 10;
-    memcpy(b, two_digits + 2 * (y / 100), 2);
-    memcpy(b + 2, two_digits + 2 * (y % 100), 2);
+    memcpy(b, two_digits + (size_t)2 * (size_t)(y / 100), 2);
+    memcpy(b + 2, two_digits + (size_t)2 * (size_t)(y % 100), 2);
     b[4] = '-';
-    memcpy(b + 5, two_digits + 2 * m, 2);
+    memcpy(b + 5, two_digits + (size_t)2 * (size_t)m, 2);
     b[7] = '-';
-    memcpy(b + 8, two_digits + 2 * day, 2);
+    memcpy(b + 8, two_digits + (size_t)2 * (size_t)day, 2);
 }
 
 void out_int(cli_out *o, long long v)
