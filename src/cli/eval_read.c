@@ -171,9 +171,17 @@ long eval_read_block(void *ud, void *bp)
         free(R->staged);
         R->staged = NULL;
     }
+    b->idle = false;
     while (R->rd && !R->read_done && b->nrec < BLOCK_RECORDS && b->text.len < BLOCK_BYTES) {
         if (eval_sigint) {
             R->interrupted = true;
+            break;
+        }
+        if (b->nrec > 0 && kg_reader_would_wait(R->rd)) {
+            /* a pipe that has gone quiet: what came is evaluated and
+             * written now, not when 512 records have come (a producer
+             * that writes one record a minute gets one line a minute) */
+            b->idle = true;
             break;
         }
         kg_record rec;

@@ -96,6 +96,7 @@ typedef struct block {
     long kept;       /* records written (all but those --where left out) */
     long last;       /* the number of its last record */
     long long bytes; /* input bytes read when it was filled (for progress) */
+    bool idle;       /* cut short because the input went quiet: flush it out */
 } block;
 
 /* What one worker has of its own (on cache lines of its own: the array

@@ -176,6 +176,8 @@ bool eval_write_block(void *ud, void *bp)
         table_rows(R, b->out.buf, b->out.len);
     else
         out_bytes_direct(&R->out, b->out.buf, b->out.len);
+    if (b->idle && R->o->out_fmt != OUT_TABLE) /* the input went quiet: show what there is */
+        out_flush(&R->out);
     R->total += b->nrec;
     R->failed += b->failed;
     R->kept += b->kept;

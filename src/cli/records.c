@@ -1166,6 +1166,19 @@ int kg_reader_next(kg_reader *r, kg_record *rec)
     return rc;
 }
 
+bool kg_reader_would_wait(const kg_reader *r)
+{
+    if (!r || !r->f || r->regular || r->src_eof || r->eof || r->fatal)
+        return false;
+    /* a whole line already read (a record, or most of one) */
+    if (r->end > r->start && memchr(r->buf + r->start, '\n', r->end - r->start))
+        return false;
+    if (r->conv && r->rawlen > 0)
+        return false;
+    struct pollfd pfd = {fileno(r->f), POLLIN, 0};
+    return poll(&pfd, 1, 0) == 0;
+}
+
 long long kg_reader_bytes(const kg_reader *r)
 {
     return r ? r->consumed : 0;

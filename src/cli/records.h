@@ -95,6 +95,11 @@ typedef struct kg_jsonl {
 int kg_jsonl_parse(kg_jsonl *j, const char *text, size_t len, long line, bool ja, char *err, size_t errlen);
 void kg_jsonl_free(kg_jsonl *j);
 
+/* Would the next kg_reader_next wait for the source (a pipe or terminal
+ * with nothing to read now, and no whole line in hand)? A hint, for a
+ * caller that writes what it has before waiting. */
+bool kg_reader_would_wait(const kg_reader *r);
+
 /* Bytes taken from the source so far (read ahead of the records returned
  * by at most a chunk): for a progress bar. */
 long long kg_reader_bytes(const kg_reader *r);

@@ -277,3 +277,10 @@ $ (sleep 1; cat $T/bg.csv) | ($KIGEN eval --rules $PACK --today 2026-11-30 --inp
 1> id,card_expiry,error
 1> 1,2030-05-05,
 1> 2,2030-05-05,
+
+## records that come through a pipe are written when the pipe goes quiet, not when a block of 512
+## has come (was: a producer writing a record a minute got no output until 512 minutes later,
+## or its end). Here two records, then three seconds of silence: after 1.5 s the two are out.
+$ (printf 'id,birth_date,card_issue_date\n1,1990-05-05,2020-06-01\n2,1991-05-05,2020-06-01\n'; sleep 3; printf '3,1992-05-05,2020-06-01\n') | ($KIGEN eval --rules $PACK --today 2026-11-30 --input - --outputs card_expiry > $T/live.csv & sleep 1.5; wc -l < $T/live.csv; wait; wc -l < $T/live.csv)
+1> 3
+1> 4
