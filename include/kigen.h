@@ -374,7 +374,10 @@ KIGEN_API int kigen_unset(kigen_ctx *c, int fact);
 /* Override a parameter for every evaluation on this context (all of its
  * effective dates): the text is parsed by the param's type. A NULL text
  * removes the override. Use it to see what another reading of the law
- * changes. */
+ * changes. A fact's range (`min:`/`max:`) set by the param follows the
+ * override: a fact given before and now outside it fails the next
+ * kigen_eval (KIGEN_EEVAL) as its setter would have. After a change, the
+ * last evaluation's values cannot be read until kigen_eval. */
 KIGEN_API int kigen_set_param(kigen_ctx *c, const char *param, const char *text);
 /* The date `today()` returns in this context; 0 means the system clock in
  * Japan time. */
@@ -416,9 +419,11 @@ KIGEN_API const char *kigen_program_text(kigen_ctx *c);
  * outputs are still readable). */
 KIGEN_API int kigen_eval(kigen_ctx *c);
 /* Read output i (0 … kigen_output_count−1) of the last evaluation.
- * KIGEN_EMISUSE once the facts have changed since (kigen_ctx_reset or a
- * setter) until kigen_eval runs again: never a value of another record.
- * The same holds for kigen_get_by_name and kigen_message (NULL). */
+ * KIGEN_EMISUSE once what it was computed from has changed — the facts
+ * (kigen_ctx_reset, a setter), a param override (kigen_set_param), the day
+ * (kigen_set_today) or the language (kigen_set_lang) — until kigen_eval
+ * runs again: never a value of another record or another reading. The
+ * same holds for kigen_get_by_name and kigen_message (NULL). */
 KIGEN_API int kigen_get(const kigen_ctx *c, int output, kigen_value *v);
 /* Read any fact (also by an alias), rule or output by name. */
 KIGEN_API int kigen_get_by_name(const kigen_ctx *c, const char *name, kigen_value *v);

@@ -408,6 +408,9 @@ int cmd_diff(int argc, char **argv)
             goto out;
         }
     }
+    if ((status = cli_check_sets("diff", D.rs, o.sets, o.nsets)) != CLI_OK ||
+        (status = cli_check_params("diff", o.params, o.nparams)) != CLI_OK)
+        goto out;
     for (int i = 0; i < o.nsets; i++)
         if (kigen_fact_index(D.rs, o.sets[i].name) < 0) {
             (void)kigen_set(D.base.c, o.sets[i].name, o.sets[i].value);

@@ -188,6 +188,8 @@ static int parse_args(int argc, char **argv, eval_opts *o)
             o->lang = v;
         } else if (strcmp(a, "--where") == 0) {
             NEEDV();
+            if (o->where) /* one would be dropped: say so */
+                return cli_usage_error("eval", "--where is given twice: join the conditions with 'and'");
             o->where = v;
         } else if (strcmp(a, "--threads") == 0) {
             NEEDV();
@@ -239,7 +241,9 @@ static int build_columns(run *R)
                 return CLI_USAGE;
             }
             for (int k = 0; k < n; k++)
-                if (strcmp(R->cols[k].name, t) == 0) {
+                if (strcmp(R->cols[k].name, t) == 0 ||
+                    (kigen_fact_index(R->rs, t) >= 0 &&
+                     kigen_fact_index(R->rs, t) == kigen_fact_index(R->rs, R->cols[k].name))) {
                     cli_warn("eval", "--outputs: '%s' is named twice", t);
                     free(list);
                     R->ncols = n;
@@ -448,6 +452,8 @@ int cmd_eval(int argc, char **argv)
         R.rs = plain;
         plain = NULL;
     }
+    if ((status = cli_check_params("eval", o.params, o.nparams)) != CLI_OK)
+        goto out;
     if ((status = make_workers(&R)) != CLI_OK)
         goto out;
     for (int i = 0; i < o.nsets; i++) {

@@ -93,7 +93,9 @@ int cmd_explain(int argc, char **argv)
     }
     if (today)
         kigen_set_today(c, today);
-    if ((status = cli_apply_params("explain", c, params, nparams)) != CLI_OK)
+    if ((status = cli_check_params("explain", params, nparams)) != CLI_OK ||
+        (status = cli_check_sets("explain", rs, sets, nsets)) != CLI_OK ||
+        (status = cli_apply_params("explain", c, params, nparams)) != CLI_OK)
         goto out;
     for (int i = 0; i < nsets; i++) {
         if (kigen_set(c, sets[i].name, sets[i].value) != KIGEN_OK) {

@@ -250,6 +250,14 @@ bool cli_columns_apply(cli_columns *c, kigen_ctx *ctx, const kg_record *rec, con
         }
         if (fi < 0)
             continue;
+        for (int k = 0; k < i; k++) /* a name and its alias: which would win is a guess */
+            if (cli_columns_fact(c, rec->names[k]) == fi) {
+                snprintf(err, n,
+                         c->ja ? "「%s」と「%s」はどちらも項目 %s です（どちらか一方にしてください）"
+                               : "'%s' and '%s' both give the fact %s; keep one of them",
+                         rec->names[k], rec->names[i], kigen_fact_name(c->rs, fi));
+                return false;
+            }
         if (rec->unusable && rec->unusable[i]) {
             const char *u = rec->unusable[i];
             snprintf(err, n,
@@ -262,8 +270,8 @@ bool cli_columns_apply(cli_columns *c, kigen_ctx *ctx, const kg_record *rec, con
                                                     : "オブジェクト");
             return false;
         }
-        if (!rec->values[i]) {
-            /* an empty cell: a --set value stays, otherwise the default applies */
+        if (!rec->values[i] || !rec->values[i][0]) {
+            /* an empty cell, a JSON null or "": a --set value stays, otherwise the default applies */
             if (!cli_columns_set_by_option(c, fi))
                 kigen_unset(ctx, fi);
             continue;

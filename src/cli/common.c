@@ -105,3 +105,24 @@ bool cli_stdin_is_input(void)
         return false;
     return S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
 }
+
+int cli_check_sets(const char *cmd, const kigen_ruleset *rs, const cli_kv *sets, int n)
+{
+    for (int i = 0; i < n; i++) {
+        int fi = kigen_fact_index(rs, sets[i].name);
+        for (int k = 0; fi >= 0 && k < i; k++)
+            if (kigen_fact_index(rs, sets[k].name) == fi)
+                return cli_usage_error(cmd, "--set %s and --set %s both give the fact %s", sets[k].name,
+                                       sets[i].name, kigen_fact_name(rs, fi));
+    }
+    return CLI_OK;
+}
+
+int cli_check_params(const char *cmd, const cli_kv *params, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < i; k++)
+            if (strcmp(params[k].name, params[i].name) == 0)
+                return cli_usage_error(cmd, "--param %s is given twice", params[i].name);
+    return CLI_OK;
+}

@@ -23,6 +23,11 @@ void cli_print_diags(const kigen_diags *d);
 /* Load a rule file, printing its errors; KIGEN_OK or the load status. */
 int cli_load_rules(const char *cmd, const char *path, bool strict, kigen_ruleset **rs);
 int cli_apply_params(const char *cmd, kigen_ctx *c, const cli_kv *params, int n);
+/* Two --set for one fact (by its name and an alias, or twice), or two
+ * --param for one param: which would win is a guess. CLI_OK, or CLI_USAGE
+ * after saying so. */
+int cli_check_sets(const char *cmd, const kigen_ruleset *rs, const cli_kv *sets, int n);
+int cli_check_params(const char *cmd, const cli_kv *params, int n);
 /* Split "name=value"; 0 after printing a usage error. */
 int cli_split_kv(const char *cmd, const char *opt, const char *arg, cli_kv *kv);
 void cli_free_kvs(cli_kv *kv, int n);

@@ -176,7 +176,7 @@ bool eval_write_block(void *ud, void *bp)
         table_rows(R, b->out.buf, b->out.len);
     else
         out_bytes_direct(&R->out, b->out.buf, b->out.len);
-    if (b->idle && R->o->out_fmt != OUT_TABLE) /* the input went quiet: show what there is */
+    if (b->idle && (R->o->out_fmt != OUT_TABLE || R->tab.streaming)) /* the input went quiet: show it */
         out_flush(&R->out);
     R->total += b->nrec;
     R->failed += b->failed;

@@ -199,59 +199,88 @@ static const char *set_record(lua_State *L, lm_rs *u, int t)
     kigen_set_today(c, 0);
     bool params_special = kigen_fact_index(u->rs, "params") < 0;
     bool today_special = kigen_fact_index(u->rs, "today") < 0;
-    lua_pushnil(L);
-    while (lua_next(L, t)) {
-        if (lua_type(L, -2) != LUA_TSTRING)
-            luaL_error(L, "kigen: record keys must be fact names, not a %s", luaL_typename(L, -2));
-        const char *k = lua_tostring(L, -2);
-        if (params_special && strcmp(k, "params") == 0) {
-            luaL_checktype(L, -1, LUA_TTABLE);
-            int pt = lua_gettop(L);
-            lua_pushnil(L);
-            while (lua_next(L, pt)) {
-                if (lua_type(L, -2) != LUA_TSTRING)
-                    luaL_error(L, "kigen: params keys must be param names");
-                const char *pn = lua_tostring(L, -2);
-                const char *text = value_text(L, -1, "param", pn, buf, sizeof buf);
-                if (u->nparams == u->capparams) {
-                    int cap = u->capparams ? u->capparams * 2 : 8;
-                    char **p = realloc(u->params, sizeof(char *) * (size_t)cap);
-                    if (!p)
+    /* per fact: the key that gave it, so that a name and its alias (a
+     * table's order is a hash's, so which would win would change from run
+     * to run) is an error, as it is in kigen eval */
+    int nf = kigen_fact_count(u->rs);
+    const char **given_by = lua_newuserdatauv(L, sizeof(char *) * (size_t)(nf + 1), 0);
+    memset(given_by, 0, sizeof(char *) * (size_t)(nf + 1));
+    /* two passes: params and today first, so that a fact's range is checked
+     * against the reading the record asks for, whatever the table's order */
+    for (int pass = 0; pass < 2; pass++) {
+        lua_pushnil(L);
+        while (lua_next(L, t)) {
+            if (lua_type(L, -2) != LUA_TSTRING)
+                luaL_error(L, "kigen: record keys must be fact names, not a %s", luaL_typename(L, -2));
+            const char *k = lua_tostring(L, -2);
+            bool is_param = params_special && strcmp(k, "params") == 0;
+            bool is_today = today_special && strcmp(k, "today") == 0;
+            if ((pass == 0) != (is_param || is_today)) {
+                lua_pop(L, 1);
+                continue;
+            }
+            if (is_param) {
+                luaL_checktype(L, -1, LUA_TTABLE);
+                int pt = lua_gettop(L);
+                lua_pushnil(L);
+                while (lua_next(L, pt)) {
+                    if (lua_type(L, -2) != LUA_TSTRING)
+                        luaL_error(L, "kigen: params keys must be param names");
+                    const char *pn = lua_tostring(L, -2);
+                    const char *text = value_text(L, -1, "param", pn, buf, sizeof buf);
+                    if (u->nparams == u->capparams) {
+                        int cap = u->capparams ? u->capparams * 2 : 8;
+                        char **p = realloc(u->params, sizeof(char *) * (size_t)cap);
+                        if (!p)
+                            return (luaL_error(L, "kigen: out of memory"), NULL);
+                        u->params = p;
+                        u->capparams = cap;
+                    }
+                    char *copy = strdup(pn);
+                    if (!copy)
                         return (luaL_error(L, "kigen: out of memory"), NULL);
-                    u->params = p;
-                    u->capparams = cap;
+                    u->params[u->nparams++] = copy;
+                    int rc = kigen_set_param(c, pn, text);
+                    if (rc == KIGEN_ENOTFOUND)
+                        luaL_error(L, "kigen: %s", kigen_errmsg(c));
+                    if (rc != KIGEN_OK)
+                        return kigen_errmsg(c);
+                    lua_pop(L, 1);
                 }
-                char *copy = strdup(pn);
-                if (!copy)
-                    return (luaL_error(L, "kigen: out of memory"), NULL);
-                u->params[u->nparams++] = copy;
-                int rc = kigen_set_param(c, pn, text);
+            } else if (is_today) {
+                char err[200];
+                kigen_date d;
+                size_t len;
+                const char *s = luaL_checklstring(L, -1, &len);
+                if (kigen_date_parse(s, len, &d, err, sizeof err) != KIGEN_OK) {
+                    snprintf(u->err, sizeof u->err, "today: %s", err);
+                    return u->err;
+                }
+                kigen_set_today(c, d);
+            } else {
+                const char *text = value_text(L, -1, "fact", k, buf, sizeof buf);
+                int fi = kigen_fact_index(u->rs, k);
+                if (fi >= 0 && given_by[fi]) {
+                    const char *a =
+                        strcmp(given_by[fi], k) < 0 ? given_by[fi] : k; /* the same words every run */
+                    const char *b = a == k ? given_by[fi] : k;
+                    snprintf(u->err, sizeof u->err, "'%s' and '%s' both give the fact %s; keep one of them",
+                             a, b, kigen_fact_name(u->rs, fi));
+                    lua_pop(L, 2); /* the key and the value */
+                    return u->err;
+                }
+                if (fi >= 0)
+                    given_by[fi] = k;
+                int rc = kigen_set(c, k, text);
                 if (rc == KIGEN_ENOTFOUND)
                     luaL_error(L, "kigen: %s", kigen_errmsg(c));
                 if (rc != KIGEN_OK)
                     return kigen_errmsg(c);
-                lua_pop(L, 1);
             }
-        } else if (today_special && strcmp(k, "today") == 0) {
-            char err[200];
-            kigen_date d;
-            size_t len;
-            const char *s = luaL_checklstring(L, -1, &len);
-            if (kigen_date_parse(s, len, &d, err, sizeof err) != KIGEN_OK) {
-                snprintf(u->err, sizeof u->err, "today: %s", err);
-                return u->err;
-            }
-            kigen_set_today(c, d);
-        } else {
-            const char *text = value_text(L, -1, "fact", k, buf, sizeof buf);
-            int rc = kigen_set(c, k, text);
-            if (rc == KIGEN_ENOTFOUND)
-                luaL_error(L, "kigen: %s", kigen_errmsg(c));
-            if (rc != KIGEN_OK)
-                return kigen_errmsg(c);
+            lua_pop(L, 1);
         }
-        lua_pop(L, 1);
     }
+    lua_pop(L, 1); /* given_by */
     return NULL;
 }
 

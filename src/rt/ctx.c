@@ -97,6 +97,7 @@ int kigen_ctx_new(kigen_ruleset *rs, kigen_ctx **out)
     memset(c->ntrace, 0, sizeof(int) * at_least_1((size_t)ns));
     for (int i = 0; i < ns; i++)
         c->case_taken[i] = -1;
+    c->range_fact = -1;
     c->scratch.limit =
         rs->opts.record_memory_limit ? rs->opts.record_memory_limit : KIGEN_RECORD_MEMORY_DEFAULT;
     /* Warm the scratch arena so the first record does not allocate. */
@@ -177,6 +178,7 @@ void kigen_ctx_reset(kigen_ctx *c)
     memset(c->given_bits, 0, sizeof(uint64_t) * (size_t)(c->rs->nfacts / 64 + 1));
     kg_arena_reset(&c->keep);
     c->evaluated = false;
+    c->range_fact = -1;
 }
 
 /* " (param: its doc)": which law sets a fact's range. */
@@ -241,6 +243,8 @@ static void set_given(kigen_ctx *c, int i, bool on)
 {
     /* the values read now would be the last record's, not these facts' */
     c->evaluated = false;
+    if (c->range_fact == i)
+        c->range_fact = -1; /* set again (and checked), or not given */
     c->given[i] = on;
     if (on)
         c->given_bits[i / 64] |= (uint64_t)1 << (i % 64);
@@ -384,6 +388,26 @@ int kigen_unset(kigen_ctx *c, int fact)
     return KIGEN_OK;
 }
 
+/* An override of param p changed the range of the facts it bounds: a fact
+ * already given and now outside its range fails the next evaluation, as it
+ * would have failed its setter had the override come first. */
+static void recheck_ranges(kigen_ctx *c, const kg_def *p)
+{
+    for (int i = 0; i < c->rs->nfacts; i++) {
+        const kg_def *d = c->rs->slots[i]; /* facts are the first slots */
+        char why[400];
+        if (!c->given[i] || (d->min_from != p && d->max_from != p))
+            continue;
+        if (!in_range(c, d, &c->input[i], why, sizeof why)) {
+            c->range_fact = i;
+            snprintf(c->range_msg, sizeof c->range_msg, "%s: %s", d->name, why);
+            return;
+        }
+        if (c->range_fact == i)
+            c->range_fact = -1;
+    }
+}
+
 int kigen_set_param(kigen_ctx *c, const char *param, const char *text)
 {
     if (!c || !param)
@@ -393,11 +417,13 @@ int kigen_set_param(kigen_ctx *c, const char *param, const char *text)
     for (int i = pi; i >= 0; i = -1) {
         kg_def *d = c->rs->params[i];
         if (!text) {
-            if (c->overridden[i]) {
+            bool was = c->overridden[i];
+            c->overridden[i] = false;
+            if (was) {
                 kg_prog_invalidate(c); /* programs folded the override in */
                 c->evaluated = false;
+                recheck_ranges(c, d);
             }
-            c->overridden[i] = false;
             return KIGEN_OK;
         }
         char err[1024];
@@ -420,6 +446,7 @@ int kigen_set_param(kigen_ctx *c, const char *param, const char *text)
         c->override_text[i] = NULL;
         kg_prog_invalidate(c); /* programs folded the old reading in */
         c->evaluated = false;  /* the values read now were of the old reading */
+        recheck_ranges(c, d);
         return KIGEN_OK;
     }
     return not_found(c, "param", param, c->rs->params, c->rs->nparams);

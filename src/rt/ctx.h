@@ -54,7 +54,11 @@ struct kigen_ctx {
     bool evaluated;     /* kigen_eval has run since the last reset */
     bool explained;     /* ... and with explain on (the walker recorded cases and params) */
     bool stale;         /* the selection changed since kigen_eval: values may not exist */
-    bool unusable;      /* its extension failed to start (see err) */
+    /* A fact set before an override moved its range, and now outside it:
+     * the next kigen_eval fails with range_msg (-1: none) */
+    int range_fact;
+    char range_msg[512];
+    bool unusable; /* its extension failed to start (see err) */
     /* the compiled engine (program.h): vals is also its register file */
     size_t nregs_cap;                /* vals has room for this many registers */
     uint64_t *given_bits;            /* one bit per given fact: the record's shape */

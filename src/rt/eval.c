@@ -565,7 +565,11 @@ static int eval_record(kigen_ctx *c)
 {
     KG_LANG_SCOPE(c->fc.ja);
     if (c->unusable)
-        return KIGEN_ELUA; /* c->err still says why */
+        return KIGEN_ELUA;    /* c->err still says why */
+    if (c->range_fact >= 0) { /* (recheck_ranges, ctx.c): nothing evaluated, nothing readable */
+        set_err(c, "%s", c->range_msg);
+        return KIGEN_EEVAL;
+    }
     kigen_ruleset *rs = c->rs;
     kg_arena_reset(&c->scratch);
     c->notes.n = 0;

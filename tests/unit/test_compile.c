@@ -620,9 +620,39 @@ static void test_no_value_of_other_inputs(void **state)
     kigen_ruleset_free(rs);
 }
 
+/* An override that moves a fact's range after the fact was set: the next
+ * evaluation fails as the setter would have (was: it went on with a value
+ * outside the range the reading asked for, and succeeded). */
+static void test_override_moves_a_range(void **state)
+{
+    (void)state;
+    kigen_ruleset *rs = load_with("kigen: 1\nname: t\nfacts:\n  d: {type: date, min: first}\n"
+                                  "params:\n  first: {source: t, type: date, value: 2016-01-01}\n"
+                                  "rules:\n  r: {source: t, value: d + 1 day}\n"
+                                  "outputs: [r]\n",
+                                  NULL);
+    kigen_ctx *c = ctx(rs);
+    kigen_value v;
+    assert_int_equal(kigen_set(c, "d", "2016-06-01"), KIGEN_OK);
+    assert_int_equal(kigen_set_param(c, "first", "2017-01-01"), KIGEN_OK);
+    assert_int_equal(kigen_eval(c), KIGEN_EEVAL);
+    assert_non_null(strstr(kigen_errmsg(c), "2016-06-01 is before 2017-01-01"));
+    assert_int_equal(kigen_get(c, 0, &v), KIGEN_EMISUSE);
+    /* set again, inside the range: evaluates */
+    assert_int_equal(kigen_set(c, "d", "2017-06-01"), KIGEN_OK);
+    assert_int_equal(kigen_eval(c), KIGEN_OK);
+    /* the override removed: the first value is inside again */
+    assert_int_equal(kigen_set_param(c, "first", NULL), KIGEN_OK);
+    assert_int_equal(kigen_set(c, "d", "2016-06-01"), KIGEN_OK);
+    assert_int_equal(kigen_eval(c), KIGEN_OK);
+    kigen_ctx_free(c);
+    kigen_ruleset_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_override_moves_a_range),
         cmocka_unit_test(test_no_value_of_other_inputs),
         cmocka_unit_test(test_selection),
         cmocka_unit_test(test_override_recompiles),

@@ -284,3 +284,19 @@ $ (sleep 1; cat $T/bg.csv) | ($KIGEN eval --rules $PACK --today 2026-11-30 --inp
 $ (printf 'id,birth_date,card_issue_date\n1,1990-05-05,2020-06-01\n2,1991-05-05,2020-06-01\n'; sleep 3; printf '3,1992-05-05,2020-06-01\n') | ($KIGEN eval --rules $PACK --today 2026-11-30 --input - --outputs card_expiry > $T/live.csv & sleep 1.5; wc -l < $T/live.csv; wait; wc -l < $T/live.csv)
 1> 3
 1> 4
+
+## --where twice, --param twice: refused, one would be dropped (was: the first --where was
+## silently dropped, so records meant to be left out were printed)
+$ kigen eval --rules $PACK --set birth_date=1990-01-01 --set card_issue_date=2020-01-01 --where 'card_status == valid' --where 'auth_status == valid'
+? 2
+2~ --where is given twice: join the conditions with 'and'
+
+## ... --param twice
+$ kigen eval --rules $PACK --set birth_date=1990-01-01 --set card_issue_date=2020-01-01 --param feb29_birthday=mar1 --param feb29_birthday=feb28
+? 2
+2~ --param feb29_birthday is given twice
+
+## --outputs naming one fact by its name and its alias: refused, as the same name twice is
+$ kigen eval --rules $PACK --set birth_date=1990-01-01 --set card_issue_date=2020-01-01 --outputs birth_date,生年月日
+? 2
+2~ --outputs: '生年月日' is named twice

@@ -64,3 +64,9 @@ $ kigen explain --rules $RULES --format yaml
 ## usage: an unknown option
 $ kigen explain --rules $RULES --frobnicate
 ? 2
+
+## two --set for one fact (a name and its alias): refused (was: the last one explained)
+$ kigen explain --rules $PACK --today 2025-01-01 --set 生年月日=2010-01-01 --set birth_date=1990-01-01 --set card_issue_date=2020-01-01 card_expiry
+? 2
+2~ --set 生年月日 and --set birth_date both give the fact birth_date
+1! card_expiry =
