@@ -635,12 +635,11 @@ int cmd_eval(int argc, char **argv)
     for (int i = 0; i < R.staged->nfld; i++) {
         bfield *f = &R.staged->fields[i];
         const char *name = f->name_off != NOFF ? R.staged->text.p + f->name_off : f->name;
-        f->fact = cli_columns_fact(&R.in, name);
-        f->why = f->fact == CLI_COL_BAD ? cli_columns_why(&R.in, name) : NULL;
-        f->pass = -1;
-        for (int p = 0; f->fact == CLI_COL_PASS && p < R.in.npass; p++)
-            if (strcmp(R.in.pass[p], name) == 0)
-                f->pass = p;
+        struct col_class k;
+        eval_classify(&R, &R.in, name, &k);
+        f->fact = k.fact;
+        f->pass = k.pass;
+        f->why = k.why;
     }
     /* the first record (one that cannot be read goes out as an error too) */
     if (r != 0 &&

@@ -219,12 +219,17 @@ bool cli_columns_classify_input(cli_columns *c, kg_reader *rd, const kg_record *
     return cli_columns_classify(c, names, nnames, fmt == KG_FMT_CSV);
 }
 
-bool cli_columns_is_pass(const cli_columns *c, const char *name)
+int cli_columns_pass_index(const cli_columns *c, const char *name)
 {
     for (int i = 0; i < c->npass; i++)
         if (strcmp(c->pass[i], name) == 0)
-            return true;
-    return false;
+            return i;
+    return -1;
+}
+
+bool cli_columns_is_pass(const cli_columns *c, const char *name)
+{
+    return cli_columns_pass_index(c, name) >= 0;
 }
 
 bool cli_columns_set_by_option(const cli_columns *c, int fact)

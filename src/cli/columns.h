@@ -46,8 +46,9 @@ bool cli_columns_classify_input(cli_columns *c, kg_reader *rd, const kg_record *
 /* The fact index of a column, or CLI_COL_PASS, or CLI_COL_BAD (see why). */
 int cli_columns_fact(cli_columns *c, const char *name);
 const char *cli_columns_why(cli_columns *c, const char *name);
-/* Is it one of the output's pass-through columns? */
+/* Is it one of the output's pass-through columns? Which one (or -1)? */
 bool cli_columns_is_pass(const cli_columns *c, const char *name);
+int cli_columns_pass_index(const cli_columns *c, const char *name);
 bool cli_columns_set_by_option(const cli_columns *c, int fact);
 /* Reset the context and give it the record's facts: the --set values first,
  * then the record's own (an empty one leaves a --set value, else the

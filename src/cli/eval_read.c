@@ -19,12 +19,11 @@ static size_t keep(block *b, const char *s, size_t n)
     return off;
 }
 
-static int pass_index(const run *R, const char *name)
+void eval_classify(const run *R, cli_columns *cols, const char *name, struct col_class *k)
 {
-    for (int i = 0; i < R->in.npass; i++)
-        if (strcmp(R->in.pass[i], name) == 0)
-            return i;
-    return -1;
+    k->fact = cli_columns_fact(cols, name);
+    k->why = k->fact == CLI_COL_BAD ? cli_columns_why(cols, name) : NULL;
+    k->pass = k->fact == CLI_COL_PASS ? cli_columns_pass_index(&R->in, name) : -1;
 }
 
 bool eval_block_add(run *R, block *b, const kg_record *rec, int rc, const char *err)
@@ -75,9 +74,11 @@ bool eval_block_add(run *R, block *b, const kg_record *rec, int rc, const char *
             f->pass = R->csv_cols[i].pass;
             f->why = R->csv_cols[i].why;
         } else {
-            f->fact = cli_columns_fact(&R->in, name);
-            f->why = f->fact == CLI_COL_BAD ? cli_columns_why(&R->in, name) : NULL;
-            f->pass = f->fact == CLI_COL_PASS ? pass_index(R, name) : -1;
+            struct col_class k;
+            eval_classify(R, &R->in, name, &k);
+            f->fact = k.fact;
+            f->pass = k.pass;
+            f->why = k.why;
         }
     }
     if (b->text.failed)
@@ -150,10 +151,7 @@ static void classify_header(run *R)
     if (n <= 0 || !(R->csv_cols = calloc((size_t)n, sizeof *R->csv_cols)))
         return; /* each field is then decided by name */
     for (int i = 0; i < n; i++) {
-        struct col_class *k = &R->csv_cols[i];
-        k->fact = cli_columns_fact(&R->in, names[i]);
-        k->why = k->fact == CLI_COL_BAD ? cli_columns_why(&R->in, names[i]) : NULL;
-        k->pass = k->fact == CLI_COL_PASS ? pass_index(R, names[i]) : -1;
+        eval_classify(R, &R->in, names[i], &R->csv_cols[i]);
     }
     R->ncsv_cols = n;
 }

@@ -358,14 +358,6 @@ static void write_row(const run *R, worker *W, block *b, const brec *r, const bf
     }
 }
 
-static int pass_index(const run *R, const char *name)
-{
-    for (int i = 0; i < R->in.npass; i++)
-        if (strcmp(R->in.pass[i], name) == 0)
-            return i;
-    return -1;
-}
-
 /* A JSON Lines record read raw: parsed here, its fields classified with
  * this worker's own cache (the reader would decide the same). */
 static void parse_raw(const run *R, worker *W, const brec *raw, brec *r, char *err, size_t errlen)
@@ -385,9 +377,11 @@ static void parse_raw(const run *R, worker *W, const brec *raw, brec *r, char *e
         f->value = jp->values[i];
         f->len = f->value ? strlen(f->value) : 0;
         f->unusable = jp->unusable[i];
-        f->fact = cli_columns_fact(&W->cols, f->name);
-        f->why = f->fact == CLI_COL_BAD ? cli_columns_why(&W->cols, f->name) : NULL;
-        f->pass = f->fact == CLI_COL_PASS ? pass_index(R, f->name) : -1;
+        struct col_class k;
+        eval_classify(R, &W->cols, f->name, &k);
+        f->fact = k.fact;
+        f->pass = k.pass;
+        f->why = k.why;
     }
     r->n = jp->n;
     r->fields = W->fields;

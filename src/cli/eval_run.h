@@ -99,6 +99,13 @@ typedef struct block {
     bool idle;       /* cut short because the input went quiet: flush it out */
 } block;
 
+/* What a column or key is (eval_classify). */
+struct col_class {
+    int fact;        /* >= 0 a fact, CLI_COL_PASS or CLI_COL_BAD */
+    int pass;        /* its column among the output's pass-through ones, or -1 */
+    const char *why; /* CLI_COL_BAD: why */
+};
+
 /* What one worker has of its own (on cache lines of its own: the array
  * of workers is allocated so, and the alignment pads each one). */
 typedef struct worker {
@@ -153,10 +160,7 @@ typedef struct run {
     bool interrupted;  /* reading stopped at SIGINT */
     bool read_done;    /* the end of the input, or reading stopped */
     /* CSV: each column's decision, made once (the header names every record's fields) */
-    struct col_class {
-        int fact, pass;
-        const char *why;
-    } * csv_cols;
+    struct col_class *csv_cols;
     int ncsv_cols;
 
     /* the writer's */
@@ -176,6 +180,10 @@ extern volatile sig_atomic_t eval_sigint;
 
 /* eval_read.c */
 long eval_read_block(void *ud, void *b);
+/* What a field named `name` is: a fact, a pass-through column (its index
+ * among the output's), or a mistake (and why) — decided with `cols`, the
+ * caller's own cache of decisions (the reader's, or a worker's). */
+void eval_classify(const run *R, cli_columns *cols, const char *name, struct col_class *k);
 /* Copy a record the reader returned (rc 1 or -1) into b. false: out of memory. */
 bool eval_block_add(run *R, block *b, const kg_record *rec, int rc, const char *err);
 /* Turn b's offsets into pointers once it is filled. */
