@@ -94,7 +94,8 @@ bool eval_block_add(run *R, block *b, const kg_record *rec, int rc, const char *
     return true;
 }
 
-void eval_block_seal(block *b)
+/* Turn b's offsets into pointers once it is filled. */
+static void eval_block_seal(block *b)
 {
     const char *t = b->text.p;
     for (int i = 0; i < b->nfld; i++) {
@@ -111,7 +112,7 @@ void eval_block_seal(block *b)
     }
 }
 
-void eval_block_clear(block *b)
+static void eval_block_clear(block *b)
 {
     for (int i = 0; i < b->nrec; i++)
         if (b->recs[i].json)

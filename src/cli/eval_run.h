@@ -109,8 +109,7 @@ struct col_class {
 /* What one worker has of its own (on cache lines of its own: the array
  * of workers is allocated so, and the alignment pads each one). */
 typedef struct worker {
-    _Alignas(64) int index;
-    kigen_ctx *c;
+    _Alignas(64) kigen_ctx *c;
     kg_buf cell;         /* scratch for one value as text */
     int where;           /* the --where rule's output index in c, or -1 */
     const bfield **slot; /* a record's pass-through fields, by column */
@@ -186,9 +185,6 @@ long eval_read_block(void *ud, void *b);
 void eval_classify(const run *R, cli_columns *cols, const char *name, struct col_class *k);
 /* Copy a record the reader returned (rc 1 or -1) into b. false: out of memory. */
 bool eval_block_add(run *R, block *b, const kg_record *rec, int rc, const char *err);
-/* Turn b's offsets into pointers once it is filled. */
-void eval_block_seal(block *b);
-void eval_block_clear(block *b);
 void eval_block_free(block *b);
 
 /* eval_record.c */

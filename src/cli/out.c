@@ -107,7 +107,9 @@ void out_bytes(cli_out *o, const char *s, size_t n)
     }
 }
 
-char *out_room(cli_out *o, size_t n)
+/* Room for n more bytes at o->buf + o->len (flushing or growing first):
+ * the caller writes them and adds n to o->len. NULL after a failure. */
+static char *out_room(cli_out *o, size_t n)
 {
     if (o->err)
         return NULL;

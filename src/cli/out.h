@@ -24,9 +24,6 @@ typedef struct cli_out {
 #define CLI_OUT_MEMORY (-1)
 
 void out_open(cli_out *o, int fd);
-/* Room for n more bytes at o->buf + o->len (flushing or growing first):
- * the caller writes them and adds n to o->len. NULL after a failure. */
-char *out_room(cli_out *o, size_t n);
 /* Memory mode: forget the text (and a failure), keep the buffer. */
 void out_reset(cli_out *o);
 void out_bytes(cli_out *o, const char *s, size_t n);

@@ -4,7 +4,8 @@
 #include <stdio.h>
 #include <time.h>
 
-double cli_now(void)
+/* Seconds on a monotonic clock. */
+static double cli_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

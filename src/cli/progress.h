@@ -19,8 +19,6 @@ typedef struct cli_progress {
     long long size;   /* the input's size in bytes, or -1 when not known */
 } cli_progress;
 
-/* Seconds on a monotonic clock. */
-double cli_now(void);
 /* Start timing now; draw a bar when `on`. size: the input's bytes or -1. */
 void cli_progress_start(cli_progress *p, bool on, long long size, bool ja);
 /* Records done so far and bytes of the input read (or -1); redraws at most
