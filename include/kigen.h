@@ -336,6 +336,25 @@ KIGEN_API const char *kigen_alias_name(const kigen_ruleset *rs, int i, int *fact
 KIGEN_API int kigen_output_count(const kigen_ruleset *rs);
 KIGEN_API const char *kigen_output_name(const kigen_ruleset *rs, int i);
 KIGEN_API int kigen_output_index(const kigen_ruleset *rs, const char *name);
+/* Params: the law's numbers and dates, each with its versions in effective-date
+ * order (`values: {2015-10-05: 20, 2022-04-01: 18}`). kigen_param_version
+ * gives version k of param i: the day it took effect (0 for an undated
+ * param) in *eff and its value as the rule file wrote it in *text (either
+ * may be NULL; the text belongs to the rule set). KIGEN_EINVAL for i or k
+ * out of range. */
+KIGEN_API int kigen_param_count(const kigen_ruleset *rs);
+KIGEN_API const char *kigen_param_name(const kigen_ruleset *rs, int i);
+KIGEN_API int kigen_param_index(const kigen_ruleset *rs, const char *name); /* or -1 */
+KIGEN_API int kigen_param_version_count(const kigen_ruleset *rs, int i);
+KIGEN_API int kigen_param_version(const kigen_ruleset *rs, int i, int k, kigen_date *eff, const char **text);
+/* The whole rule set as data, one JSON document written through write: name,
+ * title, file; facts (name, type, choices and choice_aliases, aliases,
+ * required, default, min, max, doc, source), params (name, type, choices,
+ * values: [{from, value}] in effective-date order, doc, source), outputs
+ * (name, type, choices, messages: the outcomes with a message, doc, source)
+ * and sources. docs/api.md shows one. KIGEN_OK; KIGEN_EIO when write
+ * failed (returned non-zero); KIGEN_ENOMEM. */
+KIGEN_API int kigen_describe_json(const kigen_ruleset *rs, kigen_write_fn write, void *ud);
 
 /* A context evaluates records against one rule set. It takes a reference
  * to rs (so rs may be freed by its owner before the context). Allocates

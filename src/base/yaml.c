@@ -92,10 +92,17 @@ static bool next_event(builder *b, yaml_parser_t *p, yaml_event_t *e)
     if (!yaml_parser_parse(p, e)) {
         if (!b->failed) {
             yaml_mark_t m = p->problem_mark;
-            kg_diag_at(b->d, KIGEN_SEV_ERROR, "E0100", b->f, (int)m.line + 1, (int)m.column + 1,
-                       "well-formed YAML", NULL, "YAML syntax error: %s%s%s",
-                       p->problem ? p->problem : "unknown problem", p->context ? " " : "",
-                       p->context ? p->context : "");
+            /* The usual cause in a rule file: a call with a named argument,
+             * value: nth_birthday(b, 10, after: d), unquoted. */
+            bool colon = p->problem && strstr(p->problem, "mapping values are not allowed");
+            kg_diag_at(
+                b->d, KIGEN_SEV_ERROR, "E0100", b->f, (int)m.line + 1, (int)m.column + 1, "well-formed YAML",
+                colon ? "a ': ' inside a value starts a key in YAML: an expression with a named argument "
+                        "must be quoted as a whole, value: \"f(a, after: d)\", or written as a block "
+                        "scalar (value: > and the expression on the next line)"
+                      : NULL,
+                "YAML syntax error: %s%s%s", p->problem ? p->problem : "unknown problem",
+                p->context ? " " : "", p->context ? p->context : "");
         }
         b->failed = true;
         return false;

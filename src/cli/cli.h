@@ -17,6 +17,8 @@ int cmd_eval(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_test(int argc, char **argv);
+int cmd_describe(int argc, char **argv);
+int cmd_timeline(int argc, char **argv);
 #if KIGEN_HAS_CARD
 int cmd_card(int argc, char **argv);
 #endif

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -811,7 +812,10 @@ static int renewal(const card_opts *o, const read_set *rs, json_t **out)
                                        "sign_status"};
     kigen_ruleset *rules = NULL;
     kigen_diags *d = NULL;
-    int rc = kigen_load_file(o->rules, NULL, &rules, &d);
+    char path[PATH_MAX];
+    if (cli_find_rules("card", o->rules, path, sizeof path) != KIGEN_OK)
+        return CLI_USAGE;
+    int rc = kigen_load_file(path, NULL, &rules, &d);
     if (rc != KIGEN_OK) {
         if (d)
             cli_print_diags(d);

@@ -1,4 +1,5 @@
 /* kigen check: validate rule files, as a compiler would. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -40,7 +41,10 @@ static int print_program(const char *file, const char *outputs, char **sets, int
     o.include_root = cli_include_root;
     kigen_ruleset *rs = NULL;
     kigen_diags *d = NULL;
-    if (kigen_load_file(file, &o, &rs, &d) != KIGEN_OK) {
+    char path[PATH_MAX];
+    if (cli_find_rules("check", file, path, sizeof path) != KIGEN_OK)
+        return CLI_FAIL;
+    if (kigen_load_file(path, &o, &rs, &d) != KIGEN_OK) {
         cli_print_diags(d);
         kigen_diags_free(d);
         return CLI_FAIL;
@@ -166,7 +170,10 @@ int cmd_check(int argc, char **argv)
         o.include_root = cli_include_root;
         kigen_ruleset *rs = NULL;
         kigen_diags *d = NULL;
-        int rc = kigen_load_file(files[i], &o, &rs, &d);
+        char path[PATH_MAX];
+        int rc = cli_find_rules("check", files[i], path, sizeof path);
+        if (rc == KIGEN_OK)
+            rc = kigen_load_file(path, &o, &rs, &d);
         if (rc != KIGEN_OK)
             failed++;
         if (json) {

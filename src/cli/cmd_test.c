@@ -11,8 +11,15 @@
  *       params: {feb29_birthday: mar1}   # optional overrides
  *       expect: {card_expiry: 2032-06-15, sign_cert_expiry: null}
  *       expect_error: text        # instead of expect: the record must fail so
+ *       today: 2026-04-01         # optional: this case's today() (wins over the file's)
+ *
+ * A case that cannot run as written (an unknown key, an unknown output, a
+ * fact that does not parse) is malformed: it counts as failed in the summary
+ * line, and the exit status is 2. So does every case of a file whose rules
+ * do not load: a summary of "0 failed" is never printed for cases not run.
  */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,21 +30,30 @@
 #include "base/yaml.h"
 
 static const char test_help[] =
-    "usage: kigen test [--param NAME=VALUE]... [--verbose] TESTS.yaml...\n"
+    "usage: kigen test [--param NAME=VALUE]... [--case NAME]... [--verbose] TESTS.yaml...\n"
     "\n"
     "Run rule test cases: each gives facts (and param overrides) and the expected\n"
     "outputs, with the source the expectation comes from. For each failure, the\n"
     "case, the expected and actual values and the explain trace of the differing\n"
-    "output are printed. The last line is 'N passed, N failed'.\n"
+    "output are printed. The last line is 'N passed, N failed' (a malformed case,\n"
+    "or one not run because its rules do not load, counts as failed).\n"
     "\n"
     "  --param NAME=VALUE   override a param in every case (a case's params win)\n"
+    "  --case NAME          run only the cases of this name, or else the cases\n"
+    "                       whose name contains it (repeat for more; a name that\n"
+    "                       chooses no case is an error, with did-you-mean)\n"
     "  --verbose            print every case, not only failures\n"
     "\n"
     "Exit status: 0 all passed, 1 a case failed, 2 the test file or rules are broken.\n";
 
 typedef struct tstate {
-    int passed, failed;
+    int passed, failed, malformed, not_run;
+    const char *const *only; /* --case names, or NULL */
+    int nonly;
+    bool *only_hit;
+    char **closest; /* per --case name not found: the closest case name seen, or NULL */
     bool verbose, broken;
+    bool case_bad; /* the case being run is malformed */
     const cli_kv *params;
     int nparams;
 } tstate;
@@ -51,6 +67,7 @@ __attribute__((format(printf, 3, 4))) static void terr(tstate *t, const kg_ynode
     va_end(ap);
     cli_line("%s:%d:%d: error: %s", n->file->name, n->line, n->col, msg);
     t->broken = true;
+    t->case_bad = true;
 }
 
 static bool check_keys(tstate *t, const kg_ynode *map, const char *const *keys, size_t n)
@@ -78,9 +95,10 @@ static bool is_null_node(const kg_ynode *v)
            (v->len == 0 || strcmp(v->text, "null") == 0 || strcmp(v->text, "~") == 0);
 }
 
-static void run_case(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kigen_date today, int index)
+static void run_case_body(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kigen_date today, int index)
 {
-    static const char *const keys[] = {"name", "source", "facts", "params", "expect", "expect_error", "note"};
+    static const char *const keys[] = {"name",   "source",       "facts", "params",
+                                       "expect", "expect_error", "note",  "today"};
     if (cs->kind != KG_Y_MAP) {
         terr(t, cs, "a case must be a mapping");
         return;
@@ -104,6 +122,15 @@ static void run_case(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kigen_dat
         (expect && expect->kind != KG_Y_MAP) || (experr && experr->kind != KG_Y_SCALAR)) {
         terr(t, cs, "case '%s': facts, params and expect are mappings; expect_error is a text", label);
         return;
+    }
+    const kg_ynode *ctoday = kg_ymap_get(cs, "today");
+    if (ctoday) {
+        char err[200];
+        if (ctoday->kind != KG_Y_SCALAR ||
+            kigen_date_parse(ctoday->text, ctoday->len, &today, err, sizeof err) != KIGEN_OK) {
+            terr(t, ctoday, "case '%s': today: %s", label, ctoday->kind == KG_Y_SCALAR ? err : "a date");
+            return;
+        }
     }
     kigen_ctx *c = NULL;
     if (kigen_ctx_new(rs, &c) != KIGEN_OK) {
@@ -178,7 +205,15 @@ static void run_case(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kigen_dat
         const kg_ynode *v = expect->vals[i];
         kigen_value val;
         if (kigen_get_by_name(c, oname, &val) != KIGEN_OK) {
-            terr(t, expect->items[i], "no rule or fact named '%s'", oname);
+            const char *names[1024];
+            size_t nn = 0;
+            for (int k = 0; k < kigen_output_count(rs) && nn < 1024; k++)
+                names[nn++] = kigen_output_name(rs, k);
+            for (int k = 0; k < kigen_fact_count(rs) && nn < 1024; k++)
+                names[nn++] = kigen_fact_name(rs, k);
+            const char *close = kg_closest(oname, names, nn);
+            terr(t, expect->items[i], "expect: no output, rule or fact named '%s'%s%s%s", oname,
+                 close ? " (did you mean '" : "", close ? close : "", close ? "'?)" : "");
             kigen_ctx_free(c);
             return;
         }
@@ -237,6 +272,64 @@ static void run_case(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kigen_dat
         }
     }
     kigen_ctx_free(c);
+}
+
+/* The case's name, or "". */
+static const char *case_name(const kg_ynode *cs)
+{
+    const kg_ynode *n = cs->kind == KG_Y_MAP ? kg_ymap_get(cs, "name") : NULL;
+    return n && n->kind == KG_Y_SCALAR ? n->text : "";
+}
+
+/* Is the case chosen by --case (every case, without it)? A --case TEXT
+ * chooses the cases named TEXT, or when the file has none of that name,
+ * every case whose name contains it ("Nerima 例1"). */
+static bool chosen(tstate *t, const kg_ynode *cases, const kg_ynode *cs)
+{
+    if (!t->only)
+        return true;
+    for (int i = 0; i < t->nonly; i++) {
+        bool exact = false;
+        for (size_t k = 0; k < cases->n && !exact; k++)
+            exact = strcmp(case_name(cases->items[k]), t->only[i]) == 0;
+        if (exact ? strcmp(case_name(cs), t->only[i]) == 0 : strstr(case_name(cs), t->only[i]) != NULL) {
+            t->only_hit[i] = true;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* For each --case name not found yet: the closest case name of this file,
+ * kept for the message. */
+static void note_closest(tstate *t, const kg_ynode *cases)
+{
+    const char *names[4096];
+    size_t n = 0;
+    for (size_t i = 0; i < cases->n && n < 4096; i++)
+        names[n++] = case_name(cases->items[i]);
+    for (int i = 0; i < t->nonly; i++)
+        if (!t->only_hit[i] && !t->closest[i]) {
+            const char *c = kg_closest(t->only[i], names, n);
+            if (c)
+                t->closest[i] = strdup(c);
+        }
+}
+
+/* One case; a malformed one counts as failed (and makes the run broken). */
+static void run_case(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kigen_date today, int index)
+{
+    bool was = t->broken;
+    t->broken = false;
+    run_case_body(t, rs, cs, today, index);
+    if (t->broken) {
+        t->failed++;
+        t->malformed++;
+        printf(
+            "FAIL %s:%d  case %d: %s\n  malformed: the case cannot run as written (see the errors above)\n",
+            cs->file->name, cs->line, index, case_name(cs));
+    }
+    t->broken |= was;
 }
 
 static void run_file(tstate *t, const char *path)
@@ -298,11 +391,19 @@ static void run_file(tstate *t, const char *path)
     else
         snprintf(rpath, sizeof rpath, "%s", rules->text);
     if (cli_load_rules("test", rpath, false, &rs) != KIGEN_OK) {
+        int n = 0;
+        for (size_t i = 0; i < cases->n; i++)
+            n += chosen(t, cases, cases->items[i]);
+        t->failed += n;
+        t->not_run += n;
+        printf("FAIL %s: the rules (%s) do not load: %d case%s not run\n", path, rpath, n, n == 1 ? "" : "s");
         t->broken = true;
         goto done;
     }
     for (size_t i = 0; i < cases->n; i++)
-        run_case(t, rs, cases->items[i], td, (int)i + 1);
+        if (chosen(t, cases, cases->items[i]))
+            run_case(t, rs, cases->items[i], td, (int)i + 1);
+    note_closest(t, cases);
 done:
     kigen_ruleset_free(rs);
     kigen_diags_free(d);
@@ -314,6 +415,9 @@ int cmd_test(int argc, char **argv)
 {
     tstate t = {0};
     static cli_kv params[CLI_MAX_KV];
+    static const char *only[CLI_MAX_KV];
+    static bool only_hit[CLI_MAX_KV];
+    static char *closest[CLI_MAX_KV];
     int nfiles = 0;
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
@@ -322,6 +426,12 @@ int cmd_test(int argc, char **argv)
         }
         if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) {
             t.verbose = true;
+        } else if (strcmp(argv[i], "--case") == 0) {
+            if (i + 1 >= argc)
+                return cli_usage_error("test", "--case needs a case's name");
+            if (t.nonly == CLI_MAX_KV)
+                return cli_usage_error("test", "too many --case");
+            only[t.nonly++] = argv[++i];
         } else if (strcmp(argv[i], "--param") == 0 && i + 1 < argc) {
             if (t.nparams == CLI_MAX_KV || !cli_split_kv("test", "--param", argv[++i], &params[t.nparams]))
                 return CLI_USAGE;
@@ -331,8 +441,13 @@ int cmd_test(int argc, char **argv)
         }
     }
     t.params = params;
+    if (t.nonly) {
+        t.only = only;
+        t.only_hit = only_hit;
+    }
+    t.closest = closest;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--param") == 0) {
+        if (strcmp(argv[i], "--param") == 0 || strcmp(argv[i], "--case") == 0) {
             i++;
             continue;
         }
@@ -344,7 +459,20 @@ int cmd_test(int argc, char **argv)
     cli_free_kvs(params, t.nparams);
     if (nfiles == 0)
         return cli_usage_error("test", "name at least one test file");
-    printf("%d passed, %d failed\n", t.passed, t.failed);
+    for (int i = 0; i < t.nonly; i++)
+        if (!only_hit[i]) {
+            cli_warn("test", "--case '%s': no case has that name or contains it%s%s%s", only[i],
+                     t.closest[i] ? " (did you mean '" : "", t.closest[i] ? t.closest[i] : "",
+                     t.closest[i] ? "'?)" : "");
+            t.broken = true;
+        }
+    for (int i = 0; i < t.nonly; i++)
+        free(closest[i]);
+    if (t.malformed || t.not_run)
+        printf("%d passed, %d failed (%d malformed, %d not run)\n", t.passed, t.failed, t.malformed,
+               t.not_run);
+    else
+        printf("%d passed, %d failed\n", t.passed, t.failed);
     if (t.broken) {
         fprintf(stderr, "kigen test: the test files or rules have errors (see above)\n");
         return CLI_USAGE;

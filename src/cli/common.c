@@ -1,6 +1,9 @@
 /* Option handling shared by the subcommands that evaluate rules. */
 #include "cli/common.h"
 
+#include "cli/rules_path.h"
+
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,13 +22,33 @@ void cli_print_diags(const kigen_diags *d)
     (void)kigen_diags_write(d, write_stderr, NULL, isatty(2));
 }
 
-int cli_load_rules(const char *cmd, const char *path, bool strict, kigen_ruleset **rs)
+int cli_find_rules(const char *cmd, const char *arg, char *path, size_t cap)
+{
+    char looked[2048];
+    int r = cli_rules_resolve(arg, path, cap, looked, sizeof looked);
+    if (r == 0)
+        return KIGEN_OK;
+    if (r < 0)
+        fprintf(stderr, "kigen %s: %s: path too long\n", cmd, arg);
+    else
+        fprintf(stderr,
+                "kigen %s: %s: no such file, and no rule pack of that name in %s "
+                "(KIGEN_PATH adds directories; docs/cli.md, \"Finding rule packs\")\n",
+                cmd, arg, looked[0] ? looked : "(no directory)");
+    return KIGEN_EIO;
+}
+
+int cli_load_rules(const char *cmd, const char *arg, bool strict, kigen_ruleset **rs)
 {
     kigen_opts o = KIGEN_OPTS_INIT;
     kigen_diags *d = NULL;
     o.strict = strict;
     o.include_root = cli_include_root;
-    int rc = kigen_load_file(path, &o, rs, &d);
+    char path[PATH_MAX];
+    int rc = cli_find_rules(cmd, arg, path, sizeof path);
+    if (rc != KIGEN_OK)
+        return rc;
+    rc = kigen_load_file(path, &o, rs, &d);
     if (d && kigen_diags_count(d) > 0) {
         /* Warnings only matter to the author: `kigen check` shows them;
          * other commands show errors, and warnings under --strict. */

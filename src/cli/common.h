@@ -3,6 +3,7 @@
 #define KIGEN_CLI_COMMON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "cli/cli.h"
 
@@ -20,7 +21,11 @@ extern const char *cli_include_root;
 /* Print a load's diagnostics to stderr (in colour on a terminal). */
 void cli_print_diags(const kigen_diags *d);
 
-/* Load a rule file, printing its errors; KIGEN_OK or the load status. */
+/* The file for --rules ARG (a path, or a pack's name: rules_path.h) in
+ * path; KIGEN_OK, or KIGEN_EIO after saying where it looked. */
+int cli_find_rules(const char *cmd, const char *arg, char *path, size_t cap);
+/* Load a rule file (a path or a pack's name), printing its errors; KIGEN_OK
+ * or the load status. */
 int cli_load_rules(const char *cmd, const char *path, bool strict, kigen_ruleset **rs);
 int cli_apply_params(const char *cmd, kigen_ctx *c, const cli_kv *params, int n);
 /* Two --set for one fact (by its name and an alias, or twice), or two

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "cli/eval_where.h"
+#include "cli/common.h"
 #include "base/file.h"
 #include "base/mem.h"
 #include "base/text.h"
@@ -120,7 +121,10 @@ static void print_diag(const kigen_diag *d, const char *expr)
 int eval_load_where(const char *path, const char *expr, const kigen_ruleset *plain, kigen_ruleset **out)
 {
     *out = NULL;
-    char *abs = kg_path_real(path);
+    char found[PATH_MAX];
+    if (cli_find_rules("eval", path, found, sizeof found) != KIGEN_OK)
+        return CLI_USAGE;
+    char *abs = kg_path_real(found);
     if (!abs) {
         cli_warn("eval", "--where: cannot resolve '%s'", path);
         return CLI_USAGE;

@@ -23,6 +23,8 @@ static const char usage_text[] =
     "  explain   show how each value of one record was derived, with sources\n"
     "  check     validate rule files (errors and warnings with positions)\n"
     "  test      run the test cases that sit beside a rule pack\n"
+    "  describe  a rule pack's facts, params (with their versions) and outputs\n"
+    "  timeline  draw one resident's card and certificate lifetimes (text or SVG)\n"
     "  date      the calendar: parse, era dates, add, birthdays, ages\n"
 #if KIGEN_HAS_CARD
     "  card      read certificates off a My Number card (PC/SC)\n"
@@ -143,6 +145,8 @@ int main(int argc, char **argv)
         {"explain", cmd_explain},
         {"check", cmd_check},
         {"test", cmd_test},
+        {"describe", cmd_describe},
+        {"timeline", cmd_timeline},
         {"date", cmd_date},
 #if KIGEN_HAS_CARD
         {"card", cmd_card},

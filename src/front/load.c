@@ -52,10 +52,37 @@ static void check_keys(kg_loader *L, const kg_ynode *map, const char *where, con
         for (size_t j = 0; j < n && used < sizeof expected; j++)
             used += (size_t)snprintf(expected + used, sizeof expected - used, "%s%s",
                                      j ? ", " : "one of: ", allowed[j]);
-        const char *close = kg_closest(k, allowed, n);
-        char hint[120];
+        /* what other languages call it */
+        static const char *const synonyms[][2] = {{"else", "otherwise"},  {"default", "otherwise"},
+                                                  {"if", "when"},         {"expression", "value"},
+                                                  {"description", "doc"}, {"ref", "source"}};
+        const char *close = NULL;
+        for (size_t s = 0; s < sizeof synonyms / sizeof synonyms[0] && !close; s++)
+            for (size_t j = 0; j < n && !close; j++)
+                if (strcmp(k, synonyms[s][0]) == 0 && strcmp(allowed[j], synonyms[s][1]) == 0)
+                    close = allowed[j];
+        if (!close)
+            close = kg_closest(k, allowed, n);
+        char hint[400];
         if (close)
             snprintf(hint, sizeof hint, "did you mean '%s'?", close);
+        /* An expression YAML split: `{value: f(a, 3, eom: clamp)}` gives keys
+         * '3' and 'eom'. Say so rather than guess a key. */
+        for (size_t j = 0; j < map->n; j++) {
+            const kg_ynode *v = map->vals[j];
+            int depth = 0;
+            for (size_t b = 0; v && v->kind == KG_Y_SCALAR && b < v->len; b++)
+                depth += v->text[b] == '(' ? 1 : v->text[b] == ')' ? -1 : 0;
+            if (depth > 0) {
+                snprintf(hint, sizeof hint,
+                         "YAML split the expression of '%s' at a ',' or ': ': quote the whole expression, "
+                         "%s: \"f(a, after: d)\", or write it as a block scalar (%s: > and the expression on "
+                         "the next line)",
+                         map->items[j]->text, map->items[j]->text, map->items[j]->text);
+                close = hint;
+                break;
+            }
+        }
         err_node(L, "E0102", map->items[i], expected, close ? hint : NULL, "unknown key '%s' in %s", k,
                  where);
     }
@@ -242,7 +269,15 @@ static bool parse_type(kg_loader *L, const kg_ynode *n, const kg_ynode *choices,
         out->k = TK_ENUM;
         out->set = s;
     } else {
-        const char *close = kg_closest(t, type_names, 6);
+        static const char *const other_names[][2] = {{"bool", "boolean"},   {"int", "integer"},
+                                                     {"number", "integer"}, {"str", "string"},
+                                                     {"text", "string"},    {"datetime", "date"}};
+        const char *close = NULL;
+        for (size_t k = 0; k < sizeof other_names / sizeof other_names[0] && !close; k++)
+            if (strcmp(t, other_names[k][0]) == 0)
+                close = other_names[k][1];
+        if (!close)
+            close = kg_closest(t, type_names, 6);
         char hint[100];
         if (close)
             snprintf(hint, sizeof hint, "did you mean '%s'?", close);

@@ -79,7 +79,17 @@ static void perr(parser *p, size_t pos, const char *expected, const char *fmt, .
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     size_t off = p->src->node ? kg_yscalar_offset(p->src->node, pos) : KG_NOPOS;
-    kg_diag(p->d, KIGEN_SEV_ERROR, "E0200", p->src->node ? p->src->node->file : NULL, off, expected, NULL,
+    /* More '(' than ')': YAML most likely cut the expression short (a ','
+     * ends a value inside { }, "name: " starts a key) before kigen saw it. */
+    int depth = 0;
+    for (const char *t = p->src->text; t && *t; t++)
+        depth += *t == '(' ? 1 : *t == ')' ? -1 : 0;
+    const char *hint = depth > 0
+                           ? "YAML may have cut the expression short (inside { } a ',' ends a value, and "
+                             "'name: ' starts a key): quote the whole expression, value: \"f(a, after: d)\", "
+                             "or write it as a block scalar (value: > and the expression on the next line)"
+                           : NULL;
+    kg_diag(p->d, KIGEN_SEV_ERROR, "E0200", p->src->node ? p->src->node->file : NULL, off, expected, hint,
             "%s", msg);
 }
 

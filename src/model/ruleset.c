@@ -96,6 +96,40 @@ kigen_type kigen_fact_type(const kigen_ruleset *rs, int i)
     }
 }
 
+int kigen_param_count(const kigen_ruleset *rs)
+{
+    return rs ? rs->nparams : 0;
+}
+
+const char *kigen_param_name(const kigen_ruleset *rs, int i)
+{
+    return rs && i >= 0 && i < rs->nparams ? rs->params[i]->name : NULL;
+}
+
+int kigen_param_index(const kigen_ruleset *rs, const char *name)
+{
+    if (!rs || !name || !rs->param_index)
+        return -1;
+    return kg_nameidx_find(rs->param_index, name, strlen(name));
+}
+
+int kigen_param_version_count(const kigen_ruleset *rs, int i)
+{
+    return rs && i >= 0 && i < rs->nparams ? rs->params[i]->nversions : 0;
+}
+
+int kigen_param_version(const kigen_ruleset *rs, int i, int k, kigen_date *eff, const char **text)
+{
+    if (!rs || i < 0 || i >= rs->nparams || k < 0 || k >= rs->params[i]->nversions)
+        return KIGEN_EINVAL;
+    const kg_version *v = &rs->params[i]->versions[k];
+    if (eff)
+        *eff = v->eff;
+    if (text)
+        *text = v->text;
+    return KIGEN_OK;
+}
+
 const char *kigen_ruleset_name(const kigen_ruleset *rs)
 {
     return rs ? rs->name : NULL;

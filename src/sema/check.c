@@ -162,11 +162,24 @@ static const char *closest_name(chk *c, const char *name, const kg_type *hint)
 __attribute__((noinline)) static void unknown_name_error(chk *c, const kg_expr *e, kg_type hint)
 {
     const char *close = closest_name(c, e->name, &hint);
-    char hintbuf[300];
+    char hintbuf[400];
+    /* The quoting trap: YAML strips its own quotes, so `then: 'x'` reaches
+     * kigen as the name x. Quotes kigen sees must sit inside YAML's. */
+    bool yaml_quoted = c->src && c->src->kind == KG_Y_SCALAR &&
+                       (c->src->style == KG_YS_SINGLE || c->src->style == KG_YS_DOUBLE) &&
+                       strcmp(c->src->text, e->name) == 0;
     if (close)
         snprintf(hintbuf, sizeof hintbuf, "did you mean '%s'?", close);
+    else if (yaml_quoted)
+        snprintf(
+            hintbuf, sizeof hintbuf,
+            "YAML took the quotes off %c%s%c, so kigen read the name %s; for the text, put kigen's quotes "
+            "inside YAML's: \"'%s'\" (or a block scalar: > and '%s' on the next line)",
+            c->src->style == KG_YS_SINGLE ? '\'' : '"', e->name, c->src->style == KG_YS_SINGLE ? '\'' : '"',
+            e->name, e->name, e->name);
     else
-        snprintf(hintbuf, sizeof hintbuf, "to write the text itself, quote it: '%s'", e->name);
+        snprintf(hintbuf, sizeof hintbuf,
+                 "to write the text itself, quote it for kigen inside YAML's quotes: \"'%s'\"", e->name);
     if (hint.k == TK_ENUM && hint.set)
         cerr(c, ERR, "E0209", e, tn(hint, c->t1, 300), hintbuf,
              "'%s' is neither a defined name nor one of the allowed values here", e->name);
@@ -1247,15 +1260,22 @@ void kg_check(kg_loader *L)
     for (size_t i = 0; rs->messages && i < L->messages.n; i++) {
         kg_message *m = L->messages.v[i];
         kg_def *d = kg_loader_find(L, m->rule);
+        char hint[200];
         if (!d || d->kind == KIND_PARAM) {
-            kg_diag(L->d, ERR, "E0201", m->node->file, m->node->off, "a rule name", NULL,
+            const char *close = closest_name(&c, m->rule, NULL);
+            if (close)
+                snprintf(hint, sizeof hint, "did you mean '%s'?", close);
+            kg_diag(L->d, ERR, "E0201", m->node->file, m->node->off, "a rule name", close ? hint : NULL,
                     "messages for unknown rule '%s'", m->rule);
             continue;
         }
         if (d->ty.k == TK_ENUM && d->ty.set && !kg_enum_has(d->ty.set, m->outcome, strlen(m->outcome))) {
             char tb[300];
-            kg_diag(L->d, ERR, "E0209", m->node->file, m->node->off, kg_type_name(d->ty, tb, sizeof tb), NULL,
-                    "rule '%s' never has the value '%s'", m->rule, m->outcome);
+            const char *close = kg_closest(m->outcome, d->ty.set->names, (size_t)d->ty.set->n);
+            if (close)
+                snprintf(hint, sizeof hint, "did you mean '%s'?", close);
+            kg_diag(L->d, ERR, "E0209", m->node->file, m->node->off, kg_type_name(d->ty, tb, sizeof tb),
+                    close ? hint : NULL, "rule '%s' never has the value '%s'", m->rule, m->outcome);
             continue;
         }
         if (d->ty.k == TK_BOOL && strcmp(m->outcome, "true") != 0 && strcmp(m->outcome, "false") != 0) {

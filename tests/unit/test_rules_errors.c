@@ -248,7 +248,7 @@ static void test_many_unknown_names_bounded(void **state)
     assert_int_equal(kigen_diags_errors(d), 20000);
     assert_int_equal(kigen_diags_count(d), 500);
     assert_string_equal(kigen_diags_get(d, 0)->code, "E0201");
-    assert_non_null(strstr(kigen_diags_get(d, 0)->hint, "quote it: 'unknown_name_0'"));
+    assert_non_null(strstr(kigen_diags_get(d, 0)->hint, "quote it for kigen inside YAML's quotes: \"'unknown_name_0'\""));
     kigen_diags_free(d);
     free(text);
     assert_true(pk.max < ((size_t)256 << 20));

@@ -84,3 +84,40 @@ $ kigen check --bogus $RULES
 ## an unknown format
 $ kigen check --format xml $RULES
 ? 2
+
+## the quoting trap: YAML takes its own quotes off (then: 'x' is the name x)
++ printf "kigen: 1\nname: q\nfacts:\n  d: {type: date}\nrules:\n  r:\n    source: S\n    type: string\n    cases:\n      - when: d > 2020-01-01\n        then: 'late'\n      - otherwise: \"'early'\"\noutputs: [r]\n" > $T/quotes.yaml
+$ kigen check $T/quotes.yaml
+? 1
+2~ quotes.yaml:11:16: error[E0201]: unknown name 'late'
+2~ hint: YAML took the quotes off 'late', so kigen read the name late; for the text, put kigen's quotes inside YAML's: "'late'"
+2! quotes.yaml:12
+
+## a named argument unquoted: YAML's error, with the fix
++ printf "kigen: 1\nname: q\nfacts:\n  b: {type: date}\n  d: {type: date}\nrules:\n  r:\n    source: S\n    value: nth_birthday(b, 10, after: d)\noutputs: [r]\n" > $T/named.yaml
+$ kigen check $T/named.yaml
+? 1
+2~ named.yaml:9:37: error[E0100]: YAML syntax error: mapping values are not allowed
+2~ hint: a ': ' inside a value starts a key in YAML: an expression with a named argument must be quoted as a whole
+## a named argument unquoted: YAML's error, with the fix (2)
+# ... and in a flow mapping, where YAML splits it at the commas
++ printf "kigen: 1\nname: q\nfacts:\n  b: {type: date}\nrules:\n  r: {source: S, value: add_months(b, 3, eom: clamp)}\noutputs: [r]\n" > $T/split.yaml
+$ kigen check $T/split.yaml
+? 1
+2~ unknown key '3' in rule 'r'
+2~ hint: YAML split the expression of 'value' at a ',' or ': ': quote the whole expression
+2! did you mean
+
+## did you mean: other languages' words, message outcomes and rules
++ printf "kigen: 1\nname: q\nfacts:\n  a: {type: bool}\n  n: {type: int}\nrules:\n  s:\n    source: S\n    type: enum\n    choices: [early, late]\n    cases:\n      - when: a\n        then: late\n      - else: early\noutputs: [s]\nmessages:\n  s:\n    lat: {ja: x, en: x}\n  ss:\n    late: {ja: x, en: x}\n" > $T/dym.yaml
+$ kigen check $T/dym.yaml
+? 1
+2~ unknown type 'bool'
+2~ hint: did you mean 'boolean'?
+2~ hint: did you mean 'integer'?
+2~ unknown key 'else' in a case of rule 's'
+2~ hint: did you mean 'otherwise'?
+2~ rule 's' never has the value 'lat'
+2~ hint: did you mean 'late'?
+2~ messages for unknown rule 'ss'
+2~ hint: did you mean 's'?

@@ -70,3 +70,62 @@ $ kigen explain --rules $PACK --today 2025-01-01 --set 生年月日=2010-01-01 -
 ? 2
 2~ --set 生年月日 and --set birth_date both give the fact birth_date
 1! card_expiry =
+
+## --brief: a page per value (SPEC R1, R2: line 20 for a receipt before 2022-04-01 → 5th birthday)
+$ kigen explain --rules $PACK --set birth_date=2004-04-02 --set application_date=2022-03-15 --set card_issue_date=2022-04-01 --brief card_expiry
+1~ card_expiry = 2026-04-02
+1~   case taken: 15/15, otherwise
+1~   facts given:
+1~     birth_date = 2004-04-02
+1~     card_age_line_used = 20
+1~     card_age_line = 20  (in effect from 2015-10-05; looked up at 2022-03-15)
+1~     S4: 民法
+1= len(lines) < 60
+# each param version once, each source once
+1= len([l for l in lines if l.strip().startswith('card_age_line = ')]) == 1 and len([l for l in lines if l.strip().startswith('S4:')]) == 1
+
+## --lang ja: the message and --brief's labels in Japanese (SPEC D4: expired after 2026-04-02)
+$ kigen explain --rules $PACK --set birth_date=2004-04-02 --set application_date=2022-03-15 --set card_issue_date=2022-04-01 --today 2026-11-30 --brief --lang ja card_status
+1~ card_status = expired
+1~   メッセージ: マイナンバーカードの有効期限が切れています
+1~   パラメータ:
+1~   出典:
+## --lang ja: the message and --brief's labels in Japanese (SPEC D4: expired after 2026-04-02) (2)
+$ kigen explain --rules $PACK --set birth_date=2004-04-02 --set card_issue_date=2022-04-01 --lang fr card_status
+? 2
+2~ --lang must be ja or en
+
+## --input FILE --record N: the record eval would read as N
++ printf 'id,birth_date,card_issue_date,application_date\nA-1,1980-07-07,2018-07-08,\nB-2,2004-04-02,2022-04-01,2022-03-15\nC-3,2004-02-30,2022-04-01,\n' > $T/three.csv
+$ kigen explain --rules $PACK --input $T/three.csv --record 2 --brief card_expiry
+1~ card_expiry = 2026-04-02
+1~     application_date = 2022-03-15
+## --input FILE --record N: the record eval would read as N (2)
+# the first record (Nerima 例1: SPEC R1, age 37 → the 10th birthday)
+$ kigen explain --rules $PACK --input $T/three.csv --record 1 --brief card_expiry
+1~ card_expiry = 2028-07-07
+## --input FILE --record N: the record eval would read as N (3)
+# a record whose date does not exist: said with its number and id, exit 1
+$ kigen explain --rules $PACK --input $T/three.csv --record 3 card_expiry
+? 1
+2~ record 3 (id C-3)
+2~ 2004-02-30
+## --input FILE --record N: the record eval would read as N (4)
+$ kigen explain --rules $PACK --input $T/three.csv --record 4 card_expiry
+? 2
+2~ --record 4: $T/three.csv has 3 records
+## --input FILE --record N: the record eval would read as N (5)
+$ kigen explain --rules $PACK --input $T/three.csv card_expiry
+? 2
+2~ --input needs --record N
+## --input FILE --record N: the record eval would read as N (6)
+$ kigen explain --rules $PACK --record 1 card_expiry
+? 2
+2~ --record needs --input FILE
+## --input FILE --record N: the record eval would read as N (7)
+# a misspelt column is an error here as in eval (did you mean)
++ printf 'birth_dat,card_issue_date\n1980-07-07,2018-07-08\n' > $T/typo.csv
+$ kigen explain --rules $PACK --input $T/typo.csv --record 1 card_expiry
+? 2
+2~ birth_dat
+2~ birth_date

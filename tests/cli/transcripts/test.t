@@ -47,3 +47,43 @@ $ kigen test $T/broken.test.yaml
 ## no test file
 $ kigen test
 ? 2
+
+## --case: the case of that name only, or else the cases whose name contains it
+$ kigen test --verbose --case 'one day younger is a minor' $DATA/lang/cards.test.yaml
+1~ one day younger is a minor
+1= out.split('\n')[out.count('\n') - 1] == '1 passed, 0 failed'
+## --case: the case of that name only, or else the cases whose name contains it (2)
+$ kigen test --verbose --case 'a 29 February' $DATA/lang/cards.test.yaml
+1~ the mar1 reading of a 29 February birth
+1= out.split('\n')[out.count('\n') - 1] == '1 passed, 0 failed'
+## --case: the case of that name only, or else the cases whose name contains it (3)
+# a name no case has: an error, with the closest name (was: every case ran)
+$ kigen test --case 'absent residence endd' $DATA/lang/cards.test.yaml
+? 2
+2~ --case 'absent residence endd': no case has that name or contains it (did you mean 'absent residence end'?)
+
+## a malformed case counts as failed (was: '0 passed, 0 failed' beside an error)
++ printf 'kigen-test: 1\nrules: %s\ncases:\n  - {name: fine, source: SPEC D1, facts: {birth_date: 2004-04-03, issue: 2022-04-01}, expect: {expiry: 2026-04-03}}\n  - {name: bad output, source: SPEC D1, facts: {birth_date: 2004-04-03, issue: 2022-04-01}, expect: {expiri: 2026-04-03}}\n  - {name: bad key, source: SPEC D1, fact: {}, expect: {}}\n' "$(realpath "$RULES")" > $T/malformed.test.yaml
+$ kigen test $T/malformed.test.yaml
+? 2
+1~ FAIL $T/malformed.test.yaml:5  case 2: bad output
+1~ malformed: the case cannot run as written
+2~ did you mean 'expiry'
+2~ unknown key 'fact' (did you mean 'facts'?)
+1= out.split('\n')[out.count('\n') - 1] == '1 passed, 2 failed (2 malformed, 0 not run)'
+
+## rules that do not load: every case counts as not run, loudly
++ printf 'kigen-test: 1\nrules: %s\ncases:\n  - {name: a, source: S, facts: {}, expect: {}}\n  - {name: b, source: S, facts: {}, expect: {}}\n' "$(realpath "$DATA/lang/cards_bad.yaml")" > $T/norules.test.yaml
+$ kigen test $T/norules.test.yaml
+? 2
+1~ FAIL $T/norules.test.yaml: the rules (
+1~ do not load: 2 cases not run
+1= out.split('\n')[out.count('\n') - 1] == '0 passed, 2 failed (0 malformed, 2 not run)'
+
+## today: per case, over the file's (the file says 2026-01-01)
+# SPEC D4: valid through the expiry day 2026-04-03, expired the day after
++ printf 'kigen-test: 1\nrules: %s\ntoday: 2026-01-01\ncases:\n  - {name: file day, source: SPEC D4, facts: {birth_date: 2004-04-03, issue: 2022-04-01}, expect: {card_status: valid}}\n  - {name: expiry day, source: SPEC D4, today: 2026-04-03, facts: {birth_date: 2004-04-03, issue: 2022-04-01}, expect: {card_status: valid}}\n  - {name: day after, source: SPEC D4, today: 2026-04-04, facts: {birth_date: 2004-04-03, issue: 2022-04-01}, expect: {card_status: expired}}\n  - {name: bad day, source: SPEC D4, today: 2026-02-30, facts: {}, expect: {}}\n' "$(realpath "$RULES")" > $T/today.test.yaml
+$ kigen test $T/today.test.yaml
+? 2
+2~ today: 
+1= out.split('\n')[out.count('\n') - 1] == '3 passed, 1 failed (1 malformed, 0 not run)'

@@ -1,0 +1,554 @@
+/* kigen timeline: one resident's card and certificate lifetimes, drawn.
+ *
+ * What is drawn is data: the layout file beside the rule pack names the
+ * lanes (a span and its windows), and the markers (a param's changes, a
+ * date of the record). This file: the options, one record's facts (from
+ * --set, or record N of a CSV / JSON Lines file), the evaluation, and the
+ * chart built from the layout and the values (tl_chart_build); the
+ * renderers draw it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/common.h"
+#include "cli/one_record.h"
+#include "cli/out.h"
+#include "cli/timeline.h"
+#include "base/clock.h"
+#include "base/text.h"
+
+static const char timeline_help[] =
+    "usage: kigen timeline --rules RULES (--set FACT=VALUE... | --input FILE --record N)\n"
+    "                      [options]\n"
+    "\n"
+    "Draw one resident's card and certificate lifetimes: a lane per card or\n"
+    "certificate with its renewal and notice windows, today, and the changes of\n"
+    "law that fall inside the dates drawn. What is drawn comes from the layout\n"
+    "file beside the rule file (mynumber.yaml: mynumber.timeline.yaml).\n"
+    "\n"
+    "  --rules RULES         the rule file, or a pack's name (jp/mynumber)\n"
+    "  --set FACT=VALUE      a fact of the resident (repeat)\n"
+    "  --input FILE|-        ... or take the resident from a CSV or JSON Lines file\n"
+    "  --record N            the Nth record of --input (1 = the first data record)\n"
+    "  --encoding ENC        the input's encoding, as for kigen eval\n"
+    "  --param NAME=VALUE    override a param (another reading of the law)\n"
+    "  --today DATE          the day drawn as today (default: today in Japan)\n"
+    "  --layout FILE         the layout to draw with (default: the one beside\n"
+    "                        the rule file)\n"
+    "  --format text|svg     text for a terminal (default), or an SVG document\n"
+    "  --lang en|ja          the labels' language (default: en)\n"
+    "  --dates iso|era       dates as 2028-07-07 (default) or 令和10年7月7日\n"
+    "                        (--date-style, as kigen eval calls it, works too)\n"
+    "  -o FILE               write to FILE instead of standard output\n"
+    "\n"
+    "A value that is absent (no signature certificate for a child) is drawn as\n"
+    "none, never as a date; an error value is drawn with its message.\n"
+    "\n"
+    "Exit status: 0 drawn, 1 drawn but a value is an error (or the record cannot\n"
+    "be read), 2 usage, rules or layout errors, output that cannot be written.\n";
+
+typedef struct tl_opts {
+    const char *rules, *layout, *input, *encoding, *outfile;
+    long record;
+    bool svg, ja, era;
+    kigen_date today;
+    cli_kv sets[CLI_MAX_KV], params[CLI_MAX_KV];
+    int nsets, nparams;
+} tl_opts;
+
+static int parse_args(int argc, char **argv, tl_opts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (cli_is_help(a)) {
+            fputs(timeline_help, stdout);
+            return -1;
+        }
+        if (a[0] != '-')
+            return cli_usage_error("timeline", "unexpected argument '%s'", a);
+        if (!v)
+            return cli_usage_error("timeline", "%s needs a value", a);
+        i++;
+        if (strcmp(a, "--rules") == 0)
+            o->rules = v;
+        else if (strcmp(a, "--layout") == 0)
+            o->layout = v;
+        else if (strcmp(a, "--input") == 0)
+            o->input = v;
+        else if (strcmp(a, "--encoding") == 0)
+            o->encoding = v;
+        else if (strcmp(a, "-o") == 0)
+            o->outfile = v;
+        else if (strcmp(a, "--record") == 0) {
+            char *end;
+            errno = 0;
+            long n = strtol(v, &end, 10);
+            if (*v == '\0' || *end || errno || n < 1)
+                return cli_usage_error("timeline", "--record must be a record number from 1, not '%s'", v);
+            o->record = n;
+        } else if (strcmp(a, "--format") == 0) {
+            if (strcmp(v, "text") != 0 && strcmp(v, "svg") != 0)
+                return cli_usage_error("timeline", "--format must be text or svg, not '%s'", v);
+            o->svg = strcmp(v, "svg") == 0;
+        } else if (strcmp(a, "--lang") == 0) {
+            if (strcmp(v, "ja") != 0 && strcmp(v, "en") != 0)
+                return cli_usage_error("timeline", "--lang must be ja or en, not '%s'", v);
+            o->ja = strcmp(v, "ja") == 0;
+        } else if (strcmp(a, "--dates") == 0 || strcmp(a, "--date-style") == 0) {
+            if (strcmp(v, "iso") != 0 && strcmp(v, "era") != 0)
+                return cli_usage_error("timeline", "%s must be iso or era, not '%s'", a, v);
+            o->era = strcmp(v, "era") == 0;
+        } else if (strcmp(a, "--set") == 0) {
+            if (o->nsets == CLI_MAX_KV || !cli_split_kv("timeline", a, v, &o->sets[o->nsets]))
+                return CLI_USAGE;
+            o->nsets++;
+        } else if (strcmp(a, "--param") == 0) {
+            if (o->nparams == CLI_MAX_KV || !cli_split_kv("timeline", a, v, &o->params[o->nparams]))
+                return CLI_USAGE;
+            o->nparams++;
+        } else if (strcmp(a, "--today") == 0) {
+            if (!cli_parse_today("timeline", v, &o->today))
+                return CLI_USAGE;
+        } else {
+            return cli_usage_error("timeline", "unknown option '%s'", a);
+        }
+    }
+    if (!o->rules)
+        return cli_usage_error("timeline", "--rules FILE is required");
+    /* One resident, from one place: --set beside --input would be a second
+     * record's facts mixed into the first, or a guess at which wins. */
+    if (o->input && o->nsets > 0)
+        return cli_usage_error("timeline",
+                               "give the resident either with --set or with --input and --record, "
+                               "not both");
+    if (o->input && o->record == 0)
+        return cli_usage_error("timeline", "--input needs --record N: which resident to draw");
+    if (!o->input && o->record != 0)
+        return cli_usage_error("timeline", "--record needs --input FILE");
+    if (!o->input && o->nsets == 0)
+        return cli_usage_error("timeline",
+                               "no resident: give the facts with --set, or --input FILE --record N");
+    return CLI_OK;
+}
+
+/* The layout beside the rule file: rules/jp/mynumber.yaml ->
+ * rules/jp/mynumber.timeline.yaml. false when the name does not fit. */
+static bool layout_beside(const char *rules, char *out, size_t cap)
+{
+    size_t n = strlen(rules);
+    if (n > 5 && strcmp(rules + n - 5, ".yaml") == 0)
+        n -= 5;
+    else if (n > 4 && strcmp(rules + n - 4, ".yml") == 0)
+        n -= 4;
+    int k = snprintf(out, cap, "%.*s.timeline.yaml", (int)n, rules);
+    return k > 0 && (size_t)k < cap;
+}
+
+/* Whose chart: the --set facts as given, and the readings overridden. */
+static void describe_sets(const tl_opts *o, char *who, size_t cap)
+{
+    size_t n = 0;
+    who[0] = '\0';
+    for (int i = 0; i < o->nsets + o->nparams && n + 1 < cap; i++) {
+        const cli_kv *kv = i < o->nsets ? &o->sets[i] : &o->params[i - o->nsets];
+        int k = snprintf(who + n, cap - n, "%s%s%s=%s", n ? ", " : "", i < o->nsets ? "" : "--param ",
+                         kv->name, kv->value);
+        if (k < 0)
+            break;
+        n += (size_t)k < cap - n ? (size_t)k : cap - n - 1;
+    }
+}
+
+static void add_params(const tl_opts *o, char *who, size_t cap)
+{
+    for (int i = 0; i < o->nparams; i++) {
+        size_t n = strlen(who);
+        snprintf(who + n, cap - n, "%s--param %s=%s", i ? ", " : "; ", o->params[i].name, o->params[i].value);
+    }
+}
+
+/* ---- the chart: the layout filled in with the record's values ------------------- */
+
+static const kg_mem tl_malloc; /* zero: malloc and free */
+
+/* One end of a segment: a date, none, or an error (its message copied: the
+ * context's strings change with its next evaluation). */
+static tl_state read_end(tl_chart *ch, const kigen_ctx *c, const char *name, kigen_date *d, const char **err)
+{
+    kigen_value v;
+    if (kigen_get_by_name(c, name, &v) != KIGEN_OK) {
+        *err = "cannot be read"; /* tl_layout_check has made sure it exists */
+        return TL_ERROR;
+    }
+    if (v.type == KIGEN_T_DATE) {
+        *d = v.u.date;
+        return TL_OK;
+    }
+    if (v.type == KIGEN_T_ERROR) {
+        const char *m = kg_arena_strndup(&ch->arena, v.u.str.ptr, v.u.str.len);
+        *err = m ? m : "out of memory";
+        return TL_ERROR;
+    }
+    return TL_NONE; /* tl_layout_check refused names of other types */
+}
+
+static void read_segment(tl_chart *ch, const kigen_ctx *c, const tl_ref *from, bool after, const tl_ref *to,
+                         tl_segment *s)
+{
+    const char *e1 = NULL, *e2 = NULL;
+    tl_state a = read_end(ch, c, from->name, &s->from, &e1);
+    tl_state b = read_end(ch, c, to->name, &s->to, &e2);
+    if (a == TL_ERROR || b == TL_ERROR) {
+        s->state = TL_ERROR;
+        s->error = e1 ? e1 : e2;
+        ch->has_error = true;
+        return;
+    }
+    s->state = a == TL_NONE || b == TL_NONE ? TL_NONE : TL_OK;
+    if (s->state == TL_OK && after && kigen_date_add_days(s->from, 1, &s->from) != KIGEN_OK)
+        s->state = TL_NONE;
+    /* "after the expiry, until the grace ends" with no grace: an empty
+     * window has no days to draw */
+    if (s->state == TL_OK && s->to < s->from)
+        s->state = TL_NONE;
+}
+
+typedef struct span_of_days {
+    kigen_date lo, hi; /* 0: nothing yet */
+} span_of_days;
+
+static void widen(span_of_days *r, kigen_date d)
+{
+    if (!r->lo || d < r->lo)
+        r->lo = d;
+    if (!r->hi || d > r->hi)
+        r->hi = d;
+}
+
+static void widen_segment(span_of_days *r, const tl_segment *s)
+{
+    if (s->state == TL_OK) {
+        widen(r, s->from);
+        widen(r, s->to);
+    }
+}
+
+/* 1 January of year y; for y = 10000, the day after 9999-12-31. */
+static kigen_date year_start(int y)
+{
+    kigen_date d = 0;
+    if (y > 9999)
+        return KIGEN_DATE_MAX + 1;
+    (void)kigen_date_from_ymd(y < 1 ? 1 : y, 1, 1, &d);
+    return d;
+}
+
+static const char *pick(const tl_chart *ch, const tl_text *t)
+{
+    return ch->ja ? t->ja : t->en;
+}
+
+static bool build_lanes(tl_chart *ch, const tl_layout *l, const kigen_ctx *c, span_of_days *r)
+{
+    ch->lanes = kg_arena_alloc(&ch->arena, sizeof *ch->lanes * (l->nlanes ? l->nlanes : 1));
+    if (!ch->lanes)
+        return false;
+    const char *styles[64];
+    int nstyles = 0;
+    for (size_t i = 0; i < l->nlanes; i++) {
+        const tl_layout_lane *ll = &l->lanes[i];
+        tl_lane *lane = &ch->lanes[ch->nlanes];
+        memset(lane, 0, sizeof *lane);
+        lane->span.label = pick(ch, &ll->label);
+        read_segment(ch, c, &ll->from, false, &ll->to, &lane->span);
+        if (ll->optional && lane->span.state == TL_NONE)
+            continue; /* e.g. smartphone certificates, which most residents have not */
+        ch->nlanes++;
+        widen_segment(r, &lane->span);
+        lane->windows = kg_arena_alloc(&ch->arena, sizeof *lane->windows * (ll->nwindows ? ll->nwindows : 1));
+        if (!lane->windows)
+            return false;
+        lane->nwindows = ll->nwindows;
+        for (size_t k = 0; k < ll->nwindows; k++) {
+            const tl_layout_window *lw = &ll->windows[k];
+            tl_segment *w = &lane->windows[k];
+            w->label = pick(ch, &lw->label);
+            read_segment(ch, c, &lw->from, lw->from_is_after, &lw->to, w);
+            widen_segment(r, w);
+            /* one fill per meaning: "renewable" looks the same on every lane */
+            int s = 0;
+            while (s < nstyles && strcmp(styles[s], w->label) != 0)
+                s++;
+            if (s == nstyles && nstyles < 64)
+                styles[nstyles++] = w->label;
+            w->style = s < 64 ? s : 63;
+        }
+    }
+    ch->nstyles = nstyles;
+    return true;
+}
+
+static void add_marker(tl_chart *ch, kigen_date d, const char *label, const char *detail, const char *error)
+{
+    tl_marker *m = &ch->markers[ch->nmarkers++];
+    m->date = d;
+    m->label = label;
+    m->detail = detail;
+    m->error = error;
+}
+
+/* Markers of dates of the record first (they widen the chart: the
+ * application date before the card's issue is part of its story), then
+ * the changes of params that fall inside the dates drawn. */
+static bool build_markers(tl_chart *ch, const tl_layout *l, const kigen_ctx *c, span_of_days *r)
+{
+    const kigen_ruleset *rs = kigen_ctx_ruleset(c);
+    size_t max = 0;
+    for (size_t i = 0; i < l->nmarkers; i++) {
+        const tl_layout_marker *lm = &l->markers[i];
+        int p = lm->kind == TL_MARK_PARAM ? kigen_param_index(rs, lm->name.name) : -1;
+        max += p >= 0 ? (size_t)kigen_param_version_count(rs, p) : 1;
+    }
+    ch->markers = kg_arena_alloc(&ch->arena, sizeof *ch->markers * (max ? max : 1));
+    if (!ch->markers)
+        return false;
+    for (size_t i = 0; i < l->nmarkers; i++) {
+        const tl_layout_marker *lm = &l->markers[i];
+        if (lm->kind != TL_MARK_DATE)
+            continue;
+        kigen_date d = 0;
+        const char *err = NULL;
+        tl_state st = read_end(ch, c, lm->name.name, &d, &err);
+        if (st == TL_ERROR)
+            ch->has_error = true;
+        if (st == TL_OK)
+            widen(r, d);
+        if (st != TL_NONE)
+            add_marker(ch, st == TL_OK ? d : 0, pick(ch, &lm->label), NULL, err);
+    }
+    for (size_t i = 0; i < l->nmarkers; i++) {
+        const tl_layout_marker *lm = &l->markers[i];
+        int p = lm->kind == TL_MARK_PARAM ? kigen_param_index(rs, lm->name.name) : -1;
+        int nv = p >= 0 ? kigen_param_version_count(rs, p) : 0;
+        const char *prev = NULL;
+        for (int k = 0; k < nv; k++) {
+            kigen_date eff = 0;
+            const char *text = NULL;
+            if (kigen_param_version(rs, p, k, &eff, &text) != KIGEN_OK)
+                continue;
+            /* a change is a version after the first: the first is where
+             * the law starts, not a change of it */
+            if (k > 0 && eff && eff >= r->lo && eff <= r->hi) {
+                const char *detail = kg_arena_printf(&ch->arena, "%s %s -> %s", lm->name.name,
+                                                     prev ? prev : "", text ? text : "");
+                add_marker(ch, eff, pick(ch, &lm->label), detail, NULL);
+            }
+            prev = text;
+        }
+    }
+    /* in date order (insertion sort: a handful, and stable) */
+    for (size_t i = 1; i < ch->nmarkers; i++)
+        for (size_t k = i; k > 0 && ch->markers[k].date < ch->markers[k - 1].date; k--) {
+            tl_marker t = ch->markers[k];
+            ch->markers[k] = ch->markers[k - 1];
+            ch->markers[k - 1] = t;
+        }
+    return true;
+}
+
+bool tl_chart_build(tl_chart *ch, const tl_layout *l, const kigen_ctx *c)
+{
+    kg_arena_init(&ch->arena, &tl_malloc);
+    span_of_days r = {0, 0};
+    if (ch->today)
+        widen(&r, ch->today);
+    if (!build_lanes(ch, l, c, &r) || !build_markers(ch, l, c, &r))
+        return false;
+    if (!r.lo)
+        r.lo = r.hi = year_start(2000); /* nothing dated at all: any one year */
+    int y0, y1;
+    kigen_date_to_ymd(r.lo, &y0, NULL, NULL);
+    kigen_date_to_ymd(r.hi, &y1, NULL, NULL);
+    ch->axis_from = year_start(y0);
+    ch->axis_to = year_start(y1 + 1);
+    return !ch->arena.failed;
+}
+
+void tl_chart_free(tl_chart *ch)
+{
+    kg_arena_free(&ch->arena);
+}
+
+const char *tl_date_text(const tl_chart *ch, kigen_date d, char *buf, size_t n)
+{
+    if (ch->era && kigen_date_format_era(d, KIGEN_ERA_KANJI, buf, n) == KIGEN_OK)
+        return buf;
+    if (kigen_date_format_iso(d, buf, n) != KIGEN_OK)
+        snprintf(buf, n, "?");
+    return buf;
+}
+
+const char *tl_join(char *out, size_t cap, ...)
+{
+    va_list ap;
+    size_t n = 0;
+    out[0] = '\0';
+    va_start(ap, cap);
+    for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *)) {
+        size_t k = strlen(s);
+        if (k >= cap - n) {
+            k = (size_t)kg_utf8_fit(s, (int)(cap - n - 1));
+            memcpy(out + n, s, k);
+            n += k;
+            break;
+        }
+        memcpy(out + n, s, k);
+        n += k;
+    }
+    va_end(ap);
+    out[n] = '\0';
+    return out;
+}
+
+/* Write the chart where -o says (standard output by default); CLI_OK or
+ * CLI_USAGE after saying why it could not be written. */
+static int write_chart(const tl_opts *o, const tl_chart *ch)
+{
+    int fd = 1;
+    if (o->outfile) {
+        fd = open(o->outfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        if (fd < 0) {
+            cli_warn("timeline", o->ja ? "「%s」に書き込めません: %s" : "cannot write '%s': %s", o->outfile,
+                     strerror(errno));
+            return CLI_USAGE;
+        }
+    }
+    cli_out out;
+    out_open(&out, fd);
+    if (o->svg)
+        tl_render_svg(ch, &out);
+    else
+        tl_render_text(ch, &out);
+    /* a file is closed here, so that an error only close reports is seen;
+     * stdout is closed (and that checked) by main */
+    int err = out_close(&out, o->outfile != NULL);
+    if (err) {
+        cli_warn("timeline", o->ja ? "「%s」に書き込めません: %s" : "cannot write '%s': %s",
+                 o->outfile ? o->outfile : (o->ja ? "標準出力" : "the output"), strerror(err));
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+int cmd_timeline(int argc, char **argv)
+{
+    static tl_opts o;
+    memset(&o, 0, sizeof o);
+    int status = parse_args(argc, argv, &o);
+    kigen_ruleset *rs = NULL;
+    kigen_ctx *c = NULL;
+    tl_layout layout;
+    tl_chart chart;
+    bool have_layout = false, have_chart = false;
+    char rules_path[PATH_MAX], layout_path[PATH_MAX + 32], who[2048] = "";
+    if (status != CLI_OK)
+        goto out;
+    status = CLI_USAGE;
+    if (cli_find_rules("timeline", o.rules, rules_path, sizeof rules_path) != KIGEN_OK ||
+        cli_load_rules("timeline", rules_path, false, &rs) != KIGEN_OK)
+        goto out;
+    if (o.layout) {
+        snprintf(layout_path, sizeof layout_path, "%s", o.layout);
+    } else {
+        struct stat st;
+        if (!layout_beside(rules_path, layout_path, sizeof layout_path)) {
+            cli_warn("timeline", "%s: path too long", rules_path);
+            goto out;
+        }
+        if (stat(layout_path, &st) != 0 && errno == ENOENT) {
+            cli_warn("timeline",
+                     o.ja ? "%s のレイアウトがありません: %s を探しました（書くか、--layout FILE "
+                            "で指定してください）"
+                          : "no layout for %s: looked for %s (write one, or give --layout FILE)",
+                     rules_path, layout_path);
+            goto out;
+        }
+    }
+    if (!(have_layout = tl_layout_read(&layout, layout_path, cli_include_root)))
+        goto out;
+
+    if (!o.today && !(o.today = kg_clock_today_jst())) {
+        cli_usage_error("timeline", "cannot read the system clock: give --today DATE");
+        goto out;
+    }
+    if (kigen_ctx_new(rs, &c) != KIGEN_OK) {
+        cli_warn("timeline", "%s", c ? kigen_errmsg(c) : "cannot create a context");
+        goto out;
+    }
+    /* the day drawn as today is the day the rules' today() returns */
+    kigen_set_today(c, o.today);
+    kigen_set_lang(c, o.ja ? "ja" : "en");
+    if (cli_check_params("timeline", o.params, o.nparams) != CLI_OK ||
+        cli_check_sets("timeline", rs, o.sets, o.nsets) != CLI_OK ||
+        cli_apply_params("timeline", c, o.params, o.nparams) != CLI_OK)
+        goto out;
+    for (int i = 0; i < o.nsets; i++)
+        if (kigen_set(c, o.sets[i].name, o.sets[i].value) != KIGEN_OK) {
+            cli_warn("timeline", "--set %s=%s: %s", o.sets[i].name, o.sets[i].value, kigen_errmsg(c));
+            goto out;
+        }
+    if (o.input) {
+        char id[128];
+        cli_record_opts ro = {o.input, o.encoding, o.record, NULL, 0};
+        if ((status = cli_one_record("timeline", c, &ro, id, sizeof id)) != CLI_OK)
+            goto out;
+        snprintf(who, sizeof who, o.ja ? "%s の %ld 件目%s%s%s" : "%s, record %ld%s%s%s", o.input, o.record,
+                 id[0] ? " (id " : "", id, id[0] ? ")" : "");
+        add_params(&o, who, sizeof who);
+    } else {
+        describe_sets(&o, who, sizeof who);
+    }
+    status = CLI_OK;
+    if (kigen_eval(c) != KIGEN_OK) {
+        /* drawn all the same, as kigen explain explains a failed record:
+         * the lanes that fail say why */
+        cli_warn("timeline", "%s", kigen_errmsg(c));
+        status = CLI_FAIL;
+    }
+    if (!tl_layout_check(&layout, c)) {
+        status = CLI_USAGE;
+        goto out;
+    }
+    memset(&chart, 0, sizeof chart);
+    chart.title = o.ja ? layout.title.ja : layout.title.en;
+    chart.subtitle = who;
+    chart.ja = o.ja;
+    chart.era = o.era;
+    chart.today = o.today;
+    have_chart = true;
+    if (!tl_chart_build(&chart, &layout, c)) {
+        cli_warn("timeline", "out of memory");
+        status = CLI_USAGE;
+        goto out;
+    }
+    if (chart.has_error)
+        status = CLI_FAIL;
+    int wrc = write_chart(&o, &chart);
+    if (wrc != CLI_OK)
+        status = wrc;
+out:
+    if (have_chart)
+        tl_chart_free(&chart);
+    if (have_layout)
+        tl_layout_free(&layout);
+    kigen_ctx_free(c);
+    kigen_ruleset_free(rs);
+    cli_free_kvs(o.sets, o.nsets);
+    cli_free_kvs(o.params, o.nparams);
+    return status < 0 ? CLI_OK : status;
+}
