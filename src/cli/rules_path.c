@@ -83,6 +83,8 @@ int cli_rules_resolve(const char *arg, char *out, size_t cap, char *looked, size
 {
     if (looked && lcap)
         looked[0] = '\0';
+    if (!arg[0])
+        return 1; /* "": no file, and no pack has that name */
     if (is_file(arg) || !cli_rules_is_name(arg)) {
         int n = snprintf(out, cap, "%s", arg);
         return n > 0 && (size_t)n < cap ? 0 : -1;

@@ -168,7 +168,10 @@ __attribute__((noinline)) static void unknown_name_error(chk *c, const kg_expr *
     bool yaml_quoted = c->src && c->src->kind == KG_Y_SCALAR &&
                        (c->src->style == KG_YS_SINGLE || c->src->style == KG_YS_DOUBLE) &&
                        strcmp(c->src->text, e->name) == 0;
-    if (close)
+    /* (where an enum value is expected, a YAML-quoted word is a fine way
+     * to write one: there a close choice is the likelier fix) */
+    bool enum_here = hint.k == TK_ENUM && hint.set;
+    if (close && (!yaml_quoted || enum_here))
         snprintf(hintbuf, sizeof hintbuf, "did you mean '%s'?", close);
     else if (yaml_quoted)
         snprintf(

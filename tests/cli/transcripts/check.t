@@ -86,12 +86,13 @@ $ kigen check --format xml $RULES
 ? 2
 
 ## the quoting trap: YAML takes its own quotes off (then: 'x' is the name x)
-+ printf "kigen: 1\nname: q\nfacts:\n  d: {type: date}\nrules:\n  r:\n    source: S\n    type: string\n    cases:\n      - when: d > 2020-01-01\n        then: 'late'\n      - otherwise: \"'early'\"\noutputs: [r]\n" > $T/quotes.yaml
+# (a fact named 'lat' is close to 'late': the quoting hint still comes first)
++ printf "kigen: 1\nname: q\nfacts:\n  d: {type: date}\n  lat: {type: string, optional: true}\nrules:\n  r:\n    source: S\n    type: string\n    cases:\n      - when: d > 2020-01-01 and lat == 'x'\n        then: 'late'\n      - otherwise: \"'early'\"\noutputs: [r]\n" > $T/quotes.yaml
 $ kigen check $T/quotes.yaml
 ? 1
-2~ quotes.yaml:11:16: error[E0201]: unknown name 'late'
+2~ quotes.yaml:12:16: error[E0201]: unknown name 'late'
 2~ hint: YAML took the quotes off 'late', so kigen read the name late; for the text, put kigen's quotes inside YAML's: "'late'"
-2! quotes.yaml:12
+2! quotes.yaml:13
 
 ## a named argument unquoted: YAML's error, with the fix
 + printf "kigen: 1\nname: q\nfacts:\n  b: {type: date}\n  d: {type: date}\nrules:\n  r:\n    source: S\n    value: nth_birthday(b, 10, after: d)\noutputs: [r]\n" > $T/named.yaml
