@@ -54,6 +54,34 @@ static void put_choices(json_t *o, const kg_def *d)
     }
 }
 
+/* An array under k when it has elements (else dropped). */
+static void put_nonempty(json_t *o, const char *k, json_t *arr)
+{
+    if (arr && json_array_size(arr) > 0)
+        put(o, k, arr);
+    else
+        json_decref(arr);
+}
+
+/* What every definition shows first (name, type, choices) ... */
+static json_t *def_head(const kg_def *d)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    put(o, "name", json_string(d->name));
+    put(o, "type", type_json(d->ty));
+    put_choices(o, d);
+    return o;
+}
+
+/* ... and last (its doc and source). */
+static void put_docs(json_t *o, const kg_def *d)
+{
+    put_text(o, "doc", d->doc);
+    put_text(o, "source", d->source);
+}
+
 /* A fact's `min:`/`max:`: a param's name, or the value. */
 static void put_bound(json_t *o, const char *k, const kg_val *v, const kg_def *from)
 {
@@ -71,39 +99,29 @@ static void put_bound(json_t *o, const char *k, const kg_val *v, const kg_def *f
 static json_t *fact_json(const kigen_ruleset *rs, int slot)
 {
     const kg_def *d = rs->slots[slot];
-    json_t *o = json_object();
+    json_t *o = def_head(d);
     if (!o)
         return NULL;
-    put(o, "name", json_string(d->name));
-    put(o, "type", type_json(d->ty));
-    put_choices(o, d);
     json_t *al = json_array();
     for (int i = 0; al && i < rs->naliases; i++)
         if (rs->alias_slots[i] == slot)
             json_array_append_new(al, json_string(rs->alias_names[i]));
-    if (al && json_array_size(al) > 0)
-        put(o, "aliases", al);
-    else
-        json_decref(al);
+    put_nonempty(o, "aliases", al);
     /* required: a record without it fails (unless nothing selected needs it) */
     put(o, "required", json_boolean(!d->optional && !d->deflt));
     if (d->deflt && d->deflt_src.text)
         put(o, "default", json_string(d->deflt_src.text));
     put_bound(o, "min", &d->min, d->min_from);
     put_bound(o, "max", &d->max, d->max_from);
-    put_text(o, "doc", d->doc);
-    put_text(o, "source", d->source);
+    put_docs(o, d);
     return o;
 }
 
 static json_t *param_json(const kg_def *d)
 {
-    json_t *o = json_object();
+    json_t *o = def_head(d);
     if (!o)
         return NULL;
-    put(o, "name", json_string(d->name));
-    put(o, "type", type_json(d->ty));
-    put_choices(o, d);
     json_t *vs = json_array();
     for (int k = 0; vs && k < d->nversions; k++) {
         const kg_version *v = &d->versions[k];
@@ -119,32 +137,24 @@ static json_t *param_json(const kg_def *d)
         json_array_append_new(vs, one);
     }
     put(o, "values", vs);
-    put_text(o, "doc", d->doc);
-    put_text(o, "source", d->source);
+    put_docs(o, d);
     return o;
 }
 
 static json_t *output_json(const kigen_ruleset *rs, int slot)
 {
     const kg_def *d = rs->slots[slot];
-    json_t *o = json_object();
+    json_t *o = def_head(d);
     if (!o)
         return NULL;
-    put(o, "name", json_string(d->name));
-    put(o, "type", type_json(d->ty));
-    put_choices(o, d);
     json_t *m = json_array();
     for (int i = 0; m && i < rs->nmessages; i++)
         if (strcmp(rs->messages[i].rule, d->name) == 0)
             json_array_append_new(m, json_string(rs->messages[i].outcome));
-    if (m && json_array_size(m) > 0)
-        put(o, "messages", m);
-    else
-        json_decref(m);
+    put_nonempty(o, "messages", m);
     if (d->hook_output)
         put(o, "set_by_policy", json_true());
-    put_text(o, "doc", d->doc);
-    put_text(o, "source", d->source);
+    put_docs(o, d);
     return o;
 }
 

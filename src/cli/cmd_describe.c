@@ -80,6 +80,17 @@ static void wrapped(const char *label, const char *text)
     }
 }
 
+/* "LABEL: a, b, c" of v's array under key, wrapped; nothing without one. */
+static void wrapped_list(const json_t *v, const char *key, const char *label)
+{
+    const json_t *arr = json_object_get(v, key);
+    char list[2048];
+    if (!arr)
+        return;
+    join(list, sizeof list, arr);
+    wrapped(label, list);
+}
+
 /* NAME padded to 30 display columns (names may be Japanese), then TYPE. */
 static void head(const char *name, const char *type, bool more)
 {
@@ -116,14 +127,8 @@ static void print_text(const json_t *d)
             wrapped("default: ", deflt);
         if (*str(v, "doc"))
             wrapped("", str(v, "doc"));
-        if (json_object_get(v, "choices")) {
-            join(list, sizeof list, json_object_get(v, "choices"));
-            wrapped("choices: ", list);
-        }
-        if (json_object_get(v, "aliases")) {
-            join(list, sizeof list, json_object_get(v, "aliases"));
-            wrapped("also named: ", list);
-        }
+        wrapped_list(v, "choices", "choices: ");
+        wrapped_list(v, "aliases", "also named: ");
         for (int b = 0; b < 2; b++) {
             const json_t *bound = json_object_get(v, b ? "max" : "min");
             if (!bound)
@@ -163,10 +168,7 @@ static void print_text(const json_t *d)
         }
         if (*str(v, "doc"))
             wrapped("", str(v, "doc"));
-        if (json_object_get(v, "choices")) {
-            join(list, sizeof list, json_object_get(v, "choices"));
-            wrapped("readings: ", list);
-        }
+        wrapped_list(v, "choices", "readings: ");
         if (*str(v, "source"))
             wrapped("source: ", str(v, "source"));
     }
@@ -182,14 +184,8 @@ static void print_text(const json_t *d)
         printf("\n");
         if (*str(v, "doc"))
             wrapped("", str(v, "doc"));
-        if (json_object_get(v, "choices")) {
-            join(list, sizeof list, json_object_get(v, "choices"));
-            wrapped("values: ", list);
-        }
-        if (json_object_get(v, "messages")) {
-            join(list, sizeof list, json_object_get(v, "messages"));
-            wrapped("messages (ja, en) for: ", list);
-        }
+        wrapped_list(v, "choices", "values: ");
+        wrapped_list(v, "messages", "messages (ja, en) for: ");
     }
 }
 

@@ -415,6 +415,18 @@ const char *tl_join(char *out, size_t cap, ...)
     return out;
 }
 
+void tl_segment_words(const tl_chart *ch, const tl_segment *s, char *out, size_t cap)
+{
+    char a[32], b[32];
+    if (s->state == TL_OK)
+        tl_join(out, cap, tl_date_text(ch, s->from, a, sizeof a), ch->ja ? "〜" : " to ",
+                tl_date_text(ch, s->to, b, sizeof b), (char *)NULL);
+    else if (s->state == TL_NONE)
+        tl_join(out, cap, ch->ja ? "なし" : "none", (char *)NULL);
+    else
+        tl_join(out, cap, ch->ja ? "エラー: " : "error: ", s->error ? s->error : "", (char *)NULL);
+}
+
 /* Write the chart where -o says (standard output by default); CLI_OK or
  * CLI_USAGE after saying why it could not be written. */
 static int write_chart(const tl_opts *o, const tl_chart *ch)

@@ -10,24 +10,12 @@
 #include "base/mem.h"
 
 /* Labels, English and Japanese. */
-enum {
-    L_CASE,
-    L_MESSAGE,
-    L_GIVEN,
-    L_DEFAULTS,
-    L_THROUGH,
-    L_PARAMS,
-    L_SOURCES,
-    L_UNUSED,
-    L_NONE,
-    L_OVERRIDE,
-    L_N
-};
+enum { L_CASE, L_MESSAGE, L_GIVEN, L_DEFAULTS, L_THROUGH, L_PARAMS, L_SOURCES, L_NONE, L_OVERRIDE, L_N };
 static const char *const labels[2][L_N] = {
-    {"case taken", "message", "facts given", "defaults used", "through the rules", "params", "sources", "",
+    {"case taken", "message", "facts given", "defaults used", "through the rules", "params", "sources",
      "(none)", "overridden for this run"},
     {"適用した場合", "メッセージ", "入力された事実", "既定値を使った事実", "経由した規則", "パラメータ",
-     "出典", "", "(なし)", "この実行で上書き"},
+     "出典", "(なし)", "この実行で上書き"},
 };
 
 typedef struct brief {
@@ -139,6 +127,10 @@ int cli_explain_brief(const char *json_text, const char *message, bool ja, kg_bu
     json_t *root = json_loads(json_text, 0, &err);
     if (!root)
         return -1;
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return -1;
+    }
     brief B = {.L = labels[ja ? 1 : 0]};
     kg_buf_init(&B.given, NULL);
     kg_buf_init(&B.defaults, NULL);
@@ -148,50 +140,36 @@ int cli_explain_brief(const char *json_text, const char *message, bool ja, kg_bu
     B.seen_sources = json_object();
     B.seen_names = json_object();
     B.sources = json_array();
-    /* one value's JSON is an object; several (no name given) an array */
-    size_t count = json_is_array(root) ? json_array_size(root) : 1;
-    for (size_t k = 0; k < count; k++) {
-        const json_t *n = json_is_array(root) ? json_array_get(root, k) : root;
-        kg_buf_clear(&B.given);
-        kg_buf_clear(&B.defaults);
-        kg_buf_clear(&B.through);
-        kg_buf_clear(&B.params);
-        json_object_clear(B.seen_params);
-        json_object_clear(B.seen_sources);
-        json_object_clear(B.seen_names);
-        json_array_clear(B.sources);
-        if (k)
+    const json_t *n = root;
+    kg_buf_printf(out, "%s = ", str(n, "name"));
+    value_text(out, json_object_get(n, "value"), B.L[L_NONE]);
+    kg_buf_putc(out, '\n');
+    if (*str(n, "doc"))
+        kg_buf_printf(out, "  %s\n", str(n, "doc"));
+    if (*str(n, "source"))
+        kg_buf_printf(out, "  source: %s\n", str(n, "source"));
+    const json_t *cs = json_object_get(n, "case");
+    if (cs)
+        kg_buf_printf(out, "  %s: %lld/%lld, %s\n", B.L[L_CASE],
+                      (long long)json_integer_value(json_object_get(cs, "index")),
+                      (long long)json_integer_value(json_object_get(cs, "of")), str(cs, "when"));
+    if (message)
+        kg_buf_printf(out, "  %s: %s\n", B.L[L_MESSAGE], message);
+    walk(&B, n, true);
+    section(out, B.L[L_GIVEN], &B.given);
+    section(out, B.L[L_DEFAULTS], &B.defaults);
+    section(out, B.L[L_THROUGH], &B.through);
+    section(out, B.L[L_PARAMS], &B.params);
+    if (json_array_size(B.sources) > 0) {
+        const json_t *src;
+        size_t i;
+        kg_buf_printf(out, "  %s:\n", B.L[L_SOURCES]);
+        json_array_foreach(B.sources, i, src)
+        {
+            kg_buf_printf(out, "    %s: %s", str(src, "id"), str(src, "title"));
+            if (*str(src, "url"))
+                kg_buf_printf(out, " <%s>", str(src, "url"));
             kg_buf_putc(out, '\n');
-        kg_buf_printf(out, "%s = ", str(n, "name"));
-        value_text(out, json_object_get(n, "value"), B.L[L_NONE]);
-        kg_buf_putc(out, '\n');
-        if (*str(n, "doc"))
-            kg_buf_printf(out, "  %s\n", str(n, "doc"));
-        if (*str(n, "source"))
-            kg_buf_printf(out, "  source: %s\n", str(n, "source"));
-        const json_t *cs = json_object_get(n, "case");
-        if (cs)
-            kg_buf_printf(out, "  %s: %lld/%lld, %s\n", B.L[L_CASE],
-                          (long long)json_integer_value(json_object_get(cs, "index")),
-                          (long long)json_integer_value(json_object_get(cs, "of")), str(cs, "when"));
-        if (message && count == 1)
-            kg_buf_printf(out, "  %s: %s\n", B.L[L_MESSAGE], message);
-        walk(&B, n, true);
-        section(out, B.L[L_GIVEN], &B.given);
-        section(out, B.L[L_DEFAULTS], &B.defaults);
-        section(out, B.L[L_THROUGH], &B.through);
-        section(out, B.L[L_PARAMS], &B.params);
-        if (json_array_size(B.sources) > 0) {
-            const json_t *s;
-            size_t i;
-            kg_buf_printf(out, "  %s:\n", B.L[L_SOURCES]);
-            json_array_foreach(B.sources, i, s)
-            {
-                kg_buf_printf(out, "    %s: %s", str(s, "id"), str(s, "title"));
-                if (*str(s, "url"))
-                    kg_buf_printf(out, " <%s>", str(s, "url"));
-                kg_buf_putc(out, '\n');
-            }
         }
     }
     kg_buf_free(&B.given);

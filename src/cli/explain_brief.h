@@ -7,11 +7,11 @@
 
 #include "base/mem.h"
 
-/* Append to out the brief form of kigen_explain_json's text (one value, or
- * an array of them): value, doc, source, case taken, message (when given),
+/* Append to out the brief form of kigen_explain_json's text for one value:
+ * value, doc, source, case taken, message (when given),
  * facts given, defaults used, the rules passed through with their values,
  * each param version used once, the sources. Labels in Japanese with ja.
- * 0, or -1 (the JSON did not parse, or out of memory). */
+ * 0, or -1 (the JSON did not parse or is not one value, or out of memory). */
 int cli_explain_brief(const char *json_text, const char *message, bool ja, kg_buf *out);
 
 #endif

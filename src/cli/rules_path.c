@@ -56,22 +56,45 @@ static bool try_dir(const char *dir, size_t dlen, const char *name, char *out, s
     return n > 0 && (size_t)n < cap && is_file(out);
 }
 
-/* <directory of this executable>/KIGEN_BIN_TO_RULES, or "" when unknown. */
-static void installed_dir(char *out, size_t cap)
+/* The directory this executable lies in (links resolved by the kernel), in
+ * out; false when unknown. */
+static bool exe_dir(char *out, size_t cap)
 {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    out[0] = '\0';
+    ssize_t n = readlink("/proc/self/exe", out, cap - 1);
     if (n <= 0)
-        return;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
+        return false;
+    out[n] = '\0';
+    char *slash = strrchr(out, '/');
     if (!slash)
-        return;
+        return false;
     *slash = '\0';
-    int k = snprintf(out, cap, "%s/%s", exe, KIGEN_BIN_TO_RULES);
-    if (k < 0 || (size_t)k >= cap)
-        out[0] = '\0';
+    return true;
+}
+
+/* One search: the name, where a hit goes, and the places looked in so far
+ * (comma-separated, for the error). */
+typedef struct search {
+    const char *name;
+    char *out;
+    size_t cap;
+    char *looked;
+    size_t lcap, used;
+} search;
+
+/* Try DIR (len bytes); note it as looked in. true when found. */
+static bool try_place(search *S, const char *dir, size_t len)
+{
+    if (len == 0)
+        return false;
+    if (try_dir(dir, len, S->name, S->out, S->cap))
+        return true;
+    if (S->looked && S->used < S->lcap) {
+        int w =
+            snprintf(S->looked + S->used, S->lcap - S->used, "%s%.*s", S->used ? ", " : "", (int)len, dir);
+        if (w > 0)
+            S->used += (size_t)w < S->lcap - S->used ? (size_t)w : S->lcap - S->used - 1;
+    }
+    return false;
 }
 
 bool cli_rules_is_name(const char *arg)
@@ -89,55 +112,32 @@ int cli_rules_resolve(const char *arg, char *out, size_t cap, char *looked, size
         int n = snprintf(out, cap, "%s", arg);
         return n > 0 && (size_t)n < cap ? 0 : -1;
     }
-    size_t used = 0;
-#define LOOKED(dir, len)                                                                                     \
-    do {                                                                                                     \
-        if (looked && used < lcap) {                                                                         \
-            int w_ = snprintf(looked + used, lcap - used, "%s%.*s", used ? ", " : "", (int)(len), (dir));    \
-            if (w_ > 0)                                                                                      \
-                used += (size_t)w_ < lcap - used ? (size_t)w_ : lcap - used - 1;                             \
-        }                                                                                                    \
-    } while (0)
+    search S = {arg, out, cap, looked, lcap, 0};
     const char *path = getenv("KIGEN_PATH");
     for (const char *p = path; p && *p;) {
         const char *colon = strchr(p, ':');
         size_t len = colon ? (size_t)(colon - p) : strlen(p);
-        if (try_dir(p, len, arg, out, cap))
+        if (try_place(&S, p, len))
             return 0;
-        if (len)
-            LOOKED(p, len);
         p = colon ? colon + 1 : p + len;
     }
-    char inst[PATH_MAX], real[PATH_MAX];
-    installed_dir(inst, sizeof inst);
+    char here[PATH_MAX], inst[PATH_MAX], real[PATH_MAX];
+    bool known = exe_dir(here, sizeof here);
     /* the resolved form (messages: "/opt/k/bin/../share" says less); a
      * kigen that is not installed has no such directory */
-    if (inst[0] && realpath(inst, real)) {
-        if (try_dir(real, strlen(real), arg, out, cap))
-            return 0;
-        LOOKED(real, strlen(real));
-    }
-    if (try_dir(KIGEN_RULES_DIR, strlen(KIGEN_RULES_DIR), arg, out, cap))
+    int k = known ? snprintf(inst, sizeof inst, "%s/%s", here, KIGEN_BIN_TO_RULES) : -1;
+    if (k > 0 && (size_t)k < sizeof inst && realpath(inst, real) && try_place(&S, real, strlen(real)))
         return 0;
-    LOOKED(KIGEN_RULES_DIR, strlen(KIGEN_RULES_DIR));
+    if (try_place(&S, KIGEN_RULES_DIR, strlen(KIGEN_RULES_DIR)))
+        return 0;
 #ifdef KIGEN_BUILD_DIR
     /* 5. a kigen run from the build tree it was built in: the source's
      * rules/, so `./build/kigen eval --rules jp/mynumber` works before
      * installing */
-    char here[PATH_MAX], build[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", here, sizeof here - 1);
-    if (n > 0 && realpath(KIGEN_BUILD_DIR, build)) {
-        here[n] = '\0';
-        char *slash = strrchr(here, '/');
-        if (slash)
-            *slash = '\0';
-        if (strcmp(here, build) == 0) {
-            if (try_dir(KIGEN_SOURCE_RULES, strlen(KIGEN_SOURCE_RULES), arg, out, cap))
-                return 0;
-            LOOKED(KIGEN_SOURCE_RULES, strlen(KIGEN_SOURCE_RULES));
-        }
-    }
+    char build[PATH_MAX];
+    if (known && realpath(KIGEN_BUILD_DIR, build) && strcmp(here, build) == 0 &&
+        try_place(&S, KIGEN_SOURCE_RULES, strlen(KIGEN_SOURCE_RULES)))
+        return 0;
 #endif
-#undef LOOKED
     return 1;
 }

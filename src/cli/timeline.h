@@ -139,6 +139,9 @@ const char *tl_date_text(const tl_chart *ch, kigen_date d, char *buf, size_t n);
 /* The texts up to the NULL, one after another, in out (cut between two
  * characters when they do not fit); returns out. */
 const char *tl_join(char *out, size_t cap, ...) __attribute__((sentinel));
+/* A segment in words, in out: "2018-07-08 to 2028-07-07" (or 〜), "none"
+ * (なし), or "error: why" (the error as the rules gave it). */
+void tl_segment_words(const tl_chart *ch, const tl_segment *s, char *out, size_t cap);
 
 /* ---- the renderers -------------------------------------------------------------- */
 

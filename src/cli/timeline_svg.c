@@ -92,6 +92,26 @@ static void put_num(cli_out *o, double v)
     out_str(o, b);
 }
 
+/* name="value" with a value of our own (a colour, a class: nothing to escape). */
+static void attr_str(cli_out *o, const char *name, const char *v)
+{
+    out_char(o, ' ');
+    out_str(o, name);
+    out_str(o, "=\"");
+    out_str(o, v);
+    out_char(o, '"');
+}
+
+/* name="text" with text from outside (a label), escaped. */
+static void attr_text(cli_out *o, const char *name, const char *v)
+{
+    out_char(o, ' ');
+    out_str(o, name);
+    out_str(o, "=\"");
+    put_text(o, v);
+    out_char(o, '"');
+}
+
 /* name="value" with a number. */
 static void attr_num(cli_out *o, const char *name, double v)
 {
@@ -122,19 +142,13 @@ static void text_at(const svg *S, double x, double y, const char *anchor, const 
     attr_num(o, "x", x);
     attr_num(o, "y", y);
     if (anchor) {
-        out_str(o, " text-anchor=\"");
-        out_str(o, anchor);
-        out_char(o, '"');
+        attr_str(o, "text-anchor", anchor);
     }
     if (cls) {
-        out_str(o, " class=\"");
-        out_str(o, cls);
-        out_char(o, '"');
+        attr_str(o, "class", cls);
     }
     if (fill) {
-        out_str(o, " fill=\"");
-        out_str(o, fill);
-        out_char(o, '"');
+        attr_str(o, "fill", fill);
     }
     out_str(o, " font-size=\"");
     out_int(o, size);
@@ -152,14 +166,10 @@ static void line_at(const svg *S, double x1, double y1, double x2, double y2, co
     attr_num(o, "y1", y1);
     attr_num(o, "x2", x2);
     attr_num(o, "y2", y2);
-    out_str(o, " stroke=\"");
-    out_str(o, stroke);
-    out_char(o, '"');
+    attr_str(o, "stroke", stroke);
     attr_num(o, "stroke-width", w);
     if (dash) {
-        out_str(o, " stroke-dasharray=\"");
-        out_str(o, dash);
-        out_char(o, '"');
+        attr_str(o, "stroke-dasharray", dash);
     }
     out_str(o, "/>\n");
 }
@@ -177,19 +187,6 @@ static double x_of(const svg *S, kigen_date d)
 static double text_w(const char *s, int size)
 {
     return (double)kg_display_width(s, strlen(s)) * 0.6 * size;
-}
-
-/* "2018-07-08 to 2028-07-07", "none", "error: ..." */
-static void segment_words(const tl_chart *ch, const tl_segment *s, char *out, size_t cap)
-{
-    char a[32], b[32];
-    if (s->state == TL_OK)
-        tl_join(out, cap, tl_date_text(ch, s->from, a, sizeof a), ch->ja ? "〜" : " to ",
-                tl_date_text(ch, s->to, b, sizeof b), (char *)NULL);
-    else if (s->state == TL_NONE)
-        tl_join(out, cap, ch->ja ? "なし" : "none", (char *)NULL);
-    else
-        tl_join(out, cap, ch->ja ? "エラー: " : "error: ", s->error ? s->error : "", (char *)NULL);
 }
 
 /* ---- parts ------------------------------------------------------------------------ */
@@ -221,13 +218,13 @@ static void head(const svg *S, double height)
         const tl_lane *lane = &ch->lanes[i];
         put_text(o, lane->span.label);
         out_str(o, ": ");
-        segment_words(ch, &lane->span, words, sizeof words);
+        tl_segment_words(ch, &lane->span, words, sizeof words);
         put_text(o, words);
         for (size_t k = 0; k < lane->nwindows; k++) {
             out_str(o, k ? (ch->ja ? "、" : "; ") : (ch->ja ? "（" : " ("));
             put_text(o, lane->windows[k].label);
             out_str(o, ": ");
-            segment_words(ch, &lane->windows[k], words, sizeof words);
+            tl_segment_words(ch, &lane->windows[k], words, sizeof words);
             put_text(o, words);
         }
         if (lane->nwindows)
@@ -318,9 +315,7 @@ static void segment_rect(const svg *S, const tl_segment *s, const char *cls, con
     out_str(o, cls);
     out_char(o, '"');
     if (strcmp(cls, "window") == 0) {
-        out_str(o, " data-label=\"");
-        put_text(o, s->label);
-        out_char(o, '"');
+        attr_text(o, "data-label", s->label);
     }
     attr_date(S, "data-from", s->from);
     attr_date(S, "data-to", s->to);
@@ -337,7 +332,7 @@ static void segment_rect(const svg *S, const tl_segment *s, const char *cls, con
         put_text(o, s->label);
     }
     out_str(o, ": ");
-    segment_words(S->ch, s, words, sizeof words);
+    tl_segment_words(S->ch, s, words, sizeof words);
     put_text(o, words);
     out_str(o, "</title></rect>\n");
 }
@@ -370,7 +365,7 @@ static void lane(const svg *S, const tl_lane *ln, double top)
     out_str(o, "\">\n");
     text_at(S, LABEL_X, top + BAR_DY + 14, NULL, "label", "#111111", 14, sp->label);
     if (sp->state != TL_OK) {
-        segment_words(ch, sp, words, sizeof words);
+        tl_segment_words(ch, sp, words, sizeof words);
         if (sp->state == TL_ERROR && strlen(words) > 300)
             memcpy(words + kg_utf8_fit(words, 296), "...", 4); /* the whole of it is in <desc> */
         text_at(S, X0, top + BAR_DY + 14, NULL, sp->state == TL_NONE ? "none" : "error",
@@ -413,13 +408,9 @@ static void vline(const svg *S, kigen_date d, const char *id, const char *cls, c
     double x = x_of(S, d) + (x_of(S, d + 1) - x_of(S, d)) / 2; /* the middle of the day */
     out_str(o, "<g");
     if (id) {
-        out_str(o, " id=\"");
-        out_str(o, id);
-        out_char(o, '"');
+        attr_str(o, "id", id);
     }
-    out_str(o, " class=\"");
-    out_str(o, cls);
-    out_char(o, '"');
+    attr_str(o, "class", cls);
     attr_date(S, "data-date", d);
     attr_num(o, "data-x", x);
     out_str(o, ">\n");
@@ -496,12 +487,12 @@ static double dates_list(const svg *S, double y)
     out_str(S->o, "<g id=\"dates\">\n");
     for (size_t i = 0; i < ch->nlanes; i++) {
         const tl_lane *ln = &ch->lanes[i];
-        segment_words(ch, &ln->span, words, sizeof words);
+        tl_segment_words(ch, &ln->span, words, sizeof words);
         tl_join(line, sizeof line, ln->span.label, ": ", words, (char *)NULL);
         text_at(S, LABEL_X, y, NULL, NULL, "#111111", 12, line);
         y += 16;
         for (size_t k = 0; k < ln->nwindows; k++) {
-            segment_words(ch, &ln->windows[k], words, sizeof words);
+            tl_segment_words(ch, &ln->windows[k], words, sizeof words);
             tl_join(line, sizeof line, ln->windows[k].label, ": ", words, (char *)NULL);
             text_at(S, LABEL_X + 16, y, NULL, NULL, "#333333", 12, line);
             y += 16;

@@ -295,17 +295,13 @@ static void caret_rows(const grid *g)
     }
 }
 
-/* "2018-07-08 to 2028-07-07", "none", or "error: why". */
+/* tl_segment_words, with control characters in an error made visible (a
+ * terminal must not act on them). */
 static void segment_words(const tl_chart *ch, const tl_segment *s, char *out, size_t cap)
 {
-    char a[32], b[32], buf[TEXT_MAX];
-    if (s->state == TL_OK)
-        tl_join(out, cap, tl_date_text(ch, s->from, a, sizeof a), ch->ja ? "〜" : " to ",
-                tl_date_text(ch, s->to, b, sizeof b), (char *)NULL);
-    else if (s->state == TL_NONE)
-        tl_join(out, cap, ch->ja ? "なし" : "none", (char *)NULL);
-    else
-        tl_join(out, cap, ch->ja ? "エラー: " : "error: ", clean(s->error, buf, sizeof buf), (char *)NULL);
+    char raw[TEXT_MAX];
+    tl_segment_words(ch, s, raw, sizeof raw);
+    clean(raw, out, cap);
 }
 
 /* What the characters mean (the windows are named on their own rows). */
