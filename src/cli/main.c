@@ -38,59 +38,6 @@ static const char usage_text[] =
     "\n"
     "'kigen <command> --help' describes one command; docs/ has the manual.\n";
 
-int cli_is_help(const char *arg)
-{
-    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
-}
-
-/* "kigen CMD: message" on stderr, one line: the message often quotes what
- * a file, a record or a script supplied, so control characters in it are
- * escaped (a newline must not forge a line of kigen's own). */
-size_t cli_vformat_line(char *safe, size_t cap, const char *fmt, va_list ap)
-{
-    char msg[4096];
-    int n = vsnprintf(msg, sizeof msg, fmt, ap);
-    size_t len = n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
-    size_t k = kg_escape_line(safe, cap, msg, len);
-    return k < cap ? k : cap - 1;
-}
-
-static void vwarn(const char *cmd, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-static void vwarn(const char *cmd, const char *fmt, va_list ap)
-{
-    char safe[CLI_LINE_MAX];
-    cli_vformat_line(safe, sizeof safe, fmt, ap);
-    fprintf(stderr, "kigen %s: %s\n", cmd, safe);
-}
-
-void cli_line(const char *fmt, ...)
-{
-    char safe[CLI_LINE_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    cli_vformat_line(safe, sizeof safe, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "%s\n", safe);
-}
-
-void cli_warn(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vwarn(cmd, fmt, ap);
-    va_end(ap);
-}
-
-int cli_usage_error(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vwarn(cmd, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "(see 'kigen %s --help')\n", cmd);
-    return CLI_USAGE;
-}
-
 /* Every command's output is checked: a full disk or a closed descriptor
  * is an error, never a silent exit 0. A stdout closed before kigen ran
  * (">&-") is fine when nothing was written to it: then only fclose fails,

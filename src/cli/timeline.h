@@ -73,6 +73,9 @@ typedef struct tl_layout {
  * include_root: as --include-root (NULL: none).
  * Names are not checked here: that needs a rule set (tl_layout_check). */
 bool tl_layout_read(tl_layout *l, const char *path, const char *include_root);
+/* The same for a layout held in memory (len bytes, copied; name is used in
+ * messages): for a server, and for the fuzz target. */
+bool tl_layout_parse(tl_layout *l, const char *name, const char *text, size_t len);
 /* Check every name against a context that has evaluated a record (rules
  * that are not outputs are found only by reading them), and that each
  * names a date. false after printing each problem with its position. */

@@ -246,6 +246,38 @@ static char *slurp(tl_layout *l, const char *path, const char *include_root, siz
     return text;
 }
 
+/* Parse text (len bytes, NUL-terminated, in l's arena) as the layout
+ * named name into l; false after printing the problems. */
+static bool parse(tl_layout *l, const char *name, const char *text, size_t len)
+{
+    kg_srcfile *src = kg_arena_alloc(&l->arena, sizeof *src);
+    kigen_diags *d = src ? kg_diags_new(&l->mem, false) : NULL;
+    reader R = {l, d != NULL};
+    if (!d) {
+        cli_warn("timeline", "out of memory");
+        return false;
+    }
+    src->name = name;
+    src->text = text;
+    src->len = len;
+    kg_srcfile_index(src, &l->arena);
+    const kg_ynode *root = kg_yaml_parse(src, &l->arena, d);
+    if (!root || kigen_diags_errors(d) > 0) {
+        cli_print_diags(d);
+        R.ok = false;
+    } else {
+        read_root(&R, root);
+    }
+    kigen_diags_free(d);
+    if (R.ok && l->arena.failed) {
+        cli_warn("timeline", "out of memory");
+        R.ok = false;
+    }
+    if (!R.ok)
+        cli_warn("timeline", "%s: the layout has errors; nothing was drawn", name);
+    return R.ok;
+}
+
 bool tl_layout_read(tl_layout *l, const char *path, const char *include_root)
 {
     memset(l, 0, sizeof *l);
@@ -253,34 +285,28 @@ bool tl_layout_read(tl_layout *l, const char *path, const char *include_root)
     l->path = kg_arena_strdup(&l->arena, path);
     size_t len = 0;
     char *text = l->path ? slurp(l, path, include_root, &len) : NULL;
-    kg_srcfile *src = text ? kg_arena_alloc(&l->arena, sizeof *src) : NULL;
-    kigen_diags *d = src ? kg_diags_new(&l->mem, false) : NULL;
-    reader R = {l, d != NULL};
-    if (text && !d)
-        cli_warn("timeline", "out of memory");
-    if (d) {
-        src->name = l->path;
-        src->text = text;
-        src->len = len;
-        kg_srcfile_index(src, &l->arena);
-        const kg_ynode *root = kg_yaml_parse(src, &l->arena, d);
-        if (!root || kigen_diags_errors(d) > 0) {
-            cli_print_diags(d);
-            R.ok = false;
-        } else {
-            read_root(&R, root);
-        }
-        kigen_diags_free(d);
-        if (R.ok && l->arena.failed) {
-            cli_warn("timeline", "out of memory");
-            R.ok = false;
-        }
-        if (!R.ok)
-            cli_warn("timeline", "%s: the layout has errors; nothing was drawn", path);
-    }
-    if (!R.ok)
+    bool ok = text && parse(l, l->path, text, len);
+    if (!ok)
         tl_layout_free(l); /* a layout that was not read holds nothing */
-    return R.ok;
+    return ok;
+}
+
+bool tl_layout_parse(tl_layout *l, const char *name, const char *text, size_t len)
+{
+    memset(l, 0, sizeof *l);
+    kg_arena_init(&l->arena, &l->mem);
+    l->path = kg_arena_strdup(&l->arena, name);
+    char *copy = l->path && len <= TL_LAYOUT_MAX ? kg_arena_alloc(&l->arena, len + 1) : NULL;
+    if (copy) {
+        memcpy(copy, text, len);
+        copy[len] = '\0';
+    } else {
+        cli_warn("timeline", "%s: %s", name, len > TL_LAYOUT_MAX ? "larger than 1 MiB" : "out of memory");
+    }
+    bool ok = copy && parse(l, l->path, copy, len);
+    if (!ok)
+        tl_layout_free(l);
+    return ok;
 }
 
 void tl_layout_free(tl_layout *l)
