@@ -1,4 +1,5 @@
 /* kigen explain: the derivation of one record's values, with sources. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +69,7 @@ int cmd_explain(int argc, char **argv)
     long record = 0;
     int nnames = 0;
     bool json = false, brief = false;
+    char id[256] = "";
     kigen_date today = 0;
     static cli_kv sets[CLI_MAX_KV], params[CLI_MAX_KV];
     int nsets = 0, nparams = 0, status = CLI_OK;
@@ -96,8 +98,9 @@ int cmd_explain(int argc, char **argv)
             encoding = v;
         else if (strcmp(a, "--record") == 0 && v) {
             char *end = NULL;
+            errno = 0;
             record = strtol(v, &end, 10);
-            if (!*v || *end || record < 1) {
+            if (!*v || *end || errno || record < 1) {
                 status =
                     cli_usage_error("explain", "--record must be a record number (1 or more), not '%s'", v);
                 goto out;
@@ -183,7 +186,7 @@ int cmd_explain(int argc, char **argv)
         goto out;
     if (input) {
         cli_record_opts ro = {input, encoding, record, sets, nsets};
-        if ((status = cli_one_record("explain", c, &ro, NULL, 0)) != CLI_OK)
+        if ((status = cli_one_record("explain", c, &ro, id, sizeof id)) != CLI_OK)
             goto out;
     }
     for (int i = 0; !input && i < nsets; i++) {
@@ -195,7 +198,12 @@ int cmd_explain(int argc, char **argv)
     }
     kigen_set_explain(c, 1);
     if (kigen_eval(c) != KIGEN_OK) {
-        cli_warn("explain", "%s", kigen_errmsg(c));
+        /* a record of a file is named as eval names it: file, number, id */
+        if (input)
+            cli_warn("explain", "%s: record %ld%s%s%s: %s", input, record, id[0] ? " (id " : "", id,
+                     id[0] ? ")" : "", kigen_errmsg(c));
+        else
+            cli_warn("explain", "%s", kigen_errmsg(c));
         status = CLI_FAIL;
     }
     if (brief) {

@@ -459,12 +459,14 @@ int cmd_test(int argc, char **argv)
     cli_free_kvs(params, t.nparams);
     if (nfiles == 0)
         return cli_usage_error("test", "name at least one test file");
+    /* a --case that chose nothing is a usage error, not a broken file */
+    bool missed = false;
     for (int i = 0; i < t.nonly; i++)
         if (!only_hit[i]) {
             cli_warn("test", "--case '%s': no case has that name or contains it%s%s%s", only[i],
                      t.closest[i] ? " (did you mean '" : "", t.closest[i] ? t.closest[i] : "",
                      t.closest[i] ? "'?)" : "");
-            t.broken = true;
+            missed = true;
         }
     for (int i = 0; i < t.nonly; i++)
         free(closest[i]);
@@ -477,5 +479,7 @@ int cmd_test(int argc, char **argv)
         fprintf(stderr, "kigen test: the test files or rules have errors (see above)\n");
         return CLI_USAGE;
     }
+    if (missed)
+        return CLI_USAGE;
     return t.failed ? CLI_FAIL : CLI_OK;
 }

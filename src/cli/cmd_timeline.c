@@ -195,8 +195,12 @@ static int write_chart(const tl_opts *o, const tl_chart *ch)
      * stdout is closed (and that checked) by main */
     int err = out_close(&out, o->outfile != NULL);
     if (err) {
-        cli_warn("timeline", o->ja ? "「%s」に書き込めません: %s" : "cannot write '%s': %s",
-                 o->outfile ? o->outfile : (o->ja ? "標準出力" : "the output"), strerror(err));
+        if (o->outfile)
+            cli_warn("timeline", o->ja ? "「%s」に書き込めません: %s" : "cannot write '%s': %s", o->outfile,
+                     strerror(err));
+        else
+            cli_warn("timeline", o->ja ? "標準出力に書き込めません: %s" : "cannot write the output: %s",
+                     strerror(err));
         return CLI_USAGE;
     }
     return CLI_OK;

@@ -93,6 +93,9 @@ static bool try_place(search *S, const char *dir, size_t len)
             snprintf(S->looked + S->used, S->lcap - S->used, "%s%.*s", S->used ? ", " : "", (int)len, dir);
         if (w > 0)
             S->used += (size_t)w < S->lcap - S->used ? (size_t)w : S->lcap - S->used - 1;
+        /* cut: say so, rather than end the list mid-name */
+        if (w > 0 && S->used == S->lcap - 1 && S->lcap > 4)
+            memcpy(S->looked + S->lcap - 4, "...", 4);
     }
     return false;
 }

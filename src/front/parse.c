@@ -12,6 +12,7 @@
  *   postfix: N days|months|years|weeks, name@date
  *   primary: literal, name, call(args, key: arg), (expr), [list]
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -89,8 +90,26 @@ static void perr(parser *p, size_t pos, const char *expected, const char *fmt, .
                              "'name: ' starts a key): quote the whole expression, value: \"f(a, after: d)\", "
                              "or write it as a block scalar (value: > and the expression on the next line)"
                            : NULL;
-    kg_diag(p->d, KIGEN_SEV_ERROR, "E0200", p->src->node ? p->src->node->file : NULL, off, expected, hint,
-            "%s", msg);
+    /* Words in YAML's quotes ('c d'): YAML took the quotes, kigen reads
+     * words. Said only for text that looks like words (no operator, no
+     * kigen quote), where a text was surely meant. */
+    const kg_ynode *n = p->src->node;
+    char quoted[400];
+    if (!hint && n && n->kind == KG_Y_SCALAR && (n->style == KG_YS_SINGLE || n->style == KG_YS_DOUBLE) &&
+        p->src->text && strchr(p->src->text, ' ')) {
+        bool words = true;
+        for (const unsigned char *t = (const unsigned char *)p->src->text; *t && words; t++)
+            words = *t >= 0x80 || *t == ' ' || *t == '_' || (*t >= '0' && *t <= '9') ||
+                    ((*t | 0x20) >= 'a' && (*t | 0x20) <= 'z');
+        if (words) {
+            snprintf(quoted, sizeof quoted,
+                     "YAML took the quotes off, so kigen read words, not a text; for the text, put kigen's "
+                     "quotes inside YAML's: \"'%.200s'\"",
+                     p->src->text);
+            hint = quoted;
+        }
+    }
+    kg_diag(p->d, KIGEN_SEV_ERROR, "E0200", n ? n->file : NULL, off, expected, hint, "%s", msg);
 }
 
 static bool is_digit(char c)

@@ -122,3 +122,10 @@ $ kigen check $T/dym.yaml
 2~ hint: did you mean 'late'?
 2~ messages for unknown rule 'ss'
 2~ hint: did you mean 's'?
+
+## words in YAML's quotes: the same trap, said at the parse error (was: no hint)
++ printf "kigen: 1\nname: q\nfacts:\n  x: {type: string}\nrules:\n  r:\n    source: S\n    type: string\n    cases:\n      - when: x == 'a'\n        then: \"'b'\"\n      - otherwise: 'c d'\noutputs: [r]\n" > $T/words.yaml
+$ kigen check $T/words.yaml
+? 1
+2~ words.yaml:12:23: error[E0200]: unexpected 'd' after a complete expression
+2~ hint: YAML took the quotes off, so kigen read words, not a text; for the text, put kigen's quotes inside YAML's: "'c d'"

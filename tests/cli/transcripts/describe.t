@@ -56,3 +56,8 @@ $ kigen describe --rules $PACK --format yaml
 $ kigen describe --rules $PACK --template --format json
 ? 2
 2~ --template prints CSV
+
+## a list of places looked in that is too long to print says it was cut (was: cut mid-name)
+$ KIGEN_PATH=$(printf '/nowhere%.0s' $(seq 400)) kigen describe --rules jp/nosuchpack
+? 2
+2~ ... (KIGEN_PATH adds directories

@@ -129,3 +129,13 @@ $ kigen explain --rules $PACK --input $T/typo.csv --record 1 card_expiry
 ? 2
 2~ birth_dat
 2~ birth_date
+
+## a JSON Lines record that fails names its file, number and id, as CSV's do (was: the bare error)
+$ kigen explain --rules $RULES --input $DATA/lang/people.jsonl --record 3 expiry
+? 1
+2~ kigen explain: $DATA/lang/people.jsonl: record 3 (id 3): fact issue is required but not given
+
+## a --record past the range of a number is refused as written (was: echoed as 9223372036854775807)
+$ kigen explain --rules $RULES --input $DATA/lang/people.jsonl --record 99999999999999999999 expiry
+? 2
+2~ --record must be a record number (1 or more), not '99999999999999999999'

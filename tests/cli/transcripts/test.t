@@ -87,3 +87,9 @@ $ kigen test $T/today.test.yaml
 ? 2
 2~ today: 
 1= out.split('\n')[out.count('\n') - 1] == '3 passed, 1 failed (1 malformed, 0 not run)'
+
+## a --case that chooses nothing is a usage error, not a broken file (was: "the test files or rules have errors")
+$ kigen test --case zz $DATA/lang/cards.test.yaml
+? 2
+2~ --case 'zz': no case has that name or contains it
+2! the test files or rules have errors
