@@ -547,9 +547,11 @@ static int csv_scan(kg_reader *r)
                         return -2;
                     snprintf(
                         r->err, sizeof r->err,
-                        TR("line %ld: a quoted field opened here is not closed before the end of the input",
-                           "%ld行目: ここで始まる引用符（\"）が最後まで閉じていません"),
-                        qline);
+                        TR("line %ld: a quoted field opened here is not closed before the end of the input "
+                           "(reading went on at line %ld)",
+                           "%ld行目: "
+                           "ここで始まる引用符（\"）が最後まで閉じていません（%ld行目から読み続けました）"),
+                        qline, qline + 1);
                     return resume_after_quote(r, qpos, qline);
                 }
                 char c = r->buf[p];

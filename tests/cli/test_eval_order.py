@@ -74,7 +74,7 @@ csv_bad[3001] = (with_field(3001, "residence_status", "citizen"), ("residence_st
 csv_bad[3002] = ("3002,1990-01-01", ("line 3003: 2 fields, but the header has 8", []))
 f4097 = split_record(lines[4097])
 f4097[F["birth_date"]] = '"' + f4097[F["birth_date"]]  # no quote closes it anywhere after
-csv_bad[4097] = (",".join(f4097), ("line 4098: a quoted field opened here is not closed before the end of the input", []))
+csv_bad[4097] = (",".join(f4097), ("line 4098: a quoted field opened here is not closed before the end of the input (reading went on at line 4099)", []))
 csv_bad[5000] = (with_field(5000, "birth_date", "2000-00-10"), ("birth_date: ", ["2000-00-10"]))
 # the id the output keeps for each broken record ('' where the row has none)
 csv_bad_id = {r: ("" if r == 2500 else str(r)) for r in csv_bad}

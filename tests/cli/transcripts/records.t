@@ -20,7 +20,7 @@ $ kigen eval --rules $RULES --input $T/quote.csv --today 2026-01-01
 ? 1
 1= len(rows) == 60002
 1= sum(1 for r in rows[1:] if r[-1]) == 1
-1= rows[2] == ['2', '', '', '', 'record 2: line 3: a quoted field opened here is not closed before the end of the input']
+1= rows[2] == ['2', '', '', '', 'record 2: line 3: a quoted field opened here is not closed before the end of the input (reading went on at line 4)']
 1= [r[0] for r in rows[1:]] == [str(i) for i in range(1, 60002)]
 2~ 1 of 60001 records failed
 
@@ -31,7 +31,7 @@ $ kigen eval --rules $RULES --input $T/pair.csv --today 2026-01-01
 1> id,expiry,adult,card_status,error
 1> 1,,,,record 1: line 2: a quoted field opened here does not end at a separator (a quote is missing or extra)
 1> 2,2031-04-02,true,valid,
-1> 3,,,,record 3: line 4: a quoted field opened here is not closed before the end of the input
+1> 3,,,,record 3: line 4: a quoted field opened here is not closed before the end of the input (reading went on at line 5)
 1> 4,2031-04-02,true,valid,
 
 ## a bad quote after a good multi-line field: resume after the bad quote's line, not inside the good field (was: an invented record 9)
@@ -39,7 +39,7 @@ $ kigen eval --rules $RULES --input $T/pair.csv --today 2026-01-01
 $ kigen eval --rules $RULES --input $T/resume.csv --today 2026-01-01
 ? 1
 1= [r[0] for r in rows] == ['id', '1', '2 multi\n9,2004-04-02,2022-04-01\nx', '3']
-1= rows[2][-1] == 'record 2: line 5: a quoted field opened here is not closed before the end of the input'
+1= rows[2][-1] == 'record 2: line 5: a quoted field opened here is not closed before the end of the input (reading went on at line 6)'
 1= rows[3][1:] == ['2026-04-03', 'false', 'valid', '']
 2~ 1 of 3 records failed
 
@@ -57,7 +57,7 @@ $ kigen eval --rules $RULES --input $T/cr.csv --today 2026-01-01
 ? 1
 1> id,expiry,adult,card_status,error
 1> 1,2031-04-02,true,valid,
-1> 2,,,,record 2: line 3: a quoted field opened here is not closed before the end of the input
+1> 2,,,,record 2: line 3: a quoted field opened here is not closed before the end of the input (reading went on at line 4)
 1> 3,2026-04-03,false,valid,
 
 ## a bare CR inside a line of an LF file is an error in that record, not a record end (was: one record became two)
