@@ -22,6 +22,9 @@ int cmd_timeline(int argc, char **argv);
 #if KIGEN_HAS_CARD
 int cmd_card(int argc, char **argv);
 #endif
+#if KIGEN_HAS_SERVE
+int cmd_serve(int argc, char **argv);
+#endif
 
 /* Print "kigen CMD: message" (control characters escaped) and a pointer to
  * --help to stderr; returns CLI_USAGE. */

@@ -29,6 +29,9 @@ static const char usage_text[] =
 #if KIGEN_HAS_CARD
     "  card      read certificates off a My Number card (PC/SC)\n"
 #endif
+#if KIGEN_HAS_SERVE
+    "  serve     the engine over HTTP, and a page for a ward's counter\n"
+#endif
     "  version   print the version\n"
     "\n"
     "  --include-root DIR   (with any command that reads rule files) every file a rule\n"
@@ -97,6 +100,9 @@ int main(int argc, char **argv)
         {"date", cmd_date},
 #if KIGEN_HAS_CARD
         {"card", cmd_card},
+#endif
+#if KIGEN_HAS_SERVE
+        {"serve", cmd_serve},
 #endif
     };
     if (kigen_check_version() != KIGEN_OK

@@ -9,7 +9,7 @@
 # tests/man/check_man.py fails when they disagree in either direction, and
 # tests/man/check_completion.sh tries completions as a shell would.
 
-_kigen_commands='eval diff explain check test describe timeline date card version'
+_kigen_commands='eval diff explain check test describe timeline date card serve version'
 
 # _kigen_options CMD: CMD's options, one per line; a trailing '=' marks an
 # option that takes a value (the '=' is not typed). Status 1 for a word that
@@ -39,6 +39,9 @@ _kigen_options()
            --lang= --dates= --date-style= -o=' ;;
     date)
         o='--eom= --feb29= --method=' ;;
+    serve)
+        o='--rules= --listen= --threads= --token-file= --max-body= --max-records= --max-connections=
+           --timeout= --port-file= --quiet' ;;
     card)
         o='--reader= --timeout= --json --verbose --sign --ca --save= --rules= --today= --set=
            --birth-date --basic-facts --pin-env= --pin-fd= --sign-pin-env= --sign-pin-fd=
@@ -181,7 +184,7 @@ _kigen()
         --input)
             _kigen_add -
             _kigen_files ;;
-        -o) _kigen_files ;;
+        -o | --token-file | --port-file) _kigen_files ;;
         --save | --include-root) _kigen_dirs ;;
         --set | --param | --base)
             local kind=facts name
