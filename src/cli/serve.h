@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "kigen.h"
 
@@ -85,12 +86,20 @@ typedef struct serve_opts {
     int nparams;
 } serve_opts;
 
-/* A result or an error, ready to send. */
+/* A batch's reply, made as it is sent (serve_eval.c). */
+typedef struct serve_stream serve_stream;
+/* libmicrohttpd's content reader: the next bytes of the reply into buf, or
+ * -1 (MHD_CONTENT_READER_END_OF_STREAM) at its end. */
+ssize_t serve_stream_read(void *cls, uint64_t pos, char *buf, size_t max);
+void serve_stream_free(void *cls);
+
+/* A result or an error, ready to send: a body, or a stream. */
 typedef struct serve_reply {
     unsigned status;
     const char *type; /* content type */
     char *body;       /* malloc'd */
     size_t len;
+    serve_stream *stream; /* instead of body: written as it is read */
     long records;
 } serve_reply;
 

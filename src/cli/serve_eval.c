@@ -317,45 +317,184 @@ static json_t *single(const char *body, size_t len, serve_reply *r)
     return j;
 }
 
+/* ---- batches, streamed ------------------------------------------------------------------- */
+
+/* A batch's reply is written as the client reads it: one record evaluated
+ * per result sent, on a context of the batch's own (the worker's cached
+ * one may serve another connection between two chunks). */
+struct serve_stream {
+    kigen_ctx *c;
+    serve_opts o; /* its texts belong to the connection, which outlives the reply */
+    char *body;   /* a copy of the request's */
+    size_t len;
+    json_t *arr;          /* a JSON array batch, else JSON Lines */
+    size_t index;         /* the array's next element */
+    const char *line;     /* the next line */
+    long n;               /* results written */
+    bool started, closed; /* "[" written; "]" written (or nothing more to write) */
+    char *chunk;
+    size_t clen, coff;
+};
+
+void serve_stream_free(void *cls)
+{
+    serve_stream *st = cls;
+    if (!st)
+        return;
+    kigen_ctx_free(st->c);
+    json_decref(st->arr);
+    free(st->body);
+    free(st->chunk);
+    free(st);
+}
+
+/* The next piece of the reply into st->chunk; false when there is none. */
+static bool next_chunk(serve_stream *st)
+{
+    free(st->chunk);
+    st->chunk = NULL;
+    st->clen = st->coff = 0;
+    json_t *res = NULL;
+    const char *pre = "", *post = "\n";
+    if (st->arr) {
+        if (!st->started) {
+            st->started = true;
+            st->chunk = strdup("[");
+        } else if (st->index < json_array_size(st->arr)) {
+            pre = st->index ? "," : "";
+            post = "";
+            res = one_record(st->c, json_array_get(st->arr, st->index), (long)st->index + 1, &st->o, false,
+                             NULL);
+            st->index++;
+        } else if (!st->closed) {
+            st->closed = true;
+            st->chunk = strdup("]\n");
+        } else {
+            return false;
+        }
+    } else {
+        const char *end = st->body + st->len;
+        while (st->line < end) {
+            const char *eol = memchr(st->line, '\n', (size_t)(end - st->line));
+            const char *stop = eol ? eol : end, *from = st->line;
+            st->line = eol ? eol + 1 : end;
+            if (skip_space(from, stop) == stop)
+                continue; /* a blank line is no record */
+            json_error_t e;
+            long n = st->n + 1;
+            json_t *obj = json_loadb(from, (size_t)(stop - from), JSON_REJECT_DUPLICATES, &e);
+            res = obj ? one_record(st->c, obj, n, &st->o, false, NULL)
+                      : json_pack("{s:I,s:n,s:s}", "record", (json_int_t)n, "outputs", "error", e.text);
+            json_decref(obj);
+            break;
+        }
+        if (!res)
+            return false;
+    }
+    if (res) {
+        char *s = json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(res);
+        st->n++;
+        size_t k = s ? strlen(s) : 0;
+        st->chunk = malloc(k + 3);
+        if (st->chunk)
+            snprintf(st->chunk, k + 3, "%s%s%s", pre, s ? s : "", post);
+        free(s);
+    }
+    if (!st->chunk)
+        return false; /* out of memory: the reply ends short, and the client sees it is not whole */
+    st->clen = strlen(st->chunk);
+    return true;
+}
+
+ssize_t serve_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    serve_stream *st = cls;
+    while (st->coff == st->clen)
+        if (!next_chunk(st))
+            return -1; /* MHD_CONTENT_READER_END_OF_STREAM */
+    size_t k = st->clen - st->coff < max ? st->clen - st->coff : max;
+    memcpy(buf, st->chunk + st->coff, k);
+    st->coff += k;
+    return (ssize_t)k;
+}
+
+/* A batch: counted and checked whole first (a 413 or 400 must come before
+ * the first result), then streamed. */
+static void batch(const serve_pack *p, const serve_opts *o, const char *body, size_t len, bool array,
+                  long max_records, serve_reply *r)
+{
+    serve_stream *st = calloc(1, sizeof *st);
+    long count = 0;
+    if (!st || !(st->body = malloc(len + 1))) {
+        free(st);
+        serve_reply_error(r, 500, 0, NULL, "out of memory");
+        return;
+    }
+    memcpy(st->body, body, len);
+    st->body[len] = '\0';
+    st->len = len;
+    st->line = st->body;
+    st->o = *o;
+    if (array) {
+        json_error_t e;
+        st->arr = json_loadb(st->body, len, JSON_REJECT_DUPLICATES, &e);
+        if (!st->arr || !json_is_array(st->arr)) {
+            serve_reply_error(r, 400, 0, NULL, "the body is not a JSON array: %s (line %d, column %d)",
+                              st->arr ? "another value" : e.text, e.line, e.column);
+            serve_stream_free(st);
+            return;
+        }
+        count = (long)json_array_size(st->arr);
+    } else {
+        for (const char *l = st->body, *end = l + len; l < end;) {
+            const char *eol = memchr(l, '\n', (size_t)(end - l));
+            const char *stop = eol ? eol : end;
+            count += skip_space(l, stop) < stop;
+            l = eol ? eol + 1 : end;
+        }
+    }
+    if (count > max_records) {
+        serve_reply_error(r, 413, 0, NULL, "%ld records; at most %ld in one request (--max-records)", count,
+                          max_records);
+        serve_stream_free(st);
+        return;
+    }
+    if (kigen_ctx_new(p->rs, &st->c) != KIGEN_OK) {
+        serve_reply_error(r, 500, 0, NULL, "cannot make an evaluation context");
+        serve_stream_free(st);
+        return;
+    }
+    if (!apply_opts(st->c, &st->o, r)) {
+        serve_stream_free(st);
+        return;
+    }
+    r->status = 200;
+    r->type = array ? "application/json" : "application/x-ndjson";
+    r->stream = st;
+    r->records = count;
+}
+
 void serve_eval(const serve_pack *p, const serve_opts *o, const char *body, size_t len, long max_records,
                 serve_reply *r)
 {
+    const char *end = body + len, *first = skip_space(body, end);
+    const char *nl = first < end ? memchr(first, '\n', (size_t)(end - first)) : NULL;
+    if (first < end && *first == '[') {
+        batch(p, o, body, len, true, max_records, r);
+        return;
+    }
+    if (nl && skip_space(nl, end) < end) { /* more than one line: JSON Lines */
+        batch(p, o, body, len, false, max_records, r);
+        return;
+    }
     kigen_ctx *c = thread_ctx(p->rs, false);
     if (!c) {
         serve_reply_error(r, 500, 0, NULL, "cannot make an evaluation context");
         return;
     }
-    if (!apply_opts(c, o, r)) {
-        unapply_opts(c, o);
-        return;
-    }
-    const char *end = body + len, *first = skip_space(body, end);
-    json_error_t e;
-    if (first < end && *first == '[') { /* a batch as a JSON array */
-        json_t *arr = json_loadb(body, len, JSON_REJECT_DUPLICATES, &e);
-        if (!arr || !json_is_array(arr)) {
-            serve_reply_error(r, 400, 0, NULL, "the body is not a JSON array: %s (line %d, column %d)",
-                              arr ? "another value" : e.text, e.line, e.column);
-        } else if ((long)json_array_size(arr) > max_records) {
-            serve_reply_error(r, 413, 0, NULL, "%zu records; at most %ld in one request (--max-records)",
-                              json_array_size(arr), max_records);
-        } else {
-            json_t *out = json_array();
-            size_t i;
-            json_t *rec;
-            json_array_foreach(arr, i, rec)
-                json_array_append_new(out, one_record(c, rec, (long)i + 1, o, false, r));
-            r->records = (long)json_array_size(arr);
-            serve_reply_json(r, 200, out);
-        }
-        json_decref(arr);
-        unapply_opts(c, o);
-        return;
-    }
-    /* one object, or JSON Lines: one object per line */
-    const char *nl = memchr(first, '\n', (size_t)(end - first));
-    bool lines = nl && skip_space(nl, end) < end;
-    if (!lines) {
+    if (apply_opts(c, o, r)) {
         json_t *obj = single(body, len, r);
         json_t *res = obj ? one_record(c, obj, 1, o, true, r) : NULL;
         if (res) {
@@ -363,53 +502,6 @@ void serve_eval(const serve_pack *p, const serve_opts *o, const char *body, size
             serve_reply_json(r, 200, res);
         }
         json_decref(obj);
-        unapply_opts(c, o);
-        return;
-    }
-    char *text = NULL;
-    size_t tlen = 0;
-    FILE *f = open_memstream(&text, &tlen);
-    long n = 0;
-    for (const char *line = body; line < end && f;) {
-        const char *eol = memchr(line, '\n', (size_t)(end - line));
-        const char *stop = eol ? eol : end;
-        if (skip_space(line, stop) < stop) {
-            if (++n > max_records) {
-                fclose(f);
-                f = NULL;
-                free(text);
-                text = NULL;
-                serve_reply_error(r, 413, n, NULL, "more than %ld records in one request (--max-records)",
-                                  max_records);
-                break;
-            }
-            json_t *obj = json_loadb(line, (size_t)(stop - line), JSON_REJECT_DUPLICATES, &e);
-            json_t *res;
-            if (!obj) {
-                res = json_pack("{s:I,s:n,s:s}", "record", (json_int_t)n, "outputs", "error", e.text);
-            } else {
-                res = one_record(c, obj, n, o, false, r);
-            }
-            char *s = json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER);
-            if (s) {
-                fputs(s, f);
-                fputc('\n', f);
-            }
-            free(s);
-            json_decref(res);
-            json_decref(obj);
-        }
-        line = eol ? eol + 1 : end;
-    }
-    if (f && fclose(f) == 0) {
-        r->status = 200;
-        r->type = "application/x-ndjson";
-        r->body = text;
-        r->len = tlen;
-        r->records = n;
-    } else if (f || !r->body) {
-        free(text);
-        serve_reply_error(r, 500, 0, NULL, "out of memory");
     }
     unapply_opts(c, o);
 }

@@ -44,15 +44,25 @@ static bool same_secret(const char *a, const char *b)
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn, req *q, serve_reply *r)
 {
-    if (!r->body) {
-        r->body = strdup("");
-        r->len = 0;
-    }
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(r->len, r->body ? r->body : (char *)"", MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(r->body);
-        return MHD_NO;
+    struct MHD_Response *resp;
+    if (r->stream) {
+        /* chunked: each result is computed as the client reads */
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, serve_stream_read, r->stream,
+                                                 serve_stream_free);
+        if (!resp) {
+            serve_stream_free(r->stream);
+            return MHD_NO;
+        }
+    } else {
+        if (!r->body) {
+            r->body = strdup("");
+            r->len = 0;
+        }
+        resp = MHD_create_response_from_buffer(r->len, r->body ? r->body : (char *)"", MHD_RESPMEM_MUST_FREE);
+        if (!resp) {
+            free(r->body);
+            return MHD_NO;
+        }
     }
     MHD_add_response_header(resp, "Content-Type", r->type ? r->type : "application/json");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");

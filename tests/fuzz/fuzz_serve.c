@@ -1,8 +1,9 @@
 /* Fuzz what kigen serve does with a request body: one record, a JSON array
  * or JSON Lines to POST /v1/eval, one record to /v1/explain and
  * /v1/timeline, with options from the first byte (language, messages, an
- * output selection, a param override). Every reply must be a status and,
- * for 200 from eval, as many results as records. */
+ * output selection, a param override). Every reply must be a status; a
+ * streamed batch is read to its end and must hold a result per record. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +42,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     default: serve_timeline(&g->packs[0], &o, body, len, &r); break;
     }
-    if (r.status < 200 || r.status > 599 || (r.status == 200 && !r.body))
+    if (r.status < 200 || r.status > 599 || (r.status == 200 && !r.body && !r.stream))
         abort();
+    if (r.stream) { /* a batch: read it as a client would, and count its results */
+        char buf[4096];
+        long lines = 0, n;
+        bool array = false, first = true;
+        while ((n = (long)serve_stream_read(r.stream, 0, buf, sizeof buf)) > 0) {
+            if (first)
+                array = buf[0] == '[';
+            first = false;
+            for (long i = 0; i < n; i++)
+                lines += buf[i] == '\n';
+        }
+        serve_stream_free(r.stream);
+        /* JSON Lines: a line per record; an array ends with one line */
+        if (lines != (array ? 1 : r.records))
+            abort();
+    }
     free(r.body);
     return 0;
 }
