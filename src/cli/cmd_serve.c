@@ -35,7 +35,8 @@ static const char serve_help[] =
     "  --max-body BYTES      the largest request body (default 8388608)\n"
     "  --max-records N       the most records in one request (default 10000)\n"
     "  --max-connections N   connections at once (default 512)\n"
-    "  --timeout SECONDS     close a connection idle this long (default 10)\n"
+    "  --timeout SECONDS     close a connection idle this long, or whose request\n"
+    "                        body takes 3 times as long in all (default 10)\n"
     "  --port-file FILE      write the port listened on to FILE once ready\n"
     "  --quiet               no log line per request\n"
     "\n"
@@ -109,7 +110,7 @@ static char *read_token(const char *path)
 int cmd_serve(int argc, char **argv)
 {
     static const char *rules[64];
-    serve_server S = {rules, 0, NULL, 8u << 20, 10000, false};
+    serve_server S = {rules, 0, NULL, 8u << 20, 10000, 30, false};
     const char *listen = "127.0.0.1:8080", *token_file = NULL, *port_file = NULL;
     long threads = sysconf(_SC_NPROCESSORS_ONLN), max_conn = 512, timeout = 10;
     for (int i = 1; i < argc; i++) {
@@ -162,6 +163,7 @@ int cmd_serve(int argc, char **argv)
         return cli_usage_error("serve", "--rules RULES is required");
     if (threads < 1)
         threads = 1;
+    S.body_seconds = 3 * timeout;
 
     /* where to listen */
     char host[256];

@@ -188,10 +188,30 @@ static bool apply_record(kigen_ctx *c, const json_t *obj, char *why, size_t n, c
     json_t *v;
     kigen_ctx_reset(c);
     *field = NULL;
+    /* one fact by two names (birth_date and 生年月日): which would win is a
+     * guess, so the record is refused, naming both */
+    const char *by[1024] = {0};
     json_object_foreach((json_t *)obj, key, v)
     {
-        if (strcmp(key, "id") == 0 && kigen_fact_index(rs, "id") < 0)
+        if (strcmp(key, "id") == 0 && kigen_fact_index(rs, "id") < 0) {
+            if (json_is_object(v) || json_is_array(v)) {
+                *field = key;
+                snprintf(why, n, "id: an id is a text or a number, not %s",
+                         json_is_array(v) ? "a list" : "an object");
+                return false;
+            }
             continue; /* the record's own id: echoed, not a fact */
+        }
+        int f = kigen_fact_index(rs, key);
+        if (f >= 0 && f < 1024) {
+            if (by[f]) {
+                *field = key;
+                snprintf(why, n, "%s is given twice, as '%s' and as '%s'", kigen_fact_name(rs, f), by[f],
+                         key);
+                return false;
+            }
+            by[f] = key;
+        }
         char text[64];
         const char *t = NULL;
         if (json_is_string(v))
@@ -257,18 +277,33 @@ static json_t *one_record(kigen_ctx *c, const json_t *obj, long n, const serve_o
     int rc = kigen_eval(c);
     json_t *outs = json_object(), *msgs = o->messages ? json_object() : NULL, *errs = NULL;
     const kigen_ruleset *rs = kigen_ctx_ruleset(c);
-    for (int i = 0; i < kigen_output_count(rs); i++) {
+    /* the outputs asked for, in the order asked (as kigen eval --outputs);
+     * else every output in the pack's order */
+    char list[4096];
+    const char *names[256];
+    int nn = 0;
+    if (o->outputs) {
+        snprintf(list, sizeof list, "%s", o->outputs);
+        char *save = NULL;
+        for (char *t = strtok_r(list, ",", &save); t && nn < 256; t = strtok_r(NULL, ",", &save))
+            names[nn++] = t;
+    } else {
+        for (int i = 0; i < kigen_output_count(rs) && nn < 256; i++)
+            names[nn++] = kigen_output_name(rs, i);
+    }
+    for (int k = 0; k < nn; k++) {
         kigen_value v;
-        if (kigen_get(c, i, &v) != KIGEN_OK)
-            continue; /* not selected */
-        const char *name = kigen_output_name(rs, i);
+        const char *name = names[k];
+        if (kigen_get_by_name(c, name, &v) != KIGEN_OK)
+            continue;
         json_object_set_new(outs, name, value_json(&v));
         if (v.type == KIGEN_T_ERROR) {
             if (!errs)
                 errs = json_object();
             json_object_set_new(errs, name, json_stringn(v.u.str.ptr, v.u.str.len));
         }
-        const char *m = msgs ? kigen_message(c, i, o->lang ? o->lang : "en") : NULL;
+        int oi = kigen_output_index(rs, name);
+        const char *m = msgs && oi >= 0 ? kigen_message(c, oi, o->lang ? o->lang : "en") : NULL;
         if (m)
             json_object_set_new(msgs, name, json_string(m));
     }
@@ -293,6 +328,16 @@ bad:
 }
 
 /* ---- bodies ----------------------------------------------------------------------------------- */
+
+/* A UTF-8 byte order mark before a body (as Windows tools write one) is
+ * not part of it: kigen eval skips one too. */
+static void skip_bom(const char **body, size_t *len)
+{
+    if (*len >= 3 && memcmp(*body, "\xEF\xBB\xBF", 3) == 0) {
+        *body += 3;
+        *len -= 3;
+    }
+}
 
 static const char *skip_space(const char *p, const char *end)
 {
@@ -479,6 +524,7 @@ static void batch(const serve_pack *p, const serve_opts *o, const char *body, si
 void serve_eval(const serve_pack *p, const serve_opts *o, const char *body, size_t len, long max_records,
                 serve_reply *r)
 {
+    skip_bom(&body, &len);
     const char *end = body + len, *first = skip_space(body, end);
     const char *nl = first < end ? memchr(first, '\n', (size_t)(end - first)) : NULL;
     if (first < end && *first == '[') {
@@ -508,6 +554,7 @@ void serve_eval(const serve_pack *p, const serve_opts *o, const char *body, size
 
 void serve_explain(const serve_pack *p, const serve_opts *o, const char *body, size_t len, serve_reply *r)
 {
+    skip_bom(&body, &len);
     kigen_ctx *c = thread_ctx(p->rs, true);
     if (!c) {
         serve_reply_error(r, 500, 0, NULL, "cannot make an evaluation context");
@@ -543,6 +590,7 @@ void serve_explain(const serve_pack *p, const serve_opts *o, const char *body, s
 
 void serve_timeline(const serve_pack *p, const serve_opts *o, const char *body, size_t len, serve_reply *r)
 {
+    skip_bom(&body, &len);
     if (!p->layout) {
         serve_reply_error(r, 404, 0, NULL, "the pack %s has no timeline layout beside it", p->name);
         return;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cli/serve.h"
@@ -86,7 +87,16 @@ typedef struct qctx {
     serve_opts *o;
     serve_reply *r;
     bool bad;
+    unsigned seen; /* the options given, to refuse one given twice */
 } qctx;
+
+/* A 400 for the query (msg: the message); stops reading it. */
+static enum MHD_Result bad_arg(qctx *Q, const char *key, const char *msg)
+{
+    serve_reply_error(Q->r, 400, 0, key, "%s", msg);
+    Q->bad = true;
+    return MHD_NO;
+}
 
 static enum MHD_Result one_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
@@ -95,13 +105,31 @@ static enum MHD_Result one_arg(void *cls, enum MHD_ValueKind kind, const char *k
     serve_opts *o = Q->o;
     if (!value)
         value = "";
+    /* which would win, of an option given twice, is a guess: refused */
+    char twice[300];
+    snprintf(twice, sizeof twice, "the option '%.200s' is given twice", key);
+    static const char *const once[] = {"lang", "messages", "outputs", "name", "today"};
+    for (unsigned k = 0; k < sizeof once / sizeof once[0]; k++)
+        if (strcmp(key, once[k]) == 0) {
+            if (Q->seen & (1u << k))
+                return bad_arg(Q, key, twice);
+            Q->seen |= 1u << k;
+        }
+    for (int k = 0; strncmp(key, "param.", 6) == 0 && k < o->nparams; k++)
+        if (strcmp(o->param_names[k], key + 6) == 0)
+            return bad_arg(Q, key, twice);
     if (strcmp(key, "lang") == 0)
         o->lang = value;
-    else if (strcmp(key, "messages") == 0)
-        o->messages = strcmp(value, "0") != 0 && strcmp(value, "false") != 0;
-    else if (strcmp(key, "outputs") == 0)
+    else if (strcmp(key, "messages") == 0) {
+        if (strcmp(value, "1") != 0 && strcmp(value, "true") != 0 && strcmp(value, "0") != 0 &&
+            strcmp(value, "false") != 0)
+            return bad_arg(Q, key, "messages must be 1, true, 0 or false");
+        o->messages = strcmp(value, "1") == 0 || strcmp(value, "true") == 0;
+    } else if (strcmp(key, "outputs") == 0) {
+        if (!*value)
+            return bad_arg(Q, key, "outputs= names no output (leave it out for all)");
         o->outputs = value;
-    else if (strcmp(key, "name") == 0)
+    } else if (strcmp(key, "name") == 0)
         o->name = value;
     else if (strcmp(key, "today") == 0) {
         char err[200];
@@ -160,12 +188,16 @@ static void route(const serve_server *S, struct MHD_Connection *conn, req *q, se
     char pack[200];
     if (strcmp(path, "/healthz") == 0) {
         q->ep = EP_HEALTHZ;
-        serve_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+        if (get)
+            serve_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+        else
+            serve_reply_error(r, 405, 0, NULL, "GET /healthz");
         return;
     }
     if (S->token) {
         const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-        bool ok = auth && strncmp(auth, "Bearer ", 7) == 0 && same_secret(auth + 7, S->token);
+        /* the scheme's name is case-insensitive (RFC 7235) */
+        bool ok = auth && strncasecmp(auth, "Bearer ", 7) == 0 && same_secret(auth + 7, S->token);
         /* the page cannot send a header when opened: it is public, its calls are not */
         if (!ok && !(get && strcmp(path, "/") == 0)) {
             serve_reply_error(r, 401, 0, NULL, "a bearer token is required (Authorization: Bearer ...)");
@@ -219,7 +251,7 @@ static void route(const serve_server *S, struct MHD_Connection *conn, req *q, se
     }
     /* the query is options of the API (the page's own query is the page's) */
     serve_opts o = {0};
-    qctx Q = {&o, r, false};
+    qctx Q = {&o, r, false, 0};
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, one_arg, &Q);
     if (Q.bad)
         return;
@@ -283,6 +315,10 @@ enum MHD_Result serve_handle(void *cls, struct MHD_Connection *conn, const char 
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
+        /* a body dribbled in stays under --timeout's idle limit: it also
+         * has --timeout × 3 in all, from the request's first byte */
+        if (now_us() - q->t0 > (uint64_t)S->body_seconds * 1000000u)
+            return MHD_NO; /* closes the connection */
         if (q->too_big || q->len + n > S->max_body) {
             q->too_big = true; /* read and dropped; answered 413 */
             free(q->body);

@@ -15,6 +15,7 @@ typedef struct serve_server {
     const char *token; /* --token-file's token, or NULL */
     size_t max_body;
     long max_records;
+    long body_seconds; /* the most a request's body may take to arrive */
     bool quiet;
 } serve_server;
 

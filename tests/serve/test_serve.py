@@ -116,6 +116,24 @@ try:
     for _ in range(4):
         st, j = S.json("POST", P + "?outputs=card_expiry", json.dumps(ADULT_LINE20))
         check(j["outputs"]["card_expiry"] == "2026-04-02", f"a param leaked into the next request: {j}")
+    # outputs come in the order asked for, as kigen eval --outputs gives them
+    st, j = S.json("POST", P + "?outputs=card_status,card_expiry,auth_cert_expiry&today=2026-11-30", json.dumps(ADULT_LINE20))
+    check(list(j["outputs"]) == ["card_status", "card_expiry", "auth_cert_expiry"], f"outputs order: {j}")
+    # a UTF-8 byte order mark before the body is not part of it (as kigen eval reads files)
+    st, j = S.json("POST", P + "?outputs=card_expiry", "\ufeff" + json.dumps(ADULT_LINE20))
+    check(st == 200 and j["outputs"]["card_expiry"] == "2026-04-02", f"BOM: {st} {j}")
+    # a body dribbled in is cut off after 3 x --timeout (2 s) in all, though never idle that long
+    s = socket.create_connection(("127.0.0.1", S.port))
+    s.sendall(b"POST " + P.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
+    t0, closed = time.time(), False
+    try:
+        while time.time() - t0 < 15:
+            s.sendall(b" ")
+            time.sleep(1)
+    except (BrokenPipeError, ConnectionResetError):
+        closed = True
+    s.close()
+    check(closed and time.time() - t0 < 12, f"a dribbled body: closed {closed} after {time.time() - t0:.1f} s")
     # the selection follows each request (a worker keeps its context: was it left selecting?)
     for sel, want in [("", 21), ("card_expiry", 1), ("", 21), ("card_status,card_expiry", 2)]:
         st, j = S.json("POST", P + ("?outputs=" + sel if sel else ""), json.dumps(ADULT_LINE20))
@@ -162,6 +180,16 @@ try:
         ("POST", P, json.dumps([ADULT_LINE20] * 51), 413, "at most 50"),
         ("POST", P, "x" * 70000, 413, "--max-body"),
         ("POST", "/v1/admin/reload", "", 404, "--token-file"),
+        # (an outside review's findings: each was a 200 before)
+        ("POST", P + "?outputs=card_expiry", json.dumps({"生年月日": "2004-04-02", "birth_date": "1990-01-01",
+                                                        "card_issue_date": "2022-04-01"}), 400,
+         "birth_date is given twice, as '生年月日' and as 'birth_date'"),
+        ("POST", P + "?today=2020-01-01&today=2030-01-01", "{}", 400, "the option 'today' is given twice"),
+        ("POST", P + "?param.age_method=age_act&param.age_method=birthday", "{}", 400, "given twice"),
+        ("POST", P + "?messages=yes", "{}", 400, "messages must be"),
+        ("POST", P + "?outputs=", "{}", 400, "names no output"),
+        ("POST", P, json.dumps({"id": [1], **ADULT_LINE20}), 400, "an id is a text or a number"),
+        ("POST", "/healthz", "", 405, "GET /healthz"),
     ]
     for method, path, body, want, text in cases:
         st, ct, out = S.req(method, path, body)
@@ -252,6 +280,8 @@ try:
     check(st == 401 and "bearer token" in j["error"]["message"], f"no token: {st} {j}")
     st, j = T.json("POST", P, json.dumps(ADULT_LINE20), {"Authorization": "Bearer " + token[:-1] + "X"})
     check(st == 401, f"a wrong token: {st}")
+    st, j = T.json("POST", P, json.dumps(ADULT_LINE20), {"Authorization": "bearer " + token})
+    check(st == 200, f"the scheme's name in lower case (RFC 7235): {st}")
     st, j = T.json("POST", P + "?outputs=card_expiry", json.dumps(ADULT_LINE20), {"Authorization": "Bearer " + token})
     check(st == 200 and j["outputs"]["card_expiry"] == "2026-04-02", f"the token: {st} {j}")
     st, j = T.json("POST", "/v1/admin/reload", "", {"Authorization": "Bearer " + token})
