@@ -38,6 +38,15 @@ void serve_metrics_request(serve_endpoint ep, unsigned status, uint64_t micros, 
         atomic_fetch_add_explicit(&records_total, (uint64_t)records, memory_order_relaxed);
 }
 
+/* One counter by endpoint, with its HELP and TYPE lines. */
+static void counter(FILE *f, const char *name, const char *help, _Atomic uint64_t *by_endpoint)
+{
+    fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+    for (int e = 0; e < EP_N; e++)
+        fprintf(f, "%s{endpoint=\"%s\"} %llu\n", name, names[e],
+                (unsigned long long)atomic_load(&by_endpoint[e]));
+}
+
 char *serve_metrics_text(long generation)
 {
     char *out = NULL;
@@ -45,18 +54,8 @@ char *serve_metrics_text(long generation)
     FILE *f = open_memstream(&out, &len);
     if (!f)
         return NULL;
-    fputs("# HELP kigen_requests_total Requests answered, by endpoint.\n"
-          "# TYPE kigen_requests_total counter\n",
-          f);
-    for (int e = 0; e < EP_N; e++)
-        fprintf(f, "kigen_requests_total{endpoint=\"%s\"} %llu\n", names[e],
-                (unsigned long long)atomic_load(&requests[e]));
-    fputs("# HELP kigen_request_errors_total Requests answered with a 4xx or 5xx status.\n"
-          "# TYPE kigen_request_errors_total counter\n",
-          f);
-    for (int e = 0; e < EP_N; e++)
-        fprintf(f, "kigen_request_errors_total{endpoint=\"%s\"} %llu\n", names[e],
-                (unsigned long long)atomic_load(&errors[e]));
+    counter(f, "kigen_requests_total", "Requests answered, by endpoint.", requests);
+    counter(f, "kigen_request_errors_total", "Requests answered with a 4xx or 5xx status.", errors);
     fputs("# HELP kigen_request_duration_seconds Time from the request's last byte to the reply.\n"
           "# TYPE kigen_request_duration_seconds histogram\n",
           f);
