@@ -16,8 +16,24 @@
 #include "cli/serve.h"
 #include "cli/timeline.h"
 #include "base/clock.h"
+#include "base/text.h"
 
 /* ---- replies ------------------------------------------------------------------------------ */
+
+/* A JSON string of text kigen made or quoted: jansson refuses text that is
+ * not UTF-8 (a parser's message cut inside a character, a message cut to
+ * its buffer) by returning NULL, which would drop the key it was for — an
+ * error silently missing from a result. Such text is escaped instead. */
+static json_t *text_json(const char *s)
+{
+    json_t *j = json_string(s ? s : "");
+    if (!j) {
+        char safe[4096];
+        kg_escape_line(safe, sizeof safe, s, strlen(s));
+        j = json_string(safe);
+    }
+    return j;
+}
 
 void serve_reply_json(serve_reply *r, unsigned status, json_t *j)
 {
@@ -39,11 +55,13 @@ void serve_reply_error(serve_reply *r, unsigned status, long record, const char 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    json_t *e = json_pack("{s:s}", "message", msg);
+    json_t *e = json_object();
+    if (e)
+        json_object_set_new(e, "message", text_json(msg));
     if (e && record > 0)
         json_object_set_new(e, "record", json_integer(record));
     if (e && field)
-        json_object_set_new(e, "field", json_string(field));
+        json_object_set_new(e, "field", text_json(field));
     serve_reply_json(r, status, json_pack("{s:o}", "error", e ? e : json_null()));
 }
 
@@ -300,7 +318,9 @@ static json_t *one_record(kigen_ctx *c, const json_t *obj, long n, const serve_o
         if (v.type == KIGEN_T_ERROR) {
             if (!errs)
                 errs = json_object();
-            json_object_set_new(errs, name, json_stringn(v.u.str.ptr, v.u.str.len));
+            char reason[2048];
+            snprintf(reason, sizeof reason, "%.*s", (int)v.u.str.len, v.u.str.ptr);
+            json_object_set_new(errs, name, text_json(reason));
         }
         int oi = kigen_output_index(rs, name);
         const char *m = msgs && oi >= 0 ? kigen_message(c, oi, o->lang ? o->lang : "en") : NULL;
@@ -312,7 +332,7 @@ static json_t *one_record(kigen_ctx *c, const json_t *obj, long n, const serve_o
         json_object_set_new(res, "messages", msgs);
     if (errs)
         json_object_set_new(res, "output_errors", errs);
-    json_object_set_new(res, "error", rc == KIGEN_OK ? json_null() : json_string(kigen_errmsg(c)));
+    json_object_set_new(res, "error", rc == KIGEN_OK ? json_null() : text_json(kigen_errmsg(c)));
     return res;
 bad:
     if (fail_fast) {
@@ -321,9 +341,9 @@ bad:
         return NULL;
     }
     json_object_set_new(res, "outputs", json_null());
-    json_object_set_new(res, "error", json_string(why));
+    json_object_set_new(res, "error", text_json(why));
     if (field)
-        json_object_set_new(res, "field", json_string(field));
+        json_object_set_new(res, "field", text_json(field));
     return res;
 }
 
@@ -400,6 +420,7 @@ static bool next_chunk(serve_stream *st)
     st->chunk = NULL;
     st->clen = st->coff = 0;
     json_t *res = NULL;
+    bool record = false; /* a record was taken: a result must be written */
     const char *pre = "", *post = "\n";
     if (st->arr) {
         if (!st->started) {
@@ -411,6 +432,7 @@ static bool next_chunk(serve_stream *st)
             res = one_record(st->c, json_array_get(st->arr, st->index), (long)st->index + 1, &st->o, false,
                              NULL);
             st->index++;
+            record = true;
         } else if (!st->closed) {
             st->closed = true;
             st->chunk = strdup("]\n");
@@ -429,15 +451,24 @@ static bool next_chunk(serve_stream *st)
             long n = st->n + 1;
             json_t *obj = json_loadb(from, (size_t)(stop - from), JSON_REJECT_DUPLICATES, &e);
             res = obj ? one_record(st->c, obj, n, &st->o, false, NULL)
-                      : json_pack("{s:I,s:n,s:s}", "record", (json_int_t)n, "outputs", "error", e.text);
+                      : json_pack("{s:I,s:n,s:o}", "record", (json_int_t)n, "outputs", "error",
+                                  text_json(e.text));
             json_decref(obj);
+            record = true;
             break;
         }
-        if (!res)
+        if (!record)
             return false;
     }
-    if (res) {
-        char *s = json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (record) {
+        /* a result for every record, even when it cannot be made */
+        char *s = res ? json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        if (!s) {
+            char fallback[128];
+            snprintf(fallback, sizeof fallback,
+                     "{\"record\":%ld,\"outputs\":null,\"error\":\"out of memory\"}", st->n + 1);
+            s = strdup(fallback);
+        }
         json_decref(res);
         st->n++;
         size_t k = s ? strlen(s) : 0;

@@ -163,6 +163,15 @@ try:
     c.close()
     check(resp.getheader("Transfer-Encoding") == "chunked" and [r["id"] for r in got] == [f"r{i}" for i in range(50)]
           and all(r["outputs"]["card_expiry"] == "2026-04-02" for r in got), f"streamed batch: {resp.getheaders()}")
+    # a parser's message cut inside a character (an invalid escape before a kanji) is still a
+    # result for its record (was found by fuzz_serve: the stream ended there, a 200 with no results)
+    body = '{"birth_date":"\\日"}\n' + json.dumps(ADULT_LINE20) + "\n"
+    st, ct, out = S.req("POST", P + "?outputs=card_expiry", body.encode())
+    got = [json.loads(x) for x in out.decode().splitlines()]
+    check(st == 200 and len(got) == 2 and "invalid escape" in got[0]["error"]
+          and got[1]["outputs"]["card_expiry"] == "2026-04-02", f"invalid escape in JSON Lines: {out[:300]!r}")
+    st, j = S.json("POST", P, '{"birth_date":"\\日"}'.encode())
+    check(st == 400 and "invalid escape" in j["error"]["message"], f"invalid escape, one record: {st} {j}")
     # errors: each a 4xx with a JSON error that says what and where
     cases = [
         ("POST", P, '{"birth_date": "2004-04-02",', 400, "not one JSON object"),
