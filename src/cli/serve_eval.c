@@ -26,10 +26,11 @@
  * error silently missing from a result. Such text is escaped instead. */
 static json_t *text_json(const char *s)
 {
-    json_t *j = json_string(s ? s : "");
+    const char *t = s ? s : "";
+    json_t *j = json_string(t);
     if (!j) {
         char safe[4096];
-        kg_escape_line(safe, sizeof safe, s, strlen(s));
+        kg_escape_line(safe, sizeof safe, t, strlen(t));
         j = json_string(safe);
     }
     return j;
