@@ -222,11 +222,23 @@ typedef struct kigen_opts {
      * symbolic links and `..` are resolved. NULL: any path the rule files
      * name (includes must still be *.yaml / *.yml, scripts *.lua). */
     const char *include_root;
+    /* Policy scripts' `print`: NULL (the default) makes print an error that
+     * says to use rec.note; set, each print calls it with one line of text
+     * that starts with where it was printed ("nerima.lua:12 (hook 'h',
+     * record 3, id A1): ..."). Called from the thread evaluating the
+     * record, so it must be thread-safe when contexts run on several. For
+     * debugging (kigen --debug-lua), never for results. */
+    void (*lua_print)(void *ud, const char *text);
+    void *lua_print_ud;
+    /* Module stubs for tests: NULL, or pairs of a module name and the Lua
+     * file `require` loads in its place ("holidays_jp",
+     * "tests/no_holidays.lua", ..., NULL). The strings are copied. */
+    const char *const *lua_stubs;
 } kigen_opts;
 
 /* Every field, in order (a partial list would warn under -Wextra). */
 /* clang-format off */
-#define KIGEN_OPTS_INIT {sizeof(kigen_opts), NULL, NULL, 0, 0, 0, 0, NULL}
+#define KIGEN_OPTS_INIT {sizeof(kigen_opts), NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL}
 /* clang-format on */
 
 #define KIGEN_LUA_MAX_INSTRUCTIONS 1000000000000L /* 10^12 */
@@ -462,6 +474,40 @@ KIGEN_API int kigen_output_has_messages(const kigen_ruleset *rs, int output);
  * and valid until the next call on it. */
 KIGEN_API const char *kigen_explain_text(kigen_ctx *c, const char *name);
 KIGEN_API const char *kigen_explain_json(kigen_ctx *c, const char *name);
+
+/* The notes policy hooks added to the last evaluated record (rec.note), in
+ * order: a count, and note i (0 … count−1), owned by the context and valid
+ * until the next evaluation; NULL out of range. */
+KIGEN_API int kigen_note_count(const kigen_ctx *c);
+KIGEN_API const char *kigen_note(const kigen_ctx *c, int i);
+/* The policy-script frames of the last script error in the last
+ * evaluation (a hook that failed, or a function whose error became a
+ * value), innermost first, one "script:line: in function 'f'" per line;
+ * NULL when no script failed. Owned by the context. */
+KIGEN_API const char *kigen_lua_traceback(const kigen_ctx *c);
+
+/* ------------------------------------------------------------------ */
+/* Coverage: what tests reached (kigen test --coverage)                 */
+/* ------------------------------------------------------------------ */
+
+/* Collects, over every evaluation of the contexts it is given, which cases
+ * of the rule set's rules were taken and which lines of its policy
+ * scripts ran. It belongs to one rule set (which must outlive it) and is
+ * used from one thread. NULL when out of memory. */
+typedef struct kigen_coverage kigen_coverage;
+KIGEN_API kigen_coverage *kigen_coverage_new(const kigen_ruleset *rs);
+KIGEN_API void kigen_coverage_free(kigen_coverage *cov);
+/* Collect this context's evaluations into cov (NULL: stop). Turns explain
+ * on (cases are recorded by the explaining evaluator) and restarts the
+ * context's policy scripts with Lua's line hook, so their top level counts
+ * too: slower, for test runs. KIGEN_EMISUSE when cov belongs to another
+ * rule set; KIGEN_ELUA when the scripts do not restart. */
+KIGEN_API int kigen_set_coverage(kigen_ctx *c, kigen_coverage *cov);
+/* The coverage as JSON: {"cases": {"total", "reached", "rules": [{"rule",
+ * "case", "of", "when", "file", "line", "hits"}]}, "lua": [{"file",
+ * "lines", "reached", "hits": [[line, count], ...]}]}. Owned by cov,
+ * valid until the next call; NULL when out of memory. */
+KIGEN_API const char *kigen_coverage_json(kigen_coverage *cov);
 
 /* ------------------------------------------------------------------ */
 /* Batches: records in memory, evaluated on the caller's threads        */

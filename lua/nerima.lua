@@ -39,13 +39,24 @@ local function closed_because(d)
   return nil
 end
 
-local function business_day_on_or_after(d)
-  -- the longest closure is the year end (6 days) next to a weekend
+-- The first day on or after d that the office is open, and the closed
+-- days passed over on the way ("2023-10-09（スポーツの日）", ...). The
+-- longest closure is the year end (6 days) next to a weekend: a month with
+-- no open day means the holiday data is wrong, and is an error rather than
+-- a letter dated on a closed day.
+local function next_open(d)
+  local first, passed = d, {}
   for _ = 1, 31 do
-    if not closed_because(d) then return d end
+    local reason = closed_because(d)
+    if not reason then return d, passed end
+    passed[#passed + 1] = string.format("%s（%s）", d, reason)
     d = kigen.add_days(d, 1)
   end
-  error("no business day within a month after " .. d)
+  error("the office is closed on each of the 31 days from " .. first .. " (check the holiday data)")
+end
+
+local function business_day_on_or_after(d)
+  return (next_open(d))
 end
 
 kigen.register_function{
@@ -95,17 +106,10 @@ end
 -- The reminder `days` before `expiry`, moved to a business day, with a
 -- note naming every closed day it moved over.
 local function reminder(rec, label, expiry, days)
-  local want = kigen.add_days(expiry, -days)
-  local got, why = want, {}
-  for _ = 1, 31 do
-    local reason = closed_because(got)
-    if not reason then break end
-    why[#why + 1] = string.format("%s（%s）", got, reason)
-    got = kigen.add_days(got, 1)
-  end
-  if #why > 0 then
+  local got, passed = next_open(kigen.add_days(expiry, -days))
+  if #passed > 0 then
     rec.note(string.format("%s: %s は閉庁日のため、次の開庁日 %s に移しました",
-                           label, table.concat(why, "、"), got))
+                           label, table.concat(passed, "、"), got))
   end
   return got
 end

@@ -77,6 +77,8 @@ static const char eval_help[] =
     "                         the end (the default when stderr is a terminal)\n"
     "  --quiet                no summary and no progress bar\n"
     "  --progress             draw the progress bar even when stderr is not a terminal\n"
+    "  --debug-lua            policy scripts' print() writes to stderr, and a script's error\n"
+    "                         is followed by the script's own frames\n"
     "\n"
     "An empty CSV cell, a JSON null or \"\" means the fact is not given (its default applies).\n"
     "Input columns that are clearly not facts (an id, a name) are copied to the output\n"
@@ -203,6 +205,8 @@ static int parse_args(int argc, char **argv, eval_opts *o)
             o->summary = true;
         } else if (strcmp(a, "--quiet") == 0) {
             o->quiet = true;
+        } else if (strcmp(a, "--debug-lua") == 0) {
+            cli_debug_lua = true;
         } else if (strcmp(a, "--progress") == 0) {
             o->progress = 1;
         } else {

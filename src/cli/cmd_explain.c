@@ -29,6 +29,8 @@ static const char explain_help[] =
     "  --lang ja|en          the output's message, and --brief's labels, in\n"
     "                        Japanese or English (default en)\n"
     "  --format text|json    text for people (default), JSON for programs\n"
+    "  --debug-lua           policy scripts' print() writes to stderr, and a script's\n"
+    "                        error is followed by the script's own frames\n"
     "\n"
     "Exit status: 0 evaluated, 1 the record has an error (still explained), 2 usage.\n";
 
@@ -113,6 +115,8 @@ int cmd_explain(int argc, char **argv)
             lang = v;
         } else if (strcmp(a, "--brief") == 0)
             brief = true;
+        else if (strcmp(a, "--debug-lua") == 0)
+            cli_debug_lua = true;
         else if (strcmp(a, "--set") == 0) {
             if (nsets == CLI_MAX_KV || !cli_split_kv("explain", a, v, &sets[nsets])) {
                 status = CLI_USAGE;
@@ -204,6 +208,7 @@ int cmd_explain(int argc, char **argv)
                      id[0] ? ")" : "", kigen_errmsg(c));
         else
             cli_warn("explain", "%s", kigen_errmsg(c));
+        cli_lua_traceback("explain", c);
         status = CLI_FAIL;
     }
     if (brief) {

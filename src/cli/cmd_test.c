@@ -4,6 +4,8 @@
  *   kigen-test: 1
  *   rules: mynumber.yaml          # relative to the test file
  *   today: 2026-01-01             # optional: what today() returns
+ *   modules: {holidays_jp: no_holidays.lua}   # optional: policy-script modules
+ *                                 # `require` loads from these files instead
  *   cases:
  *     - name: an adult's card issued on the birthday
  *       source: SPEC.md D1        # where the expectation comes from (required)
@@ -11,6 +13,8 @@
  *       params: {feb29_birthday: mar1}   # optional overrides
  *       expect: {card_expiry: 2032-06-15, sign_cert_expiry: null}
  *       expect_error: text        # instead of expect: the record must fail so
+ *       expect_notes: [text, ...] # the notes policy hooks added, in order (each
+ *                                 # contains its text); [] expects none
  *       today: 2026-04-01         # optional: this case's today() (wins over the file's)
  *
  * A case that cannot run as written (an unknown key, an unknown output, a
@@ -23,6 +27,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cli/common.h"
 #include "base/diag.h"
 #include "base/mem.h"
@@ -30,7 +36,8 @@
 #include "base/yaml.h"
 
 static const char test_help[] =
-    "usage: kigen test [--param NAME=VALUE]... [--case NAME]... [--verbose] TESTS.yaml...\n"
+    "usage: kigen test [--param NAME=VALUE]... [--case NAME]... [--verbose] [--coverage]\n"
+    "                  [--debug-lua] TESTS.yaml...\n"
     "\n"
     "Run rule test cases: each gives facts (and param overrides) and the expected\n"
     "outputs, with the source the expectation comes from. For each failure, the\n"
@@ -43,6 +50,9 @@ static const char test_help[] =
     "                       whose name contains it (repeat for more; a name that\n"
     "                       chooses no case is an error, with did-you-mean)\n"
     "  --verbose            print every case, not only failures\n"
+    "  --coverage           after the results, which rule cases and which lines of\n"
+    "                       policy scripts the cases reached, and what they did not\n"
+    "  --debug-lua          policy scripts' print() writes to stderr\n"
     "\n"
     "Exit status: 0 all passed, 1 a case failed, 2 the test file or rules are broken.\n";
 
@@ -56,6 +66,10 @@ typedef struct tstate {
     bool case_bad; /* the case being run is malformed */
     const cli_kv *params;
     int nparams;
+    bool coverage;
+    kigen_coverage *cov; /* the file being run's, under --coverage */
+    json_t *cases_seen;  /* --coverage, over every file: "file:line rule #k" -> case */
+    json_t *lines_seen;  /* script -> {"line": hits} */
 } tstate;
 
 __attribute__((format(printf, 3, 4))) static void terr(tstate *t, const kg_ynode *n, const char *fmt, ...)
@@ -97,8 +111,8 @@ static bool is_null_node(const kg_ynode *v)
 
 static void run_case_body(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kigen_date today, int index)
 {
-    static const char *const keys[] = {"name",   "source",       "facts", "params",
-                                       "expect", "expect_error", "note",  "today"};
+    static const char *const keys[] = {"name",         "source",       "facts", "params", "expect",
+                                       "expect_error", "expect_notes", "note",  "today"};
     if (cs->kind != KG_Y_MAP) {
         terr(t, cs, "a case must be a mapping");
         return;
@@ -107,17 +121,27 @@ static void run_case_body(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kige
         return;
     const kg_ynode *name = kg_ymap_get(cs, "name"), *src = kg_ymap_get(cs, "source"),
                    *facts = kg_ymap_get(cs, "facts"), *params = kg_ymap_get(cs, "params"),
-                   *expect = kg_ymap_get(cs, "expect"), *experr = kg_ymap_get(cs, "expect_error");
+                   *expect = kg_ymap_get(cs, "expect"), *experr = kg_ymap_get(cs, "expect_error"),
+                   *expnotes = kg_ymap_get(cs, "expect_notes");
     char label[300];
     snprintf(label, sizeof label, "%s", name && name->kind == KG_Y_SCALAR ? name->text : "");
     if (!name || !src) {
         terr(t, cs, "case %s needs a 'name' and a 'source' (where the expectation comes from)", label);
         return;
     }
-    if (!expect && !experr) {
-        terr(t, cs, "case '%s' has neither 'expect' nor 'expect_error'", label);
+    if (!expect && !experr && !expnotes) {
+        terr(t, cs, "case '%s' has none of 'expect', 'expect_error' and 'expect_notes'", label);
         return;
     }
+    if (expnotes && expnotes->kind != KG_Y_SEQ) {
+        terr(t, expnotes, "case '%s': expect_notes is a list of texts ([] for no notes)", label);
+        return;
+    }
+    for (size_t i = 0; expnotes && i < expnotes->n; i++)
+        if (expnotes->items[i]->kind != KG_Y_SCALAR) {
+            terr(t, expnotes->items[i], "case '%s': each expected note is a text", label);
+            return;
+        }
     if ((facts && facts->kind != KG_Y_MAP) || (params && params->kind != KG_Y_MAP) ||
         (expect && expect->kind != KG_Y_MAP) || (experr && experr->kind != KG_Y_SCALAR)) {
         terr(t, cs, "case '%s': facts, params and expect are mappings; expect_error is a text", label);
@@ -139,6 +163,11 @@ static void run_case_body(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kige
         return;
     }
     kigen_set_explain(c, 1);
+    if (t->cov && kigen_set_coverage(c, t->cov) != KIGEN_OK) {
+        terr(t, cs, "cannot collect coverage: %s", kigen_errmsg(c));
+        kigen_ctx_free(c);
+        return;
+    }
     if (today)
         kigen_set_today(c, today);
     char why[2000] = "";
@@ -200,6 +229,24 @@ static void run_case_body(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kige
         ok = false;
         wl += (size_t)snprintf(why + wl, sizeof why - wl, "  the record failed: %s\n", kigen_errmsg(c));
     }
+    if (expnotes && wl < sizeof why) {
+        int nn = kigen_note_count(c);
+        bool same = (size_t)nn == expnotes->n;
+        for (int i = 0; same && i < nn; i++)
+            same = strstr(kigen_note(c, i), expnotes->items[i]->text) != NULL;
+        if (!same) {
+            ok = false;
+            wl += (size_t)snprintf(why + wl, sizeof why - wl, "  notes: expected %zu, got %d\n", expnotes->n,
+                                   nn);
+            for (size_t i = 0; i < expnotes->n && wl < sizeof why; i++)
+                wl += (size_t)snprintf(why + wl, sizeof why - wl, "    expected: ...%s...\n",
+                                       expnotes->items[i]->text);
+            for (int i = 0; i < nn && wl < sizeof why; i++)
+                wl += (size_t)snprintf(why + wl, sizeof why - wl, "    got:      %s\n", kigen_note(c, i));
+        }
+        if (wl >= sizeof why)
+            wl = sizeof why - 1;
+    }
     for (size_t i = 0; expect && i < expect->n; i++) {
         const char *oname = expect->items[i]->text;
         const kg_ynode *v = expect->vals[i];
@@ -258,6 +305,16 @@ static void run_case_body(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kige
                why);
         if (rc != KIGEN_OK && !experr)
             printf("  error: %s\n", kigen_errmsg(c));
+        const char *tb = kigen_lua_traceback(c);
+        if (tb && rc != KIGEN_OK) {
+            printf("  traceback (the script's frames, innermost first):\n");
+            for (const char *p = tb; *p;) {
+                const char *e = strchr(p, '\n');
+                size_t n = e ? (size_t)(e - p) : strlen(p);
+                printf("    %.*s\n", (int)n, p);
+                p += n + (e ? 1 : 0);
+            }
+        }
         if (bad_output) {
             const char *tr = kigen_explain_text(c, bad_output);
             if (tr) {
@@ -332,9 +389,211 @@ static void run_case(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kigen_dat
     t->broken |= was;
 }
 
+/* ---- --coverage ---------------------------------------------------------- */
+
+/* "examples/ward/../../rules/x.yaml" -> "rules/x.yaml", lexically (for
+ * the report: one name per file, however a test file reached it). */
+static void tidy_path(const char *in, char *out, size_t n)
+{
+    const char *seg[256];
+    size_t len[256], k = 0;
+    bool abs = in[0] == '/';
+    for (const char *p = in; *p;) {
+        while (*p == '/')
+            p++;
+        const char *e = strchr(p, '/');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l == 0)
+            break;
+        if (l == 1 && p[0] == '.') {
+            /* skip */
+        } else if (l == 2 && p[0] == '.' && p[1] == '.' && k > 0 &&
+                   !(len[k - 1] == 2 && seg[k - 1][0] == '.' && seg[k - 1][1] == '.')) {
+            k--;
+        } else if (k < 256) {
+            seg[k] = p;
+            len[k++] = l;
+        }
+        p += l;
+    }
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < k && o + 1 < n; i++) {
+        int w = snprintf(out + o, n - o, "%s%.*s", i || abs ? "/" : "", (int)len[i], seg[i]);
+        o = w < 0 || (size_t)w >= n - o ? n - 1 : o + (size_t)w;
+    }
+    if (k == 0)
+        snprintf(out, n, "%s", abs ? "/" : ".");
+}
+
+/* Add one file's coverage (kigen_coverage_json) to what the run has seen:
+ * several test files may test the same rules and scripts. */
+static void merge_coverage(tstate *t, const char *text)
+{
+    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+    if (!o) {
+        cli_warn("test", "--coverage: out of memory");
+        t->broken = true;
+        return;
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(json_object_get(o, "cases"), "rules"), i, v)
+    {
+        char key[4400], file[4096];
+        tidy_path(json_string_value(json_object_get(v, "file")), file, sizeof file);
+        json_object_set_new(v, "file", json_string(file));
+        snprintf(key, sizeof key, "%s:%09d %s #%03d", file,
+                 (int)json_integer_value(json_object_get(v, "line")),
+                 json_string_value(json_object_get(v, "rule")),
+                 (int)json_integer_value(json_object_get(v, "case")));
+        json_t *old = json_object_get(t->cases_seen, key);
+        if (old)
+            json_object_set_new(old, "hits",
+                                json_integer(json_integer_value(json_object_get(old, "hits")) +
+                                             json_integer_value(json_object_get(v, "hits"))));
+        else
+            json_object_set(t->cases_seen, key, v);
+    }
+    json_array_foreach(json_object_get(o, "lua"), i, v)
+    {
+        char file[4096];
+        tidy_path(json_string_value(json_object_get(v, "file")), file, sizeof file);
+        json_t *lines = json_object_get(t->lines_seen, file);
+        if (!lines) {
+            lines = json_object();
+            json_object_set_new(t->lines_seen, file, lines);
+        }
+        size_t k;
+        json_t *h;
+        json_array_foreach(json_object_get(v, "hits"), k, h)
+        {
+            char ln[16];
+            snprintf(ln, sizeof ln, "%09d", (int)json_integer_value(json_array_get(h, 0)));
+            json_int_t n = json_integer_value(json_array_get(h, 1));
+            json_t *old = json_object_get(lines, ln);
+            json_object_set_new(lines, ln, json_integer(n + (old ? json_integer_value(old) : 0)));
+        }
+    }
+    json_decref(o);
+}
+
+static int cmp_keys(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The keys of a JSON object, sorted (the zero-padded numbers in them sort
+ * as numbers). Caller frees the array. */
+static const char **sorted_keys(json_t *obj, size_t *n)
+{
+    *n = json_object_size(obj);
+    const char **keys = calloc(*n ? *n : 1, sizeof *keys);
+    const char *k;
+    json_t *v;
+    size_t i = 0;
+    if (!keys)
+        return NULL;
+    json_object_foreach(obj, k, v) keys[i++] = k;
+    qsort(keys, *n, sizeof *keys, cmp_keys);
+    return keys;
+}
+
+#define COVERAGE_LIST_MAX 10 /* unreached items listed per file */
+
+static void print_coverage(tstate *t)
+{
+    size_t nc, nf;
+    const char **ck = sorted_keys(t->cases_seen, &nc), **fk = sorted_keys(t->lines_seen, &nf);
+    if (!ck || !fk) {
+        free(ck);
+        free(fk);
+        return;
+    }
+    long cases = 0, creached = 0, lines = 0, lreached = 0;
+    for (size_t i = 0; i < nc; i++) {
+        cases++;
+        creached += json_integer_value(json_object_get(json_object_get(t->cases_seen, ck[i]), "hits")) > 0;
+    }
+    for (size_t i = 0; i < nf; i++) {
+        json_t *l = json_object_get(t->lines_seen, fk[i]);
+        const char *k;
+        json_t *v;
+        json_object_foreach(l, k, v)
+        {
+            lines++;
+            lreached += json_integer_value(v) > 0;
+        }
+    }
+    printf("coverage: %ld of %ld rule cases, %ld of %ld lines of policy scripts\n", creached, cases, lreached,
+           lines);
+    /* rule cases, by file */
+    for (size_t i = 0; i < nc;) {
+        const char *file = json_string_value(json_object_get(json_object_get(t->cases_seen, ck[i]), "file"));
+        size_t j = i;
+        long n = 0, r = 0;
+        while (j < nc &&
+               strcmp(json_string_value(json_object_get(json_object_get(t->cases_seen, ck[j]), "file")),
+                      file) == 0) {
+            n++;
+            r += json_integer_value(json_object_get(json_object_get(t->cases_seen, ck[j]), "hits")) > 0;
+            j++;
+        }
+        printf("  %s: %ld of %ld cases%s\n", file, r, n, r < n ? "; not reached:" : "");
+        int listed = 0;
+        for (size_t k = i; k < j; k++) {
+            json_t *c = json_object_get(t->cases_seen, ck[k]);
+            if (json_integer_value(json_object_get(c, "hits")) > 0)
+                continue;
+            if (listed++ < COVERAGE_LIST_MAX)
+                printf("    line %d: %s, case %d of %d (%s%s)\n",
+                       (int)json_integer_value(json_object_get(c, "line")),
+                       json_string_value(json_object_get(c, "rule")),
+                       (int)json_integer_value(json_object_get(c, "case")),
+                       (int)json_integer_value(json_object_get(c, "of")),
+                       strcmp(json_string_value(json_object_get(c, "when")), "otherwise") ? "when: " : "",
+                       json_string_value(json_object_get(c, "when")));
+        }
+        if (listed > COVERAGE_LIST_MAX)
+            printf("    ... and %d more\n", listed - COVERAGE_LIST_MAX);
+        i = j;
+    }
+    /* lines of scripts: ranges of lines not reached */
+    for (size_t i = 0; i < nf; i++) {
+        json_t *l = json_object_get(t->lines_seen, fk[i]);
+        size_t nl;
+        const char **lk = sorted_keys(l, &nl);
+        if (!lk)
+            break;
+        long r = 0;
+        for (size_t k = 0; k < nl; k++)
+            r += json_integer_value(json_object_get(l, lk[k])) > 0;
+        printf("  %s: %ld of %zu lines%s", fk[i], r, nl, r < (long)nl ? "; not reached:" : "");
+        /* a range runs over lines with code that were not reached */
+        for (size_t k = 0; k < nl;) {
+            if (json_integer_value(json_object_get(l, lk[k])) > 0) {
+                k++;
+                continue;
+            }
+            size_t e = k;
+            while (e + 1 < nl && json_integer_value(json_object_get(l, lk[e + 1])) == 0)
+                e++;
+            if (e == k)
+                printf(" %ld", atol(lk[k]));
+            else
+                printf(" %ld-%ld", atol(lk[k]), atol(lk[e]));
+            k = e + 1;
+        }
+        printf("\n");
+        free(lk);
+    }
+    free(ck);
+    free(fk);
+}
+
 static void run_file(tstate *t, const char *path)
 {
-    static const char *const keys[] = {"kigen-test", "rules", "today", "cases", "doc"};
+    static const char *const keys[] = {"kigen-test", "rules", "today", "cases", "doc", "modules"};
     FILE *f = fopen(path, "rb");
     if (!f) {
         cli_warn("test", "cannot read '%s'", path);
@@ -390,7 +649,39 @@ static void run_file(tstate *t, const char *path)
         snprintf(rpath, sizeof rpath, "%.*s/%s", (int)(slash - path), path, rules->text);
     else
         snprintf(rpath, sizeof rpath, "%s", rules->text);
-    if (cli_load_rules("test", rpath, false, &rs) != KIGEN_OK) {
+    /* modules: {name: file}: stand-ins for what the policy scripts require */
+    const kg_ynode *mods = kg_ymap_get(root, "modules");
+    const char *stubs[2 * 64 + 1];
+    size_t nst = 0;
+    if (mods && mods->kind != KG_Y_MAP) {
+        terr(t, mods, "modules: a mapping of module names to Lua files ({holidays_jp: no_holidays.lua})");
+        goto done;
+    }
+    for (size_t i = 0; mods && i < mods->n; i++) {
+        const kg_ynode *v = mods->vals[i];
+        if (v->kind != KG_Y_SCALAR || nst >= 2 * 64) {
+            terr(t, v, "modules: '%s' must name one Lua file (at most 64 modules)", mods->items[i]->text);
+            goto done;
+        }
+        char *file = kg_arena_alloc(&a, strlen(path) + v->len + 2);
+        if (!file)
+            goto done;
+        if (v->text[0] != '/' && slash)
+            sprintf(file, "%.*s/%s", (int)(slash - path), path, v->text);
+        else
+            strcpy(file, v->text);
+        if (access(file, R_OK) != 0) {
+            terr(t, v, "modules: '%s': cannot read %s", mods->items[i]->text, file);
+            goto done;
+        }
+        stubs[nst++] = mods->items[i]->text;
+        stubs[nst++] = file;
+    }
+    stubs[nst] = NULL;
+    cli_lua_stubs = nst ? stubs : NULL;
+    int lrc = cli_load_rules("test", rpath, false, &rs);
+    cli_lua_stubs = NULL;
+    if (lrc != KIGEN_OK) {
         int n = 0;
         for (size_t i = 0; i < cases->n; i++)
             n += chosen(t, cases, cases->items[i]);
@@ -400,10 +691,19 @@ static void run_file(tstate *t, const char *path)
         t->broken = true;
         goto done;
     }
+    if (t->coverage && !(t->cov = kigen_coverage_new(rs))) {
+        terr(t, root, "out of memory for --coverage");
+        goto done;
+    }
     for (size_t i = 0; i < cases->n; i++)
         if (chosen(t, cases, cases->items[i]))
             run_case(t, rs, cases->items[i], td, (int)i + 1);
     note_closest(t, cases);
+    if (t->cov) {
+        merge_coverage(t, kigen_coverage_json(t->cov));
+        kigen_coverage_free(t->cov);
+        t->cov = NULL;
+    }
 done:
     kigen_ruleset_free(rs);
     kigen_diags_free(d);
@@ -436,6 +736,10 @@ int cmd_test(int argc, char **argv)
             if (t.nparams == CLI_MAX_KV || !cli_split_kv("test", "--param", argv[++i], &params[t.nparams]))
                 return CLI_USAGE;
             t.nparams++;
+        } else if (strcmp(argv[i], "--coverage") == 0) {
+            t.coverage = true;
+        } else if (strcmp(argv[i], "--debug-lua") == 0) {
+            cli_debug_lua = true;
         } else if (argv[i][0] == '-') {
             return cli_usage_error("test", "unknown option '%s'", argv[i]);
         }
@@ -446,6 +750,10 @@ int cmd_test(int argc, char **argv)
         t.only_hit = only_hit;
     }
     t.closest = closest;
+    if (t.coverage) {
+        t.cases_seen = json_object();
+        t.lines_seen = json_object();
+    }
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--param") == 0 || strcmp(argv[i], "--case") == 0) {
             i++;
@@ -457,6 +765,10 @@ int cmd_test(int argc, char **argv)
         nfiles++;
     }
     cli_free_kvs(params, t.nparams);
+    if (t.coverage && nfiles)
+        print_coverage(&t);
+    json_decref(t.cases_seen);
+    json_decref(t.lines_seen);
     if (nfiles == 0)
         return cli_usage_error("test", "name at least one test file");
     /* a --case that chose nothing is a usage error, not a broken file */

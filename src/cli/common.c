@@ -10,6 +10,30 @@
 #include <unistd.h>
 
 const char *cli_include_root;
+bool cli_debug_lua;
+const char *const *cli_lua_stubs;
+
+/* kigen_opts.lua_print under --debug-lua: one line to stderr, whole (the
+ * threads of kigen eval print at once). */
+static void print_to_stderr(void *ud, const char *text)
+{
+    (void)ud;
+    cli_line("kigen lua: %s", text);
+}
+
+void cli_lua_traceback(const char *cmd, const kigen_ctx *c)
+{
+    const char *tb = cli_debug_lua ? kigen_lua_traceback(c) : NULL;
+    if (!tb)
+        return;
+    cli_warn(cmd, "traceback (the script's frames, innermost first):");
+    for (const char *p = tb; *p;) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        cli_line("    %.*s", (int)n, p);
+        p += n + (e ? 1 : 0);
+    }
+}
 
 static int write_stderr(void *ud, const char *s, size_t n)
 {
@@ -44,6 +68,9 @@ int cli_load_rules(const char *cmd, const char *arg, bool strict, kigen_ruleset 
     kigen_diags *d = NULL;
     o.strict = strict;
     o.include_root = cli_include_root;
+    if (cli_debug_lua)
+        o.lua_print = print_to_stderr;
+    o.lua_stubs = cli_lua_stubs;
     char path[PATH_MAX];
     int rc = cli_find_rules(cmd, arg, path, sizeof path);
     if (rc != KIGEN_OK)

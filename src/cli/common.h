@@ -17,6 +17,14 @@ typedef struct cli_kv {
 /* --include-root DIR (any command that reads rules; main.c takes it out
  * of argv): every file a rule set reads must lie inside DIR. NULL: none. */
 extern const char *cli_include_root;
+/* --debug-lua: policy scripts' print goes to stderr, and a script's error
+ * is followed by its script frames (cli_lua_traceback). */
+extern bool cli_debug_lua;
+/* kigen test's module stubs for the next cli_load_rules (kigen_opts.lua_stubs). */
+extern const char *const *cli_lua_stubs;
+/* Under --debug-lua, the traceback of c's last script error, each line
+ * through cli_line-like output with `cmd`'s prefix. */
+void cli_lua_traceback(const char *cmd, const kigen_ctx *c);
 
 /* Print a load's diagnostics to stderr (in colour on a terminal). */
 void cli_print_diags(const kigen_diags *d);

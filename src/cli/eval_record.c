@@ -434,6 +434,15 @@ static void do_record(const run *R, worker *W, block *b, const brec *r, const bf
                          f->name);
         }
         if (!error[0]) {
+            /* the record's number and id reach policy scripts (rec.record,
+             * rec.id) and their messages */
+            const char *id = NULL;
+            for (int p = 0; p < R->in.npass && !id; p++)
+                if (slot[p] && slot[p]->value)
+                    id = slot[p]->value;
+            char idb[64], label[120];
+            snprintf(idb, sizeof idb, "%.*s", id ? (int)kg_utf8_fit(id, 60) : 0, id ? id : "");
+            (void)kigen_set_record(c, r->number, idb[0] ? idb : NULL);
             int rc = kigen_eval(c);
             /* A failing policy hook leaves the rule outputs readable; a
              * chosen value that is an error fails the record (with
@@ -454,6 +463,15 @@ static void do_record(const run *R, worker *W, block *b, const brec *r, const bf
                     snprintf(error, sizeof error, "%s: %.*s", R->cols[k].name, (int)vals[k].u.str.len,
                              vals[k].u.str.ptr);
             }
+            /* the library ends a script's message with the record; the
+             * error column and the report name it already: once */
+            if (idb[0])
+                snprintf(label, sizeof label, " (record %ld, id %s)", r->number, idb);
+            else
+                snprintf(label, sizeof label, " (record %ld)", r->number);
+            size_t el = strlen(error), ll = strlen(label);
+            if (el > ll && strcmp(error + el - ll, label) == 0)
+                error[el - ll] = '\0';
         }
     }
     if (evaluated && W->where >= 0) {
@@ -474,6 +492,13 @@ static void do_record(const run *R, worker *W, block *b, const brec *r, const bf
     if (error[0]) {
         b->failed++;
         report(R, b, r, slot, error);
+        const char *tb = cli_debug_lua && evaluated ? kigen_lua_traceback(c) : NULL;
+        for (const char *p = tb; p && *p;) {
+            const char *e = strchr(p, '\n');
+            int n = e ? (int)(e - p) : (int)strlen(p);
+            block_msg(b, "    %.*s", n, p);
+            p += n + (e ? 1 : 0);
+        }
     }
     b->kept++;
     if (o->out_fmt == OUT_JSONL)

@@ -259,7 +259,8 @@ static int rec_index(lua_State *L)
     if (u->kind != REC_REC)
         return view_lookup(L, u);
     const char *k = luaL_checkstring(L, 2);
-    static const char *const keys[] = {"facts", "outputs", "rules", "set", "note", "today", "record", "hook"};
+    static const char *const keys[] = {"facts", "outputs", "rules", "set", "note",
+                                       "today", "record",  "id",    "hook"};
     for (int i = 0; i < 3; i++)
         if (strcmp(k, keys[i]) == 0) {
             push_view(L, u, i + 1);
@@ -282,14 +283,22 @@ static int rec_index(lua_State *L)
             lua_pushnil(L);
         return 1;
     }
+    if (strcmp(k, "id") == 0) {
+        const char *id = kg_ctx_record_id(lp->c);
+        if (id[0])
+            lua_pushstring(L, id);
+        else
+            lua_pushnil(L);
+        return 1;
+    }
     if (strcmp(k, "hook") == 0) {
         lua_pushstring(L, lp->hooks[lp->cur_hook].name);
         return 1;
     }
-    const char *close = kg_closest(k, keys, 8);
+    const char *close = kg_closest(k, keys, 9);
     return luaL_error(
-        L, "rec has no field '%s'%s%s%s (it has: facts, outputs, rules, set, note, today, record, hook)", k,
-        close ? " (did you mean '" : "", close ? close : "", close ? "'?)" : "");
+        L, "rec has no field '%s'%s%s%s (it has: facts, outputs, rules, set, note, today, record, id, hook)",
+        k, close ? " (did you mean '" : "", close ? close : "", close ? "'?)" : "");
 }
 
 /* pairs(rec.facts): in the rule set's order (not a hash table's, which
@@ -472,6 +481,21 @@ static int sb_fn(lua_State *L)
     return 0;
 }
 
+/* "script:line: in hook 'h': message": a runtime error names what ran,
+ * once (a limit's message already does). */
+static const char *name_what(const lp_state *lp, const char *what, char *buf, size_t n)
+{
+    int line;
+    const char *rest;
+    if (strstr(lp->err, what))
+        return lp->err;
+    if (lp_locate(lp, lp->err, &line, &rest) >= 0)
+        snprintf(buf, n, "%.*sin %s: %s", (int)(rest - lp->err), lp->err, what, rest);
+    else
+        snprintf(buf, n, "in %s: %s", what, lp->err);
+    return buf;
+}
+
 void lp_fn_impl(kg_fncall *fc, const kg_fn *fn, const kg_val *args, int n, kg_val *out)
 {
     kigen_ctx *c = fc->host;
@@ -488,10 +512,13 @@ void lp_fn_impl(kg_fncall *fc, const kg_fn *fn, const kg_val *args, int n, kg_va
     lp->cur_hook = saved;
     char rec[120];
     kg_ctx_record_label(c, rec, sizeof rec);
-    if (rc != 0)
-        kg_fn_error(fc, out, "%s (in function %s)%s", lp->err, fn->name, rec);
-    else if (call.bad)
+    if (rc != 0) {
+        char msg[sizeof lp->err + 200];
+        kg_fn_error(fc, out, "%s%s", name_what(lp, lp->fn_what[fn->ud_index], msg, sizeof msg), rec);
+        kg_ctx_set_trace(c, lp->trace);
+    } else if (call.bad) {
         kg_fn_error(fc, out, "%s%s", call.why, rec);
+    }
 }
 
 /* ---- contexts ---------------------------------------------------------------------- */
@@ -528,6 +555,9 @@ static int ctx_init(kigen_ctx *c)
         if (lp_add_file(lp, sc[i], text, strlen(text), i > rs->nlua) < 0)
             return ctx_fail(c, lp, "policy scripts: out of memory");
     }
+    struct kigen_coverage *cov = kg_ctx_coverage(c);
+    if (cov && !lp_cov_start(lp, cov))
+        return ctx_fail(c, lp, "policy scripts: out of memory starting coverage");
     for (int i = 0; i < rs->nlua; i++)
         if (lp_run_file(lp, i) != 0)
             return ctx_fail(c, lp, "%s", lp->err);
@@ -639,7 +669,10 @@ static int after_eval(kigen_ctx *c)
         lp->what = NULL;
         if (rc != 0) {
             char rec[120];
-            kg_ctx_err(c, "%s%s", lp->err, kg_ctx_record_label(c, rec, sizeof rec));
+            char msg[sizeof lp->err + 200];
+            kg_ctx_err(c, "%s%s", name_what(lp, h->what, msg, sizeof msg),
+                       kg_ctx_record_label(c, rec, sizeof rec));
+            kg_ctx_set_trace(c, lp->trace);
             return KIGEN_ELUA;
         }
     }

@@ -641,6 +641,20 @@ void kg_lua_load_scripts(kg_loader *L)
     }
     lp->loader = L;
     lp->arena = L->a;
+    /* The contexts require the same stubs: keep a copy with the rule set. */
+    if (rs->opts.lua_stubs) {
+        size_t n = 0;
+        while (rs->opts.lua_stubs[n] && rs->opts.lua_stubs[n + 1])
+            n += 2;
+        const char **copy = kg_arena_alloc(L->a, sizeof(char *) * (n + 1));
+        for (size_t i = 0; copy && i < n; i++)
+            if (!(copy[i] = kg_arena_strdup(L->a, rs->opts.lua_stubs[i])))
+                copy = NULL;
+        if (copy)
+            copy[n] = NULL;
+        rs->opts.lua_stubs = copy;
+        lp->stubs = copy;
+    }
     size_t errors0 = kigen_diags_errors(L->d);
     int nentry = 0;
     for (size_t i = 0; i < L->lua.n; i++) {

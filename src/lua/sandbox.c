@@ -26,7 +26,9 @@
  * it going. */
 #include "lua/sandbox.h"
 #include "base/file.h"
+#include "base/text.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <lauxlib.h>
 #include <lualib.h>
@@ -69,6 +71,15 @@ static long long time_limit_ns(const lp_state *lp)
 /* ---- memory ---------------------------------------------------------- */
 
 static void count_hook(lua_State *L, lua_Debug *ar);
+static void hook_fn(lua_State *L, lua_Debug *ar);
+
+/* The hook counts instructions every `count` (0: not at all) and, under
+ * coverage, lines. */
+static void set_hook(lp_state *lp, int count)
+{
+    int mask = (count > 0 ? LUA_MASKCOUNT : 0) | (lp->cov_on ? LUA_MASKLINE : 0);
+    lua_sethook(lp->L, mask ? hook_fn : NULL, mask, count);
+}
 
 static void *lp_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
@@ -93,7 +104,7 @@ static void *lp_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
             lp->insn_left -= (long)((nsize - old) / LP_ALLOC_UNIT);
             if (lp->insn_left <= 0 && lp->insn_step != 1) {
                 lp->insn_step = 1;
-                lua_sethook(lp->L, count_hook, LUA_MASKCOUNT, 1);
+                set_hook(lp, 1);
             }
         }
     }
@@ -128,7 +139,7 @@ static void exhaust(lp_state *lp, int why)
     lp->exhausted = true;
     lp->why = why;
     lp->insn_step = 1;
-    lua_sethook(lp->L, count_hook, LUA_MASKCOUNT, 1);
+    set_hook(lp, 1);
 }
 
 void lp_record_begin(lp_state *lp)
@@ -146,7 +157,7 @@ static void count_hook(lua_State *L, lua_Debug *ar)
             int step = lp->insn_left < LP_STEP ? (int)lp->insn_left : LP_STEP;
             if (step != lp->insn_step) {
                 lp->insn_step = step;
-                lua_sethook(L, count_hook, LUA_MASKCOUNT, step);
+                set_hook(lp, step);
             }
             return;
         }
@@ -154,6 +165,14 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     }
     lua_getinfo(L, "Sl", ar);
     budget_raise(L, ar->short_src, ar->currentline);
+}
+
+static void hook_fn(lua_State *L, lua_Debug *ar)
+{
+    if (ar->event == LUA_HOOKLINE)
+        lp_cov_line(L, ar);
+    else
+        count_hook(L, ar);
 }
 
 void lp_charge(lua_State *L, double units)
@@ -204,8 +223,157 @@ int lp_locate(const lp_state *lp, const char *msg, int *line, const char **rest)
     return -1;
 }
 
+static void push_stable_string(lua_State *L, int idx);
+
+/* ---- errors that point at the fix ---------------------------------------- */
+
+/* What the sandbox leaves out on purpose, and what to do instead (as data:
+ * the messages for "attempt to call a nil value (global 'print')" and the
+ * like). `lib` is the library a field belongs to, NULL for a global. */
+static const struct left_out {
+    const char *lib, *name, *why;
+} left_out[] = {
+    {NULL, "print",
+     "print is not available in policy scripts: add a note with rec.note(text), which kigen explain shows, "
+     "or run kigen with --debug-lua to print to stderr"},
+    {NULL, "io", "policy scripts read and write no files: facts come in through rec.facts"},
+    {NULL, "debug", "the debug library is not available in policy scripts"},
+    {NULL, "package", "there is no package table: require finds modules beside the script"},
+    {NULL, "dofile", "use require for a Lua module beside the script"},
+    {NULL, "loadfile", "use require for a Lua module beside the script"},
+    {NULL, "coroutine", "coroutines are not available in policy scripts"},
+    {NULL, "rawset",
+     "rawset is left out of policy scripts (it writes past read-only tables): assign normally"},
+    {"math", "random", "math.random is left out: a policy's outputs must be the same in every run"},
+    {"math", "randomseed", "math.randomseed is left out: a policy's outputs must be the same in every run"},
+    {"string", "dump", "string.dump is left out: binary chunks are not available"},
+    {"os", "exit", "os.exit is not available: raise an error with error(...) to fail the record"},
+    {"os", "getenv", "os.getenv is not available: a policy depends on facts and params, not the environment"},
+    {"os", "execute", "os.execute is not available in policy scripts"},
+    {"os", "clock", "os.clock is left out: CPU time differs from run to run"},
+};
+
+/* Names for "did you mean": the globals (what='g'), or every library
+ * function as "lib.name" with the bare names beside them (what='f', 'm':
+ * string's only). Pointers into strings the tables keep alive. */
+static size_t name_candidates(lua_State *L, lp_state *lp, char what, const char **bare, const char **lib,
+                              size_t max)
+{
+    size_t n = 0;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lp->env_ref);
+    int env = lua_gettop(L);
+    /* a frozen environment keeps its names in the metatable's __index */
+    if (lua_getmetatable(L, env) && lua_getfield(L, -1, "__index") == LUA_TTABLE)
+        env = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, env) && n < max) {
+        if (lua_type(L, -2) != LUA_TSTRING) {
+            lua_pop(L, 1);
+            continue;
+        }
+        const char *gname = lua_tostring(L, -2);
+        if (what == 'g') {
+            bare[n] = gname;
+            lib[n++] = NULL;
+        } else if (lua_type(L, -1) == LUA_TTABLE && (what == 'f' || strcmp(gname, "string") == 0) &&
+                   lua_getmetatable(L, -1)) {
+            if (lua_getfield(L, -1, "__index") == LUA_TTABLE) {
+                lua_pushnil(L);
+                while (lua_next(L, -2) && n < max) {
+                    if (lua_type(L, -2) == LUA_TSTRING) {
+                        bare[n] = lua_tostring(L, -2);
+                        lib[n++] = gname;
+                    }
+                    lua_pop(L, 1);
+                }
+            }
+            lua_pop(L, 2);
+        }
+        lua_pop(L, 1);
+    }
+    return n;
+}
+
+/* A hint for Lua's "attempt to call a nil value (global 'prnt')": what the
+ * sandbox left out and why, or the closest name. Pushes it, or nothing
+ * (returns false). */
+static bool push_hint(lua_State *L, lp_state *lp, const char *msg)
+{
+    static const char *const kinds[] = {"(global '", "(field '", "(method '"};
+    const char *at = NULL;
+    char what = 0;
+    for (int k = 0; k < 3 && !at; k++)
+        if ((at = strstr(msg, kinds[k])) != NULL) {
+            what = "gfm"[k];
+            at += strlen(kinds[k]);
+        }
+    if (!at || (!strstr(msg, "attempt to call a nil value") && !strstr(msg, "attempt to index a nil value")))
+        return false;
+    const char *q = strchr(at, '\'');
+    if (!q || q - at > 100)
+        return false;
+    char name[128];
+    snprintf(name, sizeof name, "%.*s", (int)(q - at), at);
+    for (size_t i = 0; i < sizeof left_out / sizeof left_out[0]; i++)
+        if ((what == 'g') == (left_out[i].lib == NULL) && strcmp(left_out[i].name, name) == 0) {
+            lua_pushstring(L, left_out[i].why);
+            return true;
+        }
+    const char *bare[512], *lib[512];
+    int top = lua_gettop(L);
+    size_t n = name_candidates(L, lp, what, bare, lib, 512);
+    const char *close = kg_closest(name, bare, n);
+    if (!close) {
+        lua_settop(L, top);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (bare[i] == close) {
+            lua_pushfstring(L, "did you mean %s%s%s?", lib[i] ? lib[i] : "", lib[i] ? "." : "", close);
+            break;
+        }
+    lua_replace(L, top + 1);
+    lua_settop(L, top + 1);
+    return true;
+}
+
+/* The script's own frames of an error, innermost first, for
+ * kigen_lua_traceback: C functions (kigen's library, the sandbox) are left
+ * out, and the frame a hook or function starts in is named as registered. */
+static void keep_trace(lua_State *L, lp_state *lp)
+{
+    lua_Debug ar, up;
+    size_t n = 0;
+    lp->trace[0] = '\0';
+    for (int lv = 1; lua_getstack(L, lv, &ar) && n < sizeof lp->trace - 1; lv++) {
+        if (!lua_getinfo(L, "Slnt", &ar) || ar.currentline <= 0 || ar.source[0] != '@')
+            continue;
+        bool from_c = !ar.istailcall &&
+                      (!lua_getstack(L, lv + 1, &up) || (lua_getinfo(L, "S", &up) && up.what[0] == 'C'));
+        char what[200];
+        if (ar.what[0] == 'm')
+            snprintf(what, sizeof what, "in the script's top level");
+        else if (from_c && lp->what && lp->mode == LP_CTX && !lp->loading)
+            snprintf(what, sizeof what, "in %s", lp->what);
+        else if (ar.name)
+            snprintf(what, sizeof what, "in %s '%s'",
+                     strcmp(ar.namewhat, "local") == 0 || strcmp(ar.namewhat, "upvalue") == 0
+                         ? "local function"
+                     : strcmp(ar.namewhat, "method") == 0 ? "method"
+                                                          : "function",
+                     ar.name);
+        else
+            snprintf(what, sizeof what, "in the function at line %d%s", ar.linedefined,
+                     ar.istailcall ? " (reached by a tail call)" : "");
+        int w = snprintf(lp->trace + n, sizeof lp->trace - n, "%s%s:%d: %s", n ? "\n" : "", ar.short_src,
+                         ar.currentline, what);
+        n = w < 0 || (size_t)w >= sizeof lp->trace - n ? sizeof lp->trace - 1 : n + (size_t)w;
+    }
+}
+
 /* The message handler: make every error a string that starts with
- * "script:line:", never calling the error object's metamethods. */
+ * "script:line:", never calling the error object's metamethods; keep the
+ * script's frames; add a hint when Lua's message names a missing name. */
 static int sb_msgh(lua_State *L)
 {
     lp_state *lp = lp_of(L);
@@ -215,6 +383,9 @@ static int sb_msgh(lua_State *L)
         msg = lua_tostring(L, 1);
     else
         msg = lua_pushfstring(L, "(error object is a %s value)", lua_typename(L, t));
+    keep_trace(L, lp);
+    if (push_hint(L, lp, msg))
+        msg = lua_pushfstring(L, "%s (%s)", msg, lua_tostring(L, -1));
     int line;
     const char *rest;
     if (lp_locate(lp, msg, &line, &rest) >= 0) {
@@ -234,6 +405,43 @@ static int sb_msgh(lua_State *L)
     }
     lua_pushstring(L, msg);
     return 1;
+}
+
+/* print, under kigen_opts.lua_print (--debug-lua): one line to the host,
+ * with where it was printed. A print at a script's top level runs once,
+ * when the rule set loads (not again in every context). */
+static int sb_print(lua_State *L)
+{
+    lp_state *lp = lp_of(L);
+    if (!lp->print_fn || (lp->mode == LP_CTX && lp->loading))
+        return 0;
+    int n = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    lua_Debug ar;
+    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
+        lua_pushfstring(L, "%s:%d", ar.short_src, ar.currentline);
+    else
+        lua_pushliteral(L, "?");
+    luaL_addvalue(&b);
+    char rec[120] = "";
+    if (lp->mode == LP_CTX && lp->c && kg_ctx_record(lp->c) > 0)
+        snprintf(rec, sizeof rec, ", record %ld%s%s", kg_ctx_record(lp->c),
+                 kg_ctx_record_id(lp->c)[0] ? ", id " : "", kg_ctx_record_id(lp->c));
+    lua_pushfstring(L, " (%s%s): ", lp->what ? lp->what : "the script's top level", rec);
+    luaL_addvalue(&b);
+    for (int i = 1; i <= n; i++) {
+        if (i > 1)
+            luaL_addstring(&b, "  "); /* not Lua's tab: stderr's lines escape control characters */
+        push_stable_string(L, i);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    size_t len;
+    const char *text = lua_tolstring(L, -1, &len);
+    lp_charge(L, (double)len / 16);
+    lp->print_fn(lp->print_ud, text);
+    return 0;
 }
 
 int lp_call(lp_state *lp, lua_CFunction f, void *ud, int fnref, bool budget)
@@ -262,13 +470,13 @@ int lp_call(lp_state *lp, lua_CFunction f, void *ud, int fnref, bool budget)
             exhaust(lp, 3); /* the first instruction raises */
         } else {
             lp->insn_step = allowance < LP_STEP ? (int)allowance : LP_STEP;
-            lua_sethook(L, count_hook, LUA_MASKCOUNT, lp->insn_step);
+            set_hook(lp, lp->insn_step);
         }
     }
     int st = lua_pcall(L, 1, 0, base + 1);
     if (budget) {
         lp->in_call = false;
-        lua_sethook(L, NULL, 0, 0);
+        set_hook(lp, 0);
         /* what the hook counted (to within one step) and C work charged;
          * a call stopped by the clock spends the record's whole budget, so
          * that sixteen slow calls cannot each take their two seconds */
@@ -668,6 +876,34 @@ static void run_chunk(lua_State *L, lp_state *lp, int idx)
     f->state = 2;
 }
 
+/* The module beside `from` whose name is closest to `name` (for "did you
+ * mean"), or NULL. Names of *.lua files in that directory. */
+static const char *closest_module(lua_State *L, const char *from, const char *name)
+{
+    const char *slash = strrchr(from, '/');
+    char dirname[PATH_MAX];
+    snprintf(dirname, sizeof dirname, "%.*s", slash ? (int)(slash - from) : 1, slash ? from : ".");
+    DIR *dir = opendir(dirname);
+    if (!dir)
+        return NULL;
+    static _Thread_local char found[128][64]; /* nothing that can raise while the directory is open */
+    const char *names[128];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL && n < 128) {
+        size_t len = strlen(e->d_name);
+        if (len > 4 && len - 4 < sizeof found[0] && strcmp(e->d_name + len - 4, ".lua") == 0) {
+            memcpy(found[n], e->d_name, len - 4);
+            found[n][len - 4] = '\0';
+            names[n] = found[n];
+            n++;
+        }
+    }
+    closedir(dir);
+    const char *close = kg_closest(name, names, n);
+    return close ? lua_pushstring(L, close) : NULL;
+}
+
 static int sb_require(lua_State *L)
 {
     lp_state *lp = lp_of(L);
@@ -681,15 +917,23 @@ static int sb_require(lua_State *L)
         return luaL_error(L, "require: modules nest deeper than %d", LP_MAX_REQUIRE_DEPTH);
     const char *from = lp->files[lp->running[lp->nrunning - 1]].path;
     const char *slash = strrchr(from, '/');
+    const char *stub = NULL;
+    for (const char *const *st = lp->stubs; st && st[0] && st[1] && !stub; st += 2)
+        if (strcmp(st[0], name) == 0)
+            stub = st[1];
     luaL_Buffer b;
     luaL_buffinit(L, &b);
-    if (slash) {
-        luaL_addlstring(&b, from, (size_t)(slash - from));
-        luaL_addchar(&b, '/');
+    if (stub) {
+        luaL_addstring(&b, stub); /* a test's stand-in for the module */
+    } else {
+        if (slash) {
+            luaL_addlstring(&b, from, (size_t)(slash - from));
+            luaL_addchar(&b, '/');
+        }
+        for (const char *p = name; *p; p++)
+            luaL_addchar(&b, *p == '.' ? '/' : *p);
+        luaL_addstring(&b, ".lua");
     }
-    for (const char *p = name; *p; p++)
-        luaL_addchar(&b, *p == '.' ? '/' : *p);
-    luaL_addstring(&b, ".lua");
     luaL_pushresult(&b);
     const char *path = lua_tostring(L, -1);
     int idx = -1;
@@ -704,11 +948,16 @@ static int sb_require(lua_State *L)
         const char *text = NULL;
         char *block = lp_read_script(lp->arena, path, lp->loader ? lp->loader->rs->opts.include_root : NULL,
                                      &text, &len, why, sizeof why);
-        if (!block)
+        if (!block) {
+            if (stub)
+                return luaL_error(L, "module '%s': its stub %s cannot be read: %s", name, path, why);
+            const char *close = closest_module(L, from, name);
             return luaL_error(L,
                               "module '%s' not found: policy scripts can require only Lua files beside "
-                              "them (%s: %s)",
-                              name, path, why);
+                              "them (%s: %s)%s%s%s",
+                              name, path, why, close ? " (did you mean '" : "", close ? close : "",
+                              close ? "'?)" : "");
+        }
         if ((idx = lp_add_file(lp, block, text, len, true)) < 0)
             return luaL_error(L, "require: too many files or out of memory");
     }
@@ -983,6 +1232,10 @@ static int sb_setup(lua_State *L)
     lua_pushvalue(L, env);
     luaL_setfuncs(L, own_base, 0);
     lua_pop(L, 1);
+    if (lp->print_fn) {
+        lua_pushcfunction(L, sb_print);
+        lua_setfield(L, env, "print");
+    }
     lua_pushvalue(L, env);
     lua_setfield(L, env, "_G");
 
@@ -1121,6 +1374,12 @@ lp_state *lp_new(lp_mode mode, const kg_mem *mem, const kigen_opts *opts, const 
     lp->mem_limit = opts && opts->lua_memory_limit > 0 ? opts->lua_memory_limit : LP_DEFAULT_MEMORY;
     lp_record_begin(lp);
     lp->cur_hook = -1;
+    lp->cov_last = -1;
+    if (opts) {
+        lp->print_fn = opts->lua_print;
+        lp->print_ud = opts->lua_print_ud;
+        lp->stubs = opts->lua_stubs;
+    }
     lp->env_ref = lp->rec_ref = lp->recmt_ref = lp->pending_ref = lp->notes_ref = LUA_NOREF;
     kg_buf_init(&lp->digest, mem);
     kg_arena_init(&lp->tmp, mem);

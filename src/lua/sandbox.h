@@ -53,6 +53,7 @@ typedef struct lp_file {
     bool module;     /* reached through require, not listed in the rule file */
     int state;       /* 0 not run, 1 running, 2 done */
     int ref;         /* require cache: registry ref of the module's value */
+    struct kg_cov_file *cov; /* LP_CTX under coverage: its lines */
 } lp_file;
 
 typedef struct lp_hook {
@@ -113,6 +114,13 @@ struct lp_state {
     bool rec_capped;  /* this call's budget is what the record had left */
     long long t0_ns;  /* when the call began (monotonic clock) */
     const char *const *fn_what; /* LP_CTX: "function 'f'" by ud_index */
+    /* authoring aids */
+    void (*print_fn)(void *ud, const char *text); /* kigen_opts.lua_print */
+    void *print_ud;
+    const char *const *stubs; /* kigen_opts.lua_stubs: module name, file, ..., NULL */
+    char trace[1024];         /* the script frames of the last error (sb_msgh) */
+    bool cov_on;              /* the line hook counts lines (coverage.c) */
+    int cov_last;             /* the file of the last line counted */
 };
 
 /* The state that owns a lua_State. */
@@ -166,6 +174,13 @@ void lp_push_val(lua_State *L, const kg_val *v);
 /* Which file a message "display:line: ..." points into, and the line;
  * -1 when it names none of the state's files. */
 int lp_locate(const lp_state *lp, const char *msg, int *line, const char **rest);
+
+/* coverage.c: under coverage, learn each file's lines with code (into
+ * cov) and switch the line hook on; false when out of memory. */
+struct kigen_coverage;
+bool lp_cov_start(lp_state *lp, struct kigen_coverage *cov);
+/* The line hook: count the line that starts to run. */
+void lp_cov_line(lua_State *L, lua_Debug *ar);
 
 /* lib.c: the `kigen` library for scripts, and os.time / os.date. */
 extern const luaL_Reg lp_kigen_funcs[];

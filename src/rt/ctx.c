@@ -612,6 +612,35 @@ long kg_ctx_record(const kigen_ctx *c)
 {
     return c->record;
 }
+const char *kg_ctx_record_id(const kigen_ctx *c)
+{
+    return c->record_id;
+}
+void kg_ctx_set_trace(kigen_ctx *c, const char *trace)
+{
+    snprintf(c->lua_trace, sizeof c->lua_trace, "%s", trace);
+}
+struct kigen_coverage *kg_ctx_coverage(const kigen_ctx *c)
+{
+    return c->cov;
+}
+
+int kigen_note_count(const kigen_ctx *c)
+{
+    return c && c->evaluated ? (int)c->notes.n : 0;
+}
+
+const char *kigen_note(const kigen_ctx *c, int i)
+{
+    if (!c || !c->evaluated || i < 0 || (size_t)i >= c->notes.n)
+        return NULL;
+    return c->notes.v[i];
+}
+
+const char *kigen_lua_traceback(const kigen_ctx *c)
+{
+    return c && c->lua_trace[0] ? c->lua_trace : NULL;
+}
 kigen_date kg_ctx_today(const kigen_ctx *c)
 {
     return kg_fn_today(&c->fc);

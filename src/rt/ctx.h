@@ -67,6 +67,8 @@ struct kigen_ctx {
     const struct kg_prog *installed; /* the program whose constants vals holds */
     int engine;                      /* KG_ENGINE_* (KIGEN_EVAL in the environment) */
     kg_val *check_vals;              /* KG_ENGINE_CHECK: the program's values */
+    struct kigen_coverage *cov;      /* kigen_set_coverage, or NULL */
+    char lua_trace[1024]; /* kigen_lua_traceback: script frames of the record's last script error */
 };
 
 /* How kigen_eval computes values: the compiled program (the default), the
@@ -100,6 +102,13 @@ char *kg_ctx_strdup(kigen_ctx *c, const char *s, size_t n);
 /* A note for this record (explain shows it); false when out of memory. */
 bool kg_ctx_add_note(kigen_ctx *c, const char *s, size_t n);
 long kg_ctx_record(const kigen_ctx *c);
+/* The record's id for messages (kigen_set_record), "" when none. */
+const char *kg_ctx_record_id(const kigen_ctx *c);
+/* Keep the script frames of a policy script's error for
+ * kigen_lua_traceback (cut to fit). */
+void kg_ctx_set_trace(kigen_ctx *c, const char *trace);
+/* The coverage this context collects into, or NULL. */
+struct kigen_coverage *kg_ctx_coverage(const kigen_ctx *c);
 kigen_date kg_ctx_today(const kigen_ctx *c);
 /* The today the host fixed (kigen_set_today), or 0: the clock. */
 kigen_date kg_ctx_fixed_today(const kigen_ctx *c);

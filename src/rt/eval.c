@@ -9,6 +9,7 @@
 #include "base/calendar.h"
 #include "base/text.h"
 #include "rt/eval.h"
+#include "rt/coverage.h"
 #include "rt/program.h"
 #include <stdlib.h>
 
@@ -577,6 +578,7 @@ static int eval_record(kigen_ctx *c)
     c->explained = c->explain;
     c->stale = false;
     c->err[0] = '\0';
+    c->lua_trace[0] = '\0';
     if (rs->ext)
         rs->ext->before_eval(c);
     /* Explain walks the tree (it records cases and param versions); so
@@ -589,6 +591,8 @@ static int eval_record(kigen_ctx *c)
             check_engines(c, prog);
     } else {
         kg_rt_walk(c);
+        if (c->cov)
+            kg_cov_cases(c->cov, c);
     }
     if (c->scratch.limit_hit)
         return memory_limit_error(c);

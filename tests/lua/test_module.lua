@@ -121,7 +121,7 @@ test("policy script errors, and the next record", function()
   local o, err = rs:eval{ attempt = "io_open" }
   eq(o.result, nil)
   eq(o.peeked, "")
-  has(err, "sandbox.lua:8: attempt to index a nil value (global 'io')")
+  has(err, "sandbox.lua:8: in hook 'probe': attempt to index a nil value (global 'io') (policy scripts read and write no files")
   o, err = rs:eval{ attempt = "infinite_loop" }
   eq(o.result, nil)
   has(err, "instruction limit of 20000 exceeded")

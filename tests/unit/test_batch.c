@@ -1100,7 +1100,7 @@ static void test_policy_scripts(void **state)
             if (i == 13) {
                 /* the function's error is the value's: the record fails */
                 assert_int_equal(atoi(out[i]), KIGEN_EEVAL);
-                assert_non_null(strstr(out[i], "policy.lua:2: thirteen (in function tripled)"));
+                assert_non_null(strstr(out[i], "policy.lua:2: in function 'tripled': thirteen"));
                 assert_non_null(strstr(out[i], "(record 14)|"));
             } else {
                 char want[64];

@@ -235,14 +235,14 @@ static void test_function_runtime_error(void **state)
     fx *f = *state;
     assert_int_equal(eval_with(f, "2024-02-10", "3", "raise"), KIGEN_EEVAL);
     char where[256];
-    snprintf(where, sizeof where, "funcs.lua:%d: raised on purpose with 3 (in function raises)",
+    snprintf(where, sizeof where, "funcs.lua:%d: in function 'raises': raised on purpose with 3",
              line_of("funcs.lua", "raise"));
     assert_contains(kigen_errmsg(f->c), "boom: ");
     assert_contains(kigen_errmsg(f->c), where);
     /* with a record number from the host, the message carries it */
     kigen_set_record(f->c, 7, NULL);
     assert_int_equal(eval_with(f, "2024-02-10", "3", "raise"), KIGEN_EEVAL);
-    assert_contains(kigen_errmsg(f->c), "(in function raises) (record 7)");
+    assert_contains(kigen_errmsg(f->c), "raised on purpose with 3 (record 7)");
     kigen_set_record(f->c, 0, NULL);
     assert_int_equal(eval_with(f, "2024-02-10", "3", NULL), KIGEN_OK);
 }
@@ -264,7 +264,7 @@ static void test_hook_set_wrong_type(void **state)
     assert_int_equal(eval_with(f, "2024-02-10", "3", "bad_set"), KIGEN_ELUA);
     char where[256];
     snprintf(where, sizeof where,
-             "funcs.lua:%d: rec.set('stamp'): expected a date 'YYYY-MM-DD', got the string '2024/01/01'",
+             "funcs.lua:%d: in hook 'labels': rec.set('stamp'): expected a date 'YYYY-MM-DD', got the string '2024/01/01'",
              line_of("funcs.lua", "bad_set"));
     assert_contains(kigen_errmsg(f->c), where);
     assert_int_equal(eval_with(f, "2024-02-10", "3", NULL), KIGEN_OK);
@@ -287,7 +287,7 @@ static void test_failed_hook_sets_nothing(void **state)
     kigen_set_explain(f->c, 1);
     assert_int_equal(eval_with(f, "2024-02-10", "3", "late_fail"), KIGEN_ELUA);
     char where[256];
-    snprintf(where, sizeof where, "funcs.lua:%d: failed after setting label", line_of("funcs.lua", "late_fail"));
+    snprintf(where, sizeof where, "funcs.lua:%d: in hook 'labels': failed after setting label", line_of("funcs.lua", "late_fail"));
     assert_contains(kigen_errmsg(f->c), where);
     /* the hook's outputs count only when it finishes */
     kigen_value v;

@@ -22,16 +22,17 @@ _kigen_options()
         o='--rules= --input= --input-format= --encoding= --delimiter= --passthrough=
            --strict-columns --format= --output-bom --excel --set= --param= --today=
            --outputs= --messages= --date-style= --lang= --where= --threads= --summary
-           --quiet --progress' ;;
+           --quiet --progress --debug-lua' ;;
     diff)
         o='--rules= --input= --param= --base= --outputs= --format= --today= --set=
            --encoding= --delimiter= --input-format= --passthrough= --strict-columns' ;;
     explain)
-        o='--rules= --set= --input= --record= --encoding= --param= --today= --brief --lang= --format=' ;;
+        o='--rules= --set= --input= --record= --encoding= --param= --today= --brief --lang= --format=
+           --debug-lua' ;;
     check)
         o='--strict --format= --explain= --program --outputs= --set= --param=' ;;
     test)
-        o='--param= --case= --verbose' ;;
+        o='--param= --case= --verbose --coverage --debug-lua' ;;
     describe)
         o='--rules= --format= --template' ;;
     timeline)

@@ -58,7 +58,7 @@ $ kigen eval --rules $PACK --set birth_date=1990-01-01 --set card_issue_date=202
 $ kigen eval --rules $T/h.yaml --input $T/h.csv
 ? 1
 1= rows[0] == ['next', 'tag', 'error'] and rows[1] == ['2024-01-02', 'ok', '']
-1= rows[2][:2] == ['2024-01-03', ''] and rows[2][2].startswith('record 2: ') and 'h.lua:2: no office that day' in rows[2][2]
+1= rows[2][:2] == ['2024-01-03', ''] and rows[2][2].startswith('record 2: ') and "h.lua:2: in hook 'tag': no office that day" in rows[2][2]
 
 ## records piped to stdin are read without --input (was: one empty record)
 $ cat $DATA/lang/people.csv | kigen eval --rules $RULES --today 2026-01-01
