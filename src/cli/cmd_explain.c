@@ -6,6 +6,7 @@
 #include "cli/common.h"
 #include "cli/explain_brief.h"
 #include "cli/one_record.h"
+#include "base/text.h"
 
 static const char explain_help[] =
     "usage: kigen explain --rules RULES (--set FACT=VALUE... | --input FILE --record N)\n"
@@ -59,6 +60,15 @@ static int print_brief(kigen_ctx *c, const char *const *names, int nnames, const
             status = CLI_USAGE;
             break;
         }
+    }
+    /* the policy's notes say why a hook's value is what it is */
+    int nn = kigen_note_count(c);
+    if (nn > 0)
+        kg_buf_puts(&out, strcmp(lang, "ja") == 0 ? "\nポリシースクリプトの注記:\n" : "\nnotes from policy scripts:\n");
+    for (int i = 0; i < nn; i++) {
+        char line[4096 * 4 + 1]; /* a note is at most 4096 bytes; each may become \xNN */
+        kg_escape_line(line, sizeof line, kigen_note(c, i), strlen(kigen_note(c, i)));
+        kg_buf_printf(&out, "  - %s\n", line);
     }
     fwrite(out.p ? out.p : "", 1, out.len, stdout);
     kg_buf_free(&out);

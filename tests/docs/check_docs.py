@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Docs that don't rot: every example in README.md, docs/*.md and
-examples/ward/README.md is run or checked, and compared with what the page
+examples/*/README.md (whose commands run in the example's directory) is run or checked, and compared with what the page
 shows.
 
     check_docs.py KIGEN_BINARY SOURCE_DIR BUILD_DIR
@@ -20,6 +20,12 @@ Fenced blocks, by language:
 Other blocks (usage text, output shown alone) are prose. A block is left
 alone when the line before it is `<!-- doctest: skip: REASON -->` (a real
 card reader, a package install); the reason is printed.
+
+A block after `<!-- doctest: file: PATH -->` is a file of a walkthrough: it
+is written to PATH in the scratch directory of every later block of the same
+page (a later block of the same PATH replaces it), so that the commands the
+page shows next run on the files it showed. Lua files must compile; YAML must
+load (a rule file is checked by the commands that use it).
 """
 import glob
 import os
@@ -49,7 +55,7 @@ failures, counts = [], {"ran": 0, "checked": 0, "skipped": 0}
 
 
 def blocks(path):
-    """(line, lang, lines, skip_reason) for each fenced block."""
+    """(line, lang, lines, skip_reason, file_path) for each fenced block."""
     text = open(path, encoding="utf-8").read().split("\n")
     i, prev = 0, ""
     while i < len(text):
@@ -61,7 +67,8 @@ def blocks(path):
                 j += 1
             body = [l[indent:] if l[:indent].strip() == "" else l for l in text[start:j]]
             skip = re.match(r"^\s*<!--\s*doctest:\s*skip:?\s*(.*?)\s*-->", prev)
-            yield start, lang, body, skip.group(1) if skip else None
+            file = re.match(r"^\s*<!--\s*doctest:\s*file:\s*(\S+)\s*-->", prev)
+            yield start, lang, body, skip.group(1) if skip else None, file.group(1) if file else None
             i, prev = j + 1, ""
             continue
         if text[i].strip():
@@ -69,8 +76,13 @@ def blocks(path):
         i += 1
 
 
-def scratch():
+def scratch(files=None):
     d = tempfile.mkdtemp(prefix="kigen_doc.")
+    for rel, body in (files or {}).items():
+        path = os.path.join(d, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(body) + "\n")
     for name in ("rules", "examples", "lua", "docs", "tests", "schema", "include"):
         if os.path.exists(os.path.join(src, name)):
             os.symlink(os.path.join(src, name), os.path.join(d, name))
@@ -84,10 +96,11 @@ def scratch():
     return d
 
 
-def run(cmd, cwd):
+def run(cmd, cwd, rundir=None):
+    """Run cmd in rundir (default cwd, the scratch directory, whose bin/ has kigen)."""
     env = dict(os.environ, PATH=os.path.join(cwd, "bin") + ":" + os.environ["PATH"], LC_ALL="C.UTF-8")
     env.pop("KIGEN_PATH", None)
-    p = subprocess.run(["bash", "-c", cmd], cwd=cwd, env=env, stdout=subprocess.PIPE,
+    p = subprocess.run(["bash", "-c", cmd], cwd=rundir or cwd, env=env, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, timeout=300)
     return p.returncode, p.stdout.decode("utf-8", "replace")
 
@@ -125,11 +138,11 @@ def commands(body):
     return out
 
 
-def check_shell(where, body, cwd):
+def check_shell(where, body, cwd, rundir=None):
     cmds = commands(body)
     if cmds:
         for cmd, exp in cmds:
-            rc, got = run(cmd, cwd)
+            rc, got = run(cmd, cwd, rundir)
             counts["ran"] += 1
             lines = got.rstrip("\n").split("\n") if got.strip() else []
             if not matches(exp, lines):
@@ -138,7 +151,7 @@ def check_shell(where, body, cwd):
         return
     # a block of commands runs as one script (loops span lines), stopping
     # at the first that fails
-    rc, got = run("set -e\n" + "\n".join(body), cwd)
+    rc, got = run("set -e\n" + "\n".join(body), cwd, rundir)
     counts["ran"] += 1
     if rc != 0:
         failures.append(f"{where}: the block exited {rc}:\n    " + "\n    ".join(got.rstrip().split("\n")[-8:]))
@@ -188,19 +201,37 @@ def check_c(where, body, cwd):
 
 
 pages = [os.path.join(src, "README.md")] + sorted(glob.glob(os.path.join(src, "docs", "*.md"))) + \
-        [os.path.join(src, "examples", "ward", "README.md")]
+        sorted(glob.glob(os.path.join(src, "examples", "*", "README.md")))
 for page in pages:
     rel = os.path.relpath(page, src)
-    for line, lang, body, skip in blocks(page):
+    files = {}  # the page's walkthrough files so far
+    for line, lang, body, skip, file in blocks(page):
         where = f"{rel}:{line}"
         if skip is not None:
             counts["skipped"] += 1
             print(f"skip {where}: {skip}")
             continue
-        cwd = scratch()
+        if file is not None:
+            if os.path.isabs(file) or ".." in file.split("/") or file.split("/")[0] in (
+                    "rules", "examples", "lua", "docs", "tests", "schema", "include", "build", "bin"):
+                failures.append(f"{where}: doctest file {file} must be a new relative path")
+                continue
+            files[file] = body
+            counts["checked"] += 1
+            if lang == "lua":
+                check_lua(where, body, None)
+            elif lang == "yaml":
+                try:
+                    yaml.load("\n".join(body) + "\n", Loader=NoDates)
+                except yaml.YAMLError as e:
+                    failures.append(f"{where}: {file} does not load as YAML: {e}")
+            continue
+        cwd = scratch(files)
         try:
             if lang in ("sh", "console", "bash"):
-                check_shell(where, body, cwd)
+                # an example's README runs "from this directory"
+                check_shell(where, body, cwd,
+                            os.path.join(cwd, os.path.dirname(rel)) if rel.startswith("examples/") else None)
             elif lang == "yaml":
                 check_yaml(where, body, cwd)
             elif lang == "lua":
