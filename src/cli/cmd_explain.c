@@ -64,7 +64,8 @@ static int print_brief(kigen_ctx *c, const char *const *names, int nnames, const
     /* the policy's notes say why a hook's value is what it is */
     int nn = kigen_note_count(c);
     if (nn > 0)
-        kg_buf_puts(&out, strcmp(lang, "ja") == 0 ? "\nポリシースクリプトの注記:\n" : "\nnotes from policy scripts:\n");
+        kg_buf_puts(&out, strcmp(lang, "ja") == 0 ? "\nポリシースクリプトの注記:\n"
+                                                  : "\nnotes from policy scripts:\n");
     for (int i = 0; i < nn; i++) {
         char line[4096 * 4 + 1]; /* a note is at most 4096 bytes; each may become \xNN */
         kg_escape_line(line, sizeof line, kigen_note(c, i), strlen(kigen_note(c, i)));

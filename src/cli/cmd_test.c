@@ -584,10 +584,11 @@ static void print_coverage(tstate *t)
             size_t e = k;
             while (e + 1 < nl && json_integer_value(json_object_get(l, lk[e + 1])) == 0)
                 e++;
+            /* the keys are zero-padded line numbers this file wrote */
             if (e == k)
-                printf(" %ld", atol(lk[k]));
+                printf(" %ld", strtol(lk[k], NULL, 10));
             else
-                printf(" %ld-%ld", atol(lk[k]), atol(lk[e]));
+                printf(" %ld-%ld", strtol(lk[k], NULL, 10), strtol(lk[e], NULL, 10));
             k = e + 1;
         }
         printf("\n");
@@ -665,17 +666,18 @@ static void run_file(tstate *t, const char *path)
     }
     for (size_t i = 0; mods && i < mods->n; i++) {
         const kg_ynode *v = mods->vals[i];
-        if (v->kind != KG_Y_SCALAR || nst >= 2 * 64) {
+        if (v->kind != KG_Y_SCALAR || nst >= (size_t)2 * 64) {
             terr(t, v, "modules: '%s' must name one Lua file (at most 64 modules)", mods->items[i]->text);
             goto done;
         }
-        char *file = kg_arena_alloc(&a, strlen(path) + v->len + 2);
+        size_t fl = strlen(path) + v->len + 2;
+        char *file = kg_arena_alloc(&a, fl);
         if (!file)
             goto done;
         if (v->text[0] != '/' && slash)
-            sprintf(file, "%.*s/%s", (int)(slash - path), path, v->text);
+            snprintf(file, fl, "%.*s/%s", (int)(slash - path), path, v->text);
         else
-            strcpy(file, v->text);
+            snprintf(file, fl, "%s", v->text);
         if (access(file, R_OK) != 0) {
             terr(t, v, "modules: '%s': cannot read %s", mods->items[i]->text, file);
             goto done;

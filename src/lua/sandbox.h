@@ -49,10 +49,10 @@ typedef struct lp_file {
     char display[64]; /* chunk name shown by Lua (without '@'), <= 59 bytes */
     const char *text;
     size_t len;
-    kg_srcfile *src; /* LP_LOAD: for diagnostics */
-    bool module;     /* reached through require, not listed in the rule file */
-    int state;       /* 0 not run, 1 running, 2 done */
-    int ref;         /* require cache: registry ref of the module's value */
+    kg_srcfile *src;         /* LP_LOAD: for diagnostics */
+    bool module;             /* reached through require, not listed in the rule file */
+    int state;               /* 0 not run, 1 running, 2 done */
+    int ref;                 /* require cache: registry ref of the module's value */
     struct kg_cov_file *cov; /* LP_CTX under coverage: its lines */
 } lp_file;
 

@@ -4,7 +4,12 @@
  * records are evaluated with them in one context, so that state a script
  * keeps from one record to the next is exercised too. Invariants: no
  * crash, no leak, no hang (the limits end every call), every status is
- * one the API documents, and no message holds a control character. */
+ * one the API documents, and no message holds a control character.
+ * Half of the inputs (by the first byte) run with coverage on (the line
+ * hook, the executable lines read from lua_dump) and a print callback: the
+ * coverage JSON is produced and well formed, a traceback's lines hold no
+ * control character, print gets NUL-terminated text. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +42,21 @@ static void put(const char *name, const char *data, size_t n)
     if (n && fwrite(data, 1, n, f) != n)
         abort();
     fclose(f);
+}
+
+static size_t printed;
+static void on_print(void *ud, const char *text)
+{
+    (void)ud;
+    printed += strlen(text);
+}
+
+/* Lines of a traceback: no control character but the newlines between them. */
+static void no_controls_but_lines(const char *s)
+{
+    for (; s && *s; s++)
+        if (((unsigned char)*s < 0x20 && *s != '\n') || *s == 0x7f)
+            abort();
 }
 
 static void no_controls(const char *s)
@@ -85,6 +105,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.lua_memory_limit = (size_t)2 << 20;
     o.record_memory_limit = (size_t)1 << 20;
     o.include_root = dir;
+    bool cover = size > 0 && (data[0] & 1);
+    if (cover)
+        o.lua_print = on_print;
     kigen_ruleset *rs = NULL;
     kigen_diags *dg = NULL;
     int rc = kigen_load_file(path, &o, &rs, &dg);
@@ -97,7 +120,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     kigen_ctx *c = NULL;
+    kigen_coverage *cov = cover ? kigen_coverage_new(rs) : NULL;
     rc = kigen_ctx_new(rs, &c);
+    if (rc == KIGEN_OK && cov) {
+        rc = kigen_set_coverage(c, cov);
+        if (rc != KIGEN_OK && rc != KIGEN_ELUA)
+            abort();
+    }
     if (rc == KIGEN_OK) {
         static const char *const texts[] = {"2024-02-29", "0", "true", "x\x01y", "R6.2.29", "-1", ""};
         kigen_set_today(c, 739000);
@@ -117,11 +146,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             if (rec == 1)
                 (void)kigen_explain_json(c, NULL);
+            no_controls_but_lines(kigen_lua_traceback(c));
+            for (int k = 0; k < kigen_note_count(c); k++)
+                if (!kigen_note(c, k))
+                    abort();
         }
+        const char *j = cov ? kigen_coverage_json(cov) : NULL;
+        if (cov && (!j || j[0] != '{'))
+            abort();
     } else if (rc != KIGEN_ELUA) {
         abort();
     }
     kigen_ctx_free(c);
+    kigen_coverage_free(cov);
     kigen_ruleset_free(rs);
     return 0;
 }
