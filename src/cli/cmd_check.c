@@ -20,6 +20,7 @@ static const char check_help[] =
     "be taken) do not fail the check unless --strict is given.\n"
     "\n"
     "  --strict         treat warnings as errors\n"
+    "  --debug-lua      policy scripts' print() at their top level writes to stderr\n"
     "  --format json    print the diagnostics as one JSON array (for editors and\n"
     "                   pre-commit hooks): severity, code, file, line, column,\n"
     "                   message, expected, hint\n"
@@ -125,6 +126,8 @@ int cmd_check(int argc, char **argv)
                                        code);
             printf("%s (%s): %s\n", code, code[0] == 'W' ? "warning" : "error", meaning);
             return CLI_OK;
+        } else if (strcmp(argv[i], "--debug-lua") == 0) {
+            cli_debug_lua = true;
         } else if (strcmp(argv[i], "--strict") == 0) {
             strict = true;
         } else if (strcmp(argv[i], "--program") == 0) {
@@ -168,6 +171,8 @@ int cmd_check(int argc, char **argv)
         kigen_opts o = KIGEN_OPTS_INIT;
         o.strict = strict;
         o.include_root = cli_include_root;
+        if (cli_debug_lua)
+            o.lua_print = cli_print_lua;
         kigen_ruleset *rs = NULL;
         kigen_diags *d = NULL;
         char path[PATH_MAX];

@@ -214,9 +214,11 @@ int cmd_explain(int argc, char **argv)
     kigen_set_explain(c, 1);
     if (kigen_eval(c) != KIGEN_OK) {
         /* a record of a file is named as eval names it: file, number, id */
+        char plain[2048];
         if (input)
             cli_warn("explain", "%s: record %ld%s%s%s: %s", input, record, id[0] ? " (id " : "", id,
-                     id[0] ? ")" : "", kigen_errmsg(c));
+                     id[0] ? ")" : "",
+                     cli_without_record_label(kigen_errmsg(c), record, id, plain, sizeof plain));
         else
             cli_warn("explain", "%s", kigen_errmsg(c));
         cli_lua_traceback("explain", c);

@@ -22,9 +22,11 @@
  * line, and the exit status is 2. So does every case of a file whose rules
  * do not load: a summary of "0 failed" is never printed for cases not run.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -139,10 +141,17 @@ static void run_case_body(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kige
         return;
     }
     for (size_t i = 0; expnotes && i < expnotes->n; i++)
-        if (expnotes->items[i]->kind != KG_Y_SCALAR) {
-            terr(t, expnotes->items[i], "case '%s': each expected note is a text", label);
+        if (expnotes->items[i]->kind != KG_Y_SCALAR || is_null_node(expnotes->items[i]) ||
+            expnotes->items[i]->len == 0) {
+            terr(t, expnotes->items[i], "case '%s': each expected note is a text (not empty, not null)",
+                 label);
             return;
         }
+    if (experr && (experr->len == 0 || is_null_node(experr))) {
+        terr(t, experr,
+             "case '%s': expect_error needs a part of the message (an empty one matches any error)", label);
+        return;
+    }
     if ((facts && facts->kind != KG_Y_MAP) || (params && params->kind != KG_Y_MAP) ||
         (expect && expect->kind != KG_Y_MAP) || (experr && experr->kind != KG_Y_SCALAR)) {
         terr(t, cs, "case '%s': facts, params and expect are mappings; expect_error is a text", label);
@@ -237,8 +246,9 @@ static void run_case_body(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kige
             same = strstr(kigen_note(c, i), expnotes->items[i]->text) != NULL;
         if (!same) {
             ok = false;
-            wl += (size_t)snprintf(why + wl, sizeof why - wl, "  notes: expected %zu, got %d\n", expnotes->n,
-                                   nn);
+            wl += (size_t)snprintf(why + wl, sizeof why - wl, "  notes: %s (expected %zu, got %d)\n",
+                                   (size_t)nn == expnotes->n ? "a note differs" : "not as many as expected",
+                                   expnotes->n, nn);
             for (size_t i = 0; i < expnotes->n && wl < sizeof why; i++)
                 wl += (size_t)snprintf(why + wl, sizeof why - wl, "    expected: ...%s...\n",
                                        expnotes->items[i]->text);
@@ -427,6 +437,58 @@ static void tidy_path(const char *in, char *out, size_t n)
         snprintf(out, n, "%s", abs ? "/" : ".");
 }
 
+/* The working directory as the shell names it ($PWD, when it is this
+ * directory: a scratch directory reached through a link keeps its name),
+ * else getcwd's. false when unknown. */
+static bool logical_cwd(char *buf, size_t n)
+{
+    const char *pwd = getenv("PWD");
+    struct stat a, b;
+    if (pwd && pwd[0] == '/' && strlen(pwd) < n && stat(pwd, &a) == 0 && stat(".", &b) == 0 &&
+        a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+        snprintf(buf, n, "%s", pwd);
+        return true;
+    }
+    return getcwd(buf, n) != NULL;
+}
+
+/* The name a file has in the report: one per file however a test file
+ * reached it (relative, absolute, through ..): its path relative to the
+ * working directory, worked out lexically (links are kept: the page shows
+ * rules/ when rules/ is a link). */
+static void cov_name(const char *in, char *out, size_t n)
+{
+    char cwd[PATH_MAX], abs[PATH_MAX + 4096], t[PATH_MAX + 4096], c[PATH_MAX + 8];
+    if (!logical_cwd(cwd, sizeof cwd)) {
+        tidy_path(in, out, n);
+        return;
+    }
+    if (in[0] == '/')
+        snprintf(abs, sizeof abs, "%s", in);
+    else
+        snprintf(abs, sizeof abs, "%s/%s", cwd, in);
+    tidy_path(abs, t, sizeof t);
+    tidy_path(cwd, c, sizeof c);
+    /* the components both share, then one ".." per component of the
+     * working directory left */
+    size_t k = 0, last = 0;
+    while (t[k] && c[k] && t[k] == c[k]) {
+        if (t[k] == '/')
+            last = k;
+        k++;
+    }
+    if (!c[k] && (t[k] == '/' || !t[k]))
+        last = k; /* the working directory is a prefix of the file's path */
+    if (strcmp(c, "/") == 0)
+        last = 0;
+    size_t o = 0;
+    out[0] = '\0';
+    for (const char *p = c + last; *p && o + 4 < n; p++)
+        if (*p == '/' && p[1])
+            o += (size_t)snprintf(out + o, n - o, "../");
+    snprintf(out + o, n - o, "%s", t[last] == '/' ? t + last + 1 : t + last);
+}
+
 /* Add one file's coverage (kigen_coverage_json) to what the run has seen:
  * several test files may test the same rules and scripts. */
 static void merge_coverage(tstate *t, const char *text)
@@ -442,7 +504,7 @@ static void merge_coverage(tstate *t, const char *text)
     json_array_foreach(json_object_get(json_object_get(o, "cases"), "rules"), i, v)
     {
         char key[4400], file[4096];
-        tidy_path(json_string_value(json_object_get(v, "file")), file, sizeof file);
+        cov_name(json_string_value(json_object_get(v, "file")), file, sizeof file);
         json_object_set_new(v, "file", json_string(file));
         snprintf(key, sizeof key, "%s:%09d %s #%03d", file,
                  (int)json_integer_value(json_object_get(v, "line")),
@@ -459,7 +521,7 @@ static void merge_coverage(tstate *t, const char *text)
     json_array_foreach(json_object_get(o, "lua"), i, v)
     {
         char file[4096];
-        tidy_path(json_string_value(json_object_get(v, "file")), file, sizeof file);
+        cov_name(json_string_value(json_object_get(v, "file")), file, sizeof file);
         json_t *lines = json_object_get(t->lines_seen, file);
         if (!lines) {
             lines = json_object();
@@ -701,7 +763,7 @@ static void run_file(tstate *t, const char *path)
     }
     if (t->coverage) {
         char own[4096];
-        tidy_path(rpath, own, sizeof own);
+        cov_name(rpath, own, sizeof own);
         json_object_set_new(t->own_rules, own, json_true());
     }
     if (t->coverage && !(t->cov = kigen_coverage_new(rs))) {

@@ -2,6 +2,7 @@
 #include "cli/common.h"
 
 #include "cli/rules_path.h"
+#include "base/text.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -13,12 +14,36 @@ const char *cli_include_root;
 bool cli_debug_lua;
 const char *const *cli_lua_stubs;
 
-/* kigen_opts.lua_print under --debug-lua: one line to stderr, whole (the
- * threads of kigen eval print at once). */
-static void print_to_stderr(void *ud, const char *text)
+void cli_print_lua(void *ud, const char *text)
 {
     (void)ud;
     cli_line("kigen lua: %s", text);
+}
+
+const char *cli_without_record_label(const char *msg, long number, const char *id, char *buf, size_t n)
+{
+    char label[400], idb[64 * 4 + 1] = "";
+    if (id && id[0]) {
+        /* as the library writes it: cut to 63 bytes between characters, escaped */
+        char cut[64];
+        size_t k = strnlen(id, sizeof cut);
+        if (k == sizeof cut)
+            for (k--; k > 0 && ((unsigned char)id[k] & 0xC0) == 0x80;)
+                k--;
+        memcpy(cut, id, k);
+        cut[k] = '\0';
+        kg_escape_line(idb, sizeof idb, cut, k);
+        snprintf(label, sizeof label, " (record %ld, id %s)", number, idb);
+    } else {
+        snprintf(label, sizeof label, " (record %ld)", number);
+    }
+    size_t ml = strlen(msg), ll = strlen(label);
+    if (ml > ll && strcmp(msg + ml - ll, label) == 0 && ml - ll < n) {
+        memcpy(buf, msg, ml - ll);
+        buf[ml - ll] = '\0';
+        return buf;
+    }
+    return msg;
 }
 
 void cli_lua_traceback(const char *cmd, const kigen_ctx *c)
@@ -69,7 +94,7 @@ int cli_load_rules(const char *cmd, const char *arg, bool strict, kigen_ruleset 
     o.strict = strict;
     o.include_root = cli_include_root;
     if (cli_debug_lua)
-        o.lua_print = print_to_stderr;
+        o.lua_print = cli_print_lua;
     o.lua_stubs = cli_lua_stubs;
     char path[PATH_MAX];
     int rc = cli_find_rules(cmd, arg, path, sizeof path);

@@ -20,6 +20,12 @@ extern const char *cli_include_root;
 /* --debug-lua: policy scripts' print goes to stderr, and a script's error
  * is followed by its script frames (cli_lua_traceback). */
 extern bool cli_debug_lua;
+/* kigen_opts.lua_print under --debug-lua: one "kigen lua: ..." line to stderr. */
+void cli_print_lua(void *ud, const char *text);
+/* msg without the " (record N, id X)" the library ends a script's message
+ * with (id as kigen_set_record was given it), for a report that names the
+ * record already; msg itself when it has none. Returns buf. */
+const char *cli_without_record_label(const char *msg, long number, const char *id, char *buf, size_t n);
 /* kigen test's module stubs for the next cli_load_rules (kigen_opts.lua_stubs). */
 extern const char *const *cli_lua_stubs;
 /* Under --debug-lua, the traceback of c's last script error, each line

@@ -440,9 +440,7 @@ static void do_record(const run *R, worker *W, block *b, const brec *r, const bf
             for (int p = 0; p < R->in.npass && !id; p++)
                 if (slot[p] && slot[p]->value)
                     id = slot[p]->value;
-            char idb[64], label[120];
-            snprintf(idb, sizeof idb, "%.*s", id ? (int)kg_utf8_fit(id, 60) : 0, id ? id : "");
-            (void)kigen_set_record(c, r->number, idb[0] ? idb : NULL);
+            (void)kigen_set_record(c, r->number, id && id[0] ? id : NULL);
             int rc = kigen_eval(c);
             /* A failing policy hook leaves the rule outputs readable; a
              * chosen value that is an error fails the record (with
@@ -465,13 +463,12 @@ static void do_record(const run *R, worker *W, block *b, const brec *r, const bf
             }
             /* the library ends a script's message with the record; the
              * error column and the report name it already: once */
-            if (idb[0])
-                snprintf(label, sizeof label, " (record %ld, id %s)", r->number, idb);
-            else
-                snprintf(label, sizeof label, " (record %ld)", r->number);
-            size_t el = strlen(error), ll = strlen(label);
-            if (el > ll && strcmp(error + el - ll, label) == 0)
-                error[el - ll] = '\0';
+            if (error[0]) {
+                char plain[sizeof error];
+                const char *p = cli_without_record_label(error, r->number, id, plain, sizeof plain);
+                if (p != error)
+                    memcpy(error, plain, strlen(plain) + 1);
+            }
         }
     }
     if (evaluated && W->where >= 0) {

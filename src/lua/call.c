@@ -284,7 +284,7 @@ static int rec_index(lua_State *L)
         return 1;
     }
     if (strcmp(k, "id") == 0) {
-        const char *id = kg_ctx_record_id(lp->c);
+        const char *id = kg_ctx_record_id(lp->c); /* the value itself, not the escaped form */
         if (id[0])
             lua_pushstring(L, id);
         else

@@ -182,11 +182,18 @@ static int sb_lines(lua_State *L)
     return 0;
 }
 
+/* Lines as Lua's lexer counts them: a line ends at \n or \r, and \r\n or
+ * \n\r is one line end (llex.c, inclinenumber). */
 static int count_lines(const char *text, size_t len)
 {
     int n = 1;
     for (size_t i = 0; i < len; i++)
-        n += text[i] == '\n' && i + 1 < len;
+        if (text[i] == '\n' || text[i] == '\r') {
+            if (i + 1 < len && (text[i + 1] == '\n' || text[i + 1] == '\r') && text[i + 1] != text[i])
+                i++;
+            if (i + 1 < len)
+                n++;
+        }
     return n;
 }
 
@@ -194,7 +201,7 @@ bool lp_cov_start(lp_state *lp, kigen_coverage *cov)
 {
     for (int i = 0; i < lp->nfiles; i++) {
         lp_file *f = &lp->files[i];
-        f->cov = kg_cov_file_get(cov, f->display, count_lines(f->text, f->len));
+        f->cov = kg_cov_file_get(cov, f->name, count_lines(f->text, f->len));
         if (!f->cov)
             return false;
         int idx = i;

@@ -690,6 +690,12 @@ void kg_lua_load_scripts(kg_loader *L)
         if (lp_run_file(lp, idx) != 0)
             report(L, lp, idx);
     }
+    char swhy[400];
+    if (!lp_stubs_ok(lp, swhy, sizeof swhy))
+        kg_diag(
+            L->d, ERR, "E0408", first->file, first->off, NULL,
+            "module stand-ins are for tests (kigen test's modules:); name only modules the scripts require",
+            "%s", swhy);
     /* Keep what the contexts need in the rule set. The functions go in
      * even when a script had errors (the load fails then anyway), so that
      * their calls are still checked and do not cascade into "unknown

@@ -251,13 +251,35 @@ static const struct left_out {
     {"os", "getenv", "os.getenv is not available: a policy depends on facts and params, not the environment"},
     {"os", "execute", "os.execute is not available in policy scripts"},
     {"os", "clock", "os.clock is left out: CPU time differs from run to run"},
+    {"os", "remove", "os.remove is not available: policy scripts read and write no files"},
+    {"os", "rename", "os.rename is not available: policy scripts read and write no files"},
+    {"os", "tmpname", "os.tmpname is not available: policy scripts read and write no files"},
+    {"os", "setlocale", "os.setlocale is not available: a policy's outputs must not depend on the machine"},
+    {"os", "difftime", "os.difftime is left out: use kigen.days_between for dates"},
+    {"table", "getn", "table.getn is not in Lua 5.4: use the length operator #t"},
+    {"string", "gfind", "string.gfind is not in Lua 5.4: use string.gmatch"},
+    {NULL, "loadstring", "loadstring is not in Lua 5.4: use load(text)"},
+    {NULL, "unpack", "unpack is not a global in Lua 5.4: use table.unpack"},
+    {NULL, "setfenv", "setfenv is not in Lua 5.4: pass an environment to load(text, name, 't', env)"},
+    {NULL, "getfenv", "getfenv is not in Lua 5.4"},
+    {NULL, "module", "module is not in Lua 5.4: a module returns its table (see lua/holidays_jp.lua)"},
 };
 
-/* Names for "did you mean": the globals (what='g'), or every library
- * function as "lib.name" with the bare names beside them (what='f', 'm':
- * string's only). Pointers into strings the tables keep alive. */
-static size_t name_candidates(lua_State *L, lp_state *lp, char what, const char **bare, const char **lib,
-                              size_t max)
+/* Push the reason lib.name (lib NULL: a global) is left out, if it is. */
+static bool push_left_out(lua_State *L, const char *lib, const char *name)
+{
+    for (size_t i = 0; i < sizeof left_out / sizeof left_out[0]; i++)
+        if ((lib == NULL) == (left_out[i].lib == NULL) && (!lib || strcmp(lib, left_out[i].lib) == 0) &&
+            strcmp(left_out[i].name, name) == 0) {
+            lua_pushstring(L, left_out[i].why);
+            return true;
+        }
+    return false;
+}
+
+/* The names of the globals (for "did you mean"): pointers into strings the
+ * environment keeps alive. */
+static size_t global_names(lua_State *L, lp_state *lp, const char **names, size_t max)
 {
     size_t n = 0;
     lua_rawgeti(L, LUA_REGISTRYINDEX, lp->env_ref);
@@ -267,71 +289,39 @@ static size_t name_candidates(lua_State *L, lp_state *lp, char what, const char 
         env = lua_gettop(L);
     lua_pushnil(L);
     while (lua_next(L, env) && n < max) {
-        if (lua_type(L, -2) != LUA_TSTRING) {
-            lua_pop(L, 1);
-            continue;
-        }
-        const char *gname = lua_tostring(L, -2);
-        if (what == 'g') {
-            bare[n] = gname;
-            lib[n++] = NULL;
-        } else if (lua_type(L, -1) == LUA_TTABLE && (what == 'f' || strcmp(gname, "string") == 0) &&
-                   lua_getmetatable(L, -1)) {
-            if (lua_getfield(L, -1, "__index") == LUA_TTABLE) {
-                lua_pushnil(L);
-                while (lua_next(L, -2) && n < max) {
-                    if (lua_type(L, -2) == LUA_TSTRING) {
-                        bare[n] = lua_tostring(L, -2);
-                        lib[n++] = gname;
-                    }
-                    lua_pop(L, 1);
-                }
-            }
-            lua_pop(L, 2);
-        }
+        if (lua_type(L, -2) == LUA_TSTRING && strcmp(lua_tostring(L, -2), "_G") != 0)
+            names[n++] = lua_tostring(L, -2);
         lua_pop(L, 1);
     }
     return n;
 }
 
 /* A hint for Lua's "attempt to call a nil value (global 'prnt')": what the
- * sandbox left out and why, or the closest name. Pushes it, or nothing
- * (returns false). */
+ * sandbox left out and why, or the closest global. (Fields of the
+ * libraries say so themselves, proxy_index; a field or method of the
+ * script's own tables gets no guess: Lua's message does not say which
+ * table it was.) Pushes it, or nothing (returns false). */
 static bool push_hint(lua_State *L, lp_state *lp, const char *msg)
 {
-    static const char *const kinds[] = {"(global '", "(field '", "(method '"};
-    const char *at = NULL;
-    char what = 0;
-    for (int k = 0; k < 3 && !at; k++)
-        if ((at = strstr(msg, kinds[k])) != NULL) {
-            what = "gfm"[k];
-            at += strlen(kinds[k]);
-        }
+    const char *at = strstr(msg, "(global '");
     if (!at || (!strstr(msg, "attempt to call a nil value") && !strstr(msg, "attempt to index a nil value")))
         return false;
+    at += strlen("(global '");
     const char *q = strchr(at, '\'');
     if (!q || q - at > 100)
         return false;
     char name[128];
     snprintf(name, sizeof name, "%.*s", (int)(q - at), at);
-    for (size_t i = 0; i < sizeof left_out / sizeof left_out[0]; i++)
-        if ((what == 'g') == (left_out[i].lib == NULL) && strcmp(left_out[i].name, name) == 0) {
-            lua_pushstring(L, left_out[i].why);
-            return true;
-        }
-    const char *bare[512], *lib[512];
+    if (push_left_out(L, NULL, name))
+        return true;
+    const char *names[512];
     int top = lua_gettop(L);
-    size_t n = name_candidates(L, lp, what, bare, lib, 512);
-    const char *close = kg_closest(name, bare, n);
+    const char *close = kg_closest(name, names, global_names(L, lp, names, 512));
     if (!close) {
         lua_settop(L, top);
         return false;
     }
-    for (size_t i = 0; i < n; i++)
-        if (bare[i] == close) {
-            lua_pushfstring(L, "did you mean %s%s%s?", lib[i] ? lib[i] : "", lib[i] ? "." : "", close);
-            break;
-        }
+    lua_pushfstring(L, "did you mean %s?", close);
     lua_replace(L, top + 1);
     lua_settop(L, top + 1);
     return true;
@@ -424,10 +414,12 @@ static int sb_print(lua_State *L)
     else
         lua_pushliteral(L, "?");
     luaL_addvalue(&b);
-    char rec[120] = "";
-    if (lp->mode == LP_CTX && lp->c && kg_ctx_record(lp->c) > 0)
-        snprintf(rec, sizeof rec, ", record %ld%s%s", kg_ctx_record(lp->c),
-                 kg_ctx_record_id(lp->c)[0] ? ", id " : "", kg_ctx_record_id(lp->c));
+    char rec[64 * 4 + 60] = "", idb[64 * 4 + 1];
+    if (lp->mode == LP_CTX && lp->c && kg_ctx_record(lp->c) > 0) {
+        const char *raw = kg_ctx_record_id(lp->c);
+        const char *id = (kg_escape_line(idb, sizeof idb, raw, strlen(raw)), idb);
+        snprintf(rec, sizeof rec, ", record %ld%s%s", kg_ctx_record(lp->c), id[0] ? ", id " : "", id);
+    }
     lua_pushfstring(L, " (%s%s): ", lp->what ? lp->what : "the script's top level", rec);
     luaL_addvalue(&b);
     for (int i = 1; i <= n; i++) {
@@ -574,6 +566,35 @@ static int proxy_pairs(lua_State *L)
     return 3;
 }
 
+static bool push_left_out(lua_State *L, const char *lib, const char *name);
+
+/* Reading a library's field: the field, or for a name the library does
+ * not have an error that says why (left out on purpose) or what is close
+ * (kigen.add_day -> kigen.add_days) — never a silent nil that fails later
+ * as "attempt to call a nil value". Upvalues: the private table, the
+ * library's name. */
+static int proxy_index(lua_State *L)
+{
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL || lua_type(L, 2) != LUA_TSTRING)
+        return 1;
+    const char *lib = lua_tostring(L, lua_upvalueindex(2)), *key = lua_tostring(L, 2);
+    if (push_left_out(L, lib, key))
+        return lua_error(L);
+    const char *names[256];
+    size_t n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, lua_upvalueindex(1)) && n < 256) {
+        if (lua_type(L, -2) == LUA_TSTRING)
+            names[n++] = lua_tostring(L, -2); /* the keys stay in the table */
+        lua_pop(L, 1);
+    }
+    const char *close = kg_closest(key, names, n);
+    if (close)
+        return luaL_error(L, "%s.%s does not exist (did you mean %s.%s?)", lib, key, lib, close);
+    return luaL_error(L, "%s.%s does not exist in policy scripts (docs/lua.md lists the library)", lib, key);
+}
+
 /* Replace the table on top of the stack by a read-only proxy of it. */
 static void make_proxy(lua_State *L, const char *name)
 {
@@ -581,6 +602,8 @@ static void make_proxy(lua_State *L, const char *name)
     lua_newtable(L);          /* proxy */
     lua_createtable(L, 0, 4); /* its metatable */
     lua_pushvalue(L, t);
+    lua_pushstring(L, name);
+    lua_pushcclosure(L, proxy_index, 2);
     lua_setfield(L, -2, "__index");
     lua_pushstring(L, name);
     lua_pushcclosure(L, ro_newindex, 1);
@@ -736,6 +759,10 @@ static int sb_load(lua_State *L)
         return luaL_error(L, "load: policy scripts can load chunks given as strings only");
     const char *s = lua_tolstring(L, 1, &len);
     const char *name = luaL_optstring(L, 2, "=(load)");
+    /* A chunk loaded from a string is never a file: a name "@x.lua" would
+     * make its lines count as that script's (coverage, tracebacks). */
+    if (name[0] == '@')
+        name = lua_pushfstring(L, "=%s", name + 1);
     const char *mode = luaL_optstring(L, 3, "t");
     if (strcmp(mode, "t") != 0)
         return luaL_error(L, "load: policy scripts can load text chunks only (mode 't'), not mode '%s'",
@@ -804,6 +831,25 @@ static bool module_name_ok(const char *s)
         }
     }
     return !start;
+}
+
+bool lp_stubs_ok(const lp_state *lp, char *why, size_t n)
+{
+    int i = 0;
+    for (const char *const *st = lp->stubs; st && st[0] && st[1]; st += 2, i++) {
+        if (!module_name_ok(st[0])) {
+            snprintf(why, n, "'%s' is not a module name (letters, digits and _, names joined by dots)",
+                     st[0]);
+            return false;
+        }
+        if (i >= 64 || !(lp->stubs_used & ((uint64_t)1 << i))) {
+            const char *close = kg_closest(st[0], lp->required, (size_t)lp->nrequired);
+            snprintf(why, n, "a stand-in is given for module '%s', but no policy script requires it%s%s%s",
+                     st[0], close ? " (did you mean '" : "", close ? close : "", close ? "'?)" : "");
+            return false;
+        }
+    }
+    return true;
 }
 
 char *lp_read_script(kg_arena *a, const char *path, const char *root, const char **text, size_t *len,
@@ -912,15 +958,29 @@ static int sb_require(lua_State *L)
     if (!lp->loading || lp->nrunning == 0)
         return luaL_error(L, "require is available only while the scripts load (at their top level)");
     if (!module_name_ok(name))
-        return luaL_error(L, "require: '%s' is not a module name (letters, digits, _ and dots)", name);
+        return luaL_error(
+            L, "require: '%s' is not a module name (names of letters, digits and _, joined by dots: a.b)",
+            name);
     if (lp->nrunning >= LP_MAX_REQUIRE_DEPTH)
         return luaL_error(L, "require: modules nest deeper than %d", LP_MAX_REQUIRE_DEPTH);
     const char *from = lp->files[lp->running[lp->nrunning - 1]].path;
     const char *slash = strrchr(from, '/');
     const char *stub = NULL;
     for (const char *const *st = lp->stubs; st && st[0] && st[1] && !stub; st += 2)
-        if (strcmp(st[0], name) == 0)
+        if (strcmp(st[0], name) == 0) {
             stub = st[1];
+            if (st - lp->stubs < 128)
+                lp->stubs_used |= (uint64_t)1 << ((st - lp->stubs) / 2);
+        }
+    if (lp->mode == LP_LOAD && lp->nrequired < LP_MAX_FILES) {
+        bool seen = false;
+        for (int i = 0; i < lp->nrequired && !seen; i++)
+            seen = strcmp(lp->required[i], name) == 0;
+        if (!seen)
+            lp->required[lp->nrequired++] = kg_arena_strdup(lp->arena, name);
+        if (lp->nrequired && !lp->required[lp->nrequired - 1])
+            lp->nrequired--; /* out of memory: only the hint is lost */
+    }
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     if (stub) {
@@ -1495,10 +1555,35 @@ int lp_add_file(lp_state *lp, const char *path, const char *text, size_t len, bo
     f->name = lp_normalise(lp->arena, path);
     if (!f->name)
         return -1;
-    /* Lua shows at most 59 bytes of a chunk name: keep it whole. */
-    const char *base = strrchr(f->name, '/');
-    const char *disp = strlen(f->name) <= 59 ? f->name : base ? base + 1 : f->name;
-    snprintf(f->display, sizeof f->display, "%.59s", disp);
+    /* Lua shows at most 59 bytes of a chunk name: the whole name when it
+     * fits, else ".../" and as many of its last components as fit. Files
+     * are found by this name (messages, tracebacks, the line hook), so two
+     * must never share one: a later file that would is numbered. */
+    size_t nl = strlen(f->name);
+    if (nl <= 59) {
+        snprintf(f->display, sizeof f->display, "%s", f->name);
+    } else {
+        const char *tail = f->name + nl - 55, *sl = strchr(tail, '/');
+        while (!sl && ((unsigned char)*tail & 0xC0) == 0x80)
+            tail++; /* between characters */
+        snprintf(f->display, sizeof f->display, ".../%.55s", sl ? sl + 1 : tail);
+    }
+    char want[64];
+    memcpy(want, f->display, sizeof want);
+    for (int k = 2, same = 1; same; k++) {
+        same = 0;
+        for (int i = 0; i < lp->nfiles && !same; i++)
+            same = strcmp(lp->files[i].display, f->display) == 0;
+        if (same) {
+            char num[16];
+            int nn = snprintf(num, sizeof num, "(%d)", k);
+            size_t room = 59 - (size_t)nn, wl = strlen(want), from = wl > room ? wl - room : 0;
+            while (from < wl && ((unsigned char)want[from] & 0xC0) == 0x80)
+                from++; /* between characters */
+            memcpy(f->display, num, (size_t)nn);
+            memcpy(f->display + nn, want + from, wl - from + 1);
+        }
+    }
     if (lp->mode == LP_LOAD) {
         kg_srcfile *s = kg_arena_alloc(lp->arena, sizeof *s);
         if (!s)

@@ -117,10 +117,13 @@ struct lp_state {
     /* authoring aids */
     void (*print_fn)(void *ud, const char *text); /* kigen_opts.lua_print */
     void *print_ud;
-    const char *const *stubs; /* kigen_opts.lua_stubs: module name, file, ..., NULL */
-    char trace[1024];         /* the script frames of the last error (sb_msgh) */
-    bool cov_on;              /* the line hook counts lines (coverage.c) */
-    int cov_last;             /* the file of the last line counted */
+    const char *const *stubs;           /* kigen_opts.lua_stubs: module name, file, ..., NULL */
+    uint64_t stubs_used;                /* LP_LOAD: bit i: stub i was required */
+    const char *required[LP_MAX_FILES]; /* LP_LOAD: the module names required, for "did you mean" */
+    int nrequired;
+    char trace[1024]; /* the script frames of the last error (sb_msgh) */
+    bool cov_on;      /* the line hook counts lines (coverage.c) */
+    int cov_last;     /* the file of the last line counted */
 };
 
 /* The state that owns a lua_State. */
@@ -174,6 +177,12 @@ void lp_push_val(lua_State *L, const kg_val *v);
 /* Which file a message "display:line: ..." points into, and the line;
  * -1 when it names none of the state's files. */
 int lp_locate(const lp_state *lp, const char *msg, int *line, const char **rest);
+
+/* After the scripts loaded: a stub (kigen_opts.lua_stubs) whose name is not
+ * a module name, or that no script required, is a mistake of the test that
+ * gave it (it would pass without testing what it meant to): false, with
+ * why. */
+bool lp_stubs_ok(const lp_state *lp, char *why, size_t n);
 
 /* coverage.c: under coverage, learn each file's lines with code (into
  * cov) and switch the line hook on; false when out of memory. */

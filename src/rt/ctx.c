@@ -572,9 +572,16 @@ int kigen_set_record(kigen_ctx *c, long number, const char *id)
     c->record = number;
     c->record_id[0] = '\0';
     if (id) {
-        /* kept short and on one line: it goes into messages */
-        size_t n = strlen(id);
-        kg_escape_line(c->record_id, sizeof c->record_id, id, n);
+        /* kept short, cut between characters; escaped when a message uses
+         * it (a batch sets it for every record, most never need it) */
+        size_t n = strnlen(id, sizeof c->record_id);
+        if (n == sizeof c->record_id) {
+            n--;
+            while (n > 0 && ((unsigned char)id[n] & 0xC0) == 0x80)
+                n--;
+        }
+        memcpy(c->record_id, id, n);
+        c->record_id[n] = '\0';
     }
     return KIGEN_OK;
 }
@@ -582,9 +589,11 @@ int kigen_set_record(kigen_ctx *c, long number, const char *id)
 const char *kg_ctx_record_label(const kigen_ctx *c, char *buf, size_t n)
 {
     buf[0] = '\0';
-    if (c->record > 0 && c->record_id[0])
-        snprintf(buf, n, " (record %ld, id %s)", c->record, c->record_id);
-    else if (c->record > 0)
+    if (c->record > 0 && c->record_id[0]) {
+        char id[64 * 4 + 1];
+        kg_escape_line(id, sizeof id, c->record_id, strlen(c->record_id));
+        snprintf(buf, n, " (record %ld, id %s)", c->record, id);
+    } else if (c->record > 0)
         snprintf(buf, n, " (record %ld)", c->record);
     return buf;
 }

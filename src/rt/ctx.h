@@ -50,7 +50,8 @@ struct kigen_ctx {
     void *ext_state;    /* the extension's state for this context */
     kg_vec notes;       /* char*: notes extensions added to this record (in scratch) */
     long record;        /* the record's number for messages (kigen_set_record), 0 none */
-    char record_id[64]; /* ... and its id, "" none */
+    char record_id[64]; /* ... and its id as given (cut to fit), "" none: escaped only when a message needs it
+                         */
     bool evaluated;     /* kigen_eval has run since the last reset */
     bool explained;     /* ... and with explain on (the walker recorded cases and params) */
     bool stale;         /* the selection changed since kigen_eval: values may not exist */
@@ -102,7 +103,9 @@ char *kg_ctx_strdup(kigen_ctx *c, const char *s, size_t n);
 /* A note for this record (explain shows it); false when out of memory. */
 bool kg_ctx_add_note(kigen_ctx *c, const char *s, size_t n);
 long kg_ctx_record(const kigen_ctx *c);
-/* The record's id for messages (kigen_set_record), "" when none. */
+/* The record's id as the host gave it (kigen_set_record; at most 63 bytes,
+ * cut between characters), "" when none. Not escaped: escape it for a
+ * message (kg_escape_line). */
 const char *kg_ctx_record_id(const kigen_ctx *c);
 /* Keep the script frames of a policy script's error for
  * kigen_lua_traceback (cut to fit). */

@@ -419,6 +419,14 @@ const char *kigen_explain_json(kigen_ctx *c, const char *name)
     json_t *root;
     if (slot >= 0) {
         root = json_node(c, slot, 0, seen);
+        /* the record's notes go with one value too (they say why a hook's
+         * value is what it is); a record without notes has no key */
+        if (root && c->notes.n) {
+            json_t *notes = json_array();
+            for (size_t i = 0; i < c->notes.n; i++)
+                json_array_append_new(notes, json_str((const char *)c->notes.v[i]));
+            json_object_set_new(root, "notes", notes);
+        }
     } else {
         json_t *outs = json_array();
         for (int i = 0; i < c->rs->noutputs; i++)

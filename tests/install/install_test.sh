@@ -21,7 +21,8 @@ ls "$libdir"/libkigen.so.* >/dev/null || fail "no versioned libkigen.so in $libd
 soname=$(objdump -p "$libdir/libkigen.so" 2>/dev/null | awk '/SONAME/ {print $2}') || true
 [ -z "$soname" ] || [[ "$soname" == libkigen.so.[0-9]* ]] || fail "SONAME is '$soname'"
 for f in include/kigen.h include/kigen_version.h bin/kigen share/kigen/rules/jp/mynumber.yaml \
-         share/kigen/rules/jp/mynumber.test.yaml share/kigen/lua/nerima.lua share/kigen/lua/holidays_jp.lua \
+         share/kigen/rules/jp/mynumber.test.yaml share/kigen/lua/nerima.lua share/kigen/lua/holidays_jp.lua share/kigen/lua/tozai_mail.lua \
+         share/kigen/lua/types/kigen.lua share/kigen/lua/.luarc.json share/kigen/examples/mailing/tozai.yaml \
          share/kigen/examples/ward/nerima.yaml share/kigen/examples/residents.csv; do
   [ -e "$p/$f" ] || fail "not installed: $f"
 done
@@ -82,6 +83,11 @@ run_kigen test "$p/share/kigen/rules/jp/mynumber.test.yaml" | tail -1 | grep -q 
 out=$(run_kigen eval --rules "$p/share/kigen/examples/ward/nerima.yaml" --input "$p/share/kigen/examples/ward/residents.csv" \
       --today 2026-11-24 --outputs office --quiet) || fail "ward example: $out"
 [ "$(wc -l <<<"$out")" -gt 1 ] || fail "ward example printed: $out"
+# the policies' own tests, with their stand-in modules, from the moved tree
+out=$(run_kigen test "$p/share/kigen/examples/ward/nerima.test.yaml" "$p/share/kigen/examples/ward/nerima_closures.test.yaml" \
+      "$p/share/kigen/examples/mailing/tozai.test.yaml" "$p/share/kigen/examples/mailing/tozai_spring.test.yaml") ||
+  fail "the installed policies' tests: $out"
+grep -q '^17 passed, 0 failed$' <<<"$out" || fail "the installed policies' tests printed: $out"
 
 step "KIGEN_PATH comes first; a name found nowhere says where it looked"
 mkdir -p "$t/mine/jp"

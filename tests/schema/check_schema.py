@@ -92,6 +92,7 @@ TEST_STRUCTURAL = [
     r"error: case '.*' has none of 'expect', 'expect_error' and 'expect_notes'",
     r"error: case '.*': expect_notes is a list of texts",
     r"error: case '.*': each expected note is a text",
+    r"error: case '.*': expect_error needs a part of the message",
     r"error: modules: a mapping of module names to Lua files",
     r"error: modules: '.*' must name one Lua file",
     r"error: case '.*': facts, params and expect are mappings; expect_error is a text",

@@ -145,7 +145,8 @@ static void test_print(void **state)
     kigen_ctx *c = NULL;
     assert_int_equal(kigen_ctx_new(rs, &c), KIGEN_OK);
     assert_int_equal(eval(c, "2024-01-06", "debug"), KIGEN_ELUA);
-    assert_non_null(strstr(kigen_errmsg(c), "print is not available in policy scripts: add a note with rec.note(text)"));
+    assert_non_null(
+        strstr(kigen_errmsg(c), "print is not available in policy scripts: add a note with rec.note(text)"));
     kigen_ctx_free(c);
     kigen_ruleset_free(rs);
     /* with one: a line with where, which hook and record */
@@ -268,8 +269,8 @@ static void test_coverage(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_notes),    cmocka_unit_test(test_record_in_rec), cmocka_unit_test(test_traceback),
-        cmocka_unit_test(test_print),    cmocka_unit_test(test_stubs),         cmocka_unit_test(test_coverage),
+        cmocka_unit_test(test_notes), cmocka_unit_test(test_record_in_rec), cmocka_unit_test(test_traceback),
+        cmocka_unit_test(test_print), cmocka_unit_test(test_stubs),         cmocka_unit_test(test_coverage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,7 +30,7 @@ _kigen_options()
         o='--rules= --set= --input= --record= --encoding= --param= --today= --brief --lang= --format=
            --debug-lua' ;;
     check)
-        o='--strict --format= --explain= --program --outputs= --set= --param=' ;;
+        o='--strict --format= --explain= --program --outputs= --set= --param= --debug-lua' ;;
     test)
         o='--param= --case= --verbose --coverage --debug-lua' ;;
     describe)

@@ -58,16 +58,18 @@ $ kigen check $T/req.yaml
 2~ $T/req.lua:1:1: error[E0408]: module 'dayz' not found
 2~ (did you mean 'days'?)
 
-## did you mean: a library function, a global, a method
+## did you mean: a library function, a global; what is left out says why (was: "attempt to call a nil value (field 'add_day')" only)
 + printf 'kigen.register_hook{ name = "h", reads = {"d"}, outputs = { y = "date", s = "string" }, fn = function(rec)\n  if rec.facts.d == "2024-01-01" then rec.set("y", kigen.add_day(rec.facts.d, 1)) end\n  if rec.facts.d == "2024-01-02" then rec.set("s", strng.upper("x")) end\n  if rec.facts.d == "2024-01-03" then rec.set("s", ("x"):uper()) end\n  if rec.facts.d == "2024-01-04" then rec.set("s", tostring(math.random(3))) end\nend }\n' > $T/dym.lua
 + printf 'kigen: 1\nname: dym\nlua: [dym.lua]\nfacts:\n  d: {type: date}\nrules:\n  x: {source: t, value: d}\noutputs: [x, y, s]\n' > $T/dym.yaml
 + printf 'd\n2024-01-01\n2024-01-02\n2024-01-03\n2024-01-04\n' > $T/dym.csv
 $ kigen eval --rules $T/dym.yaml --input $T/dym.csv
 ? 1
-2~ record 1 (line 2): $T/dym.lua:2: in hook 'h': attempt to call a nil value (field 'add_day') (did you mean kigen.add_days?)
+2~ record 1 (line 2): $T/dym.lua:2: in hook 'h': kigen.add_day does not exist (did you mean kigen.add_days?)
 2~ record 2 (line 3): $T/dym.lua:3: in hook 'h': attempt to index a nil value (global 'strng') (did you mean string?)
-2~ record 3 (line 4): $T/dym.lua:4: in hook 'h': attempt to call a nil value (method 'uper') (did you mean string.upper?)
-2~ record 4 (line 5): $T/dym.lua:5: in hook 'h': attempt to call a nil value (field 'random') (math.random is left out: a policy's outputs must be the same in every run)
+2~ record 3 (line 4): $T/dym.lua:4: in hook 'h': attempt to call a nil value (method 'uper')
+2~ record 4 (line 5): $T/dym.lua:5: in hook 'h': math.random is left out: a policy's outputs must be the same in every run
+# a field or method of a table of the script's own gets no guess (Lua's message does not say which table)
+2! did you mean string.upper
 
 ## did you mean: a field of rec
 + printf 'kigen.register_hook{ name = "h", outputs = { y = "date" }, fn = function(rec) rec.set("y", rec.fact.d) end }\n' > $T/recf.lua
@@ -87,14 +89,47 @@ $ kigen check $T/regs.yaml
 2~ regs.yaml: 3 errors
 
 ## policy tests: hook outputs and notes asserted, a stand-in module, coverage
-$ kigen test --coverage $DATA/authoring/policy.test.yaml $DATA/authoring/stub.test.yaml
+$ cd $DATA/authoring && kigen test --coverage policy.test.yaml stub.test.yaml
 1> coverage: 1 of 2 rule cases, 28 of 31 lines of policy scripts
-1>   $DATA/authoring/policy.yaml: 1 of 2 cases; not reached:
+1>   policy.yaml: 1 of 2 cases; not reached:
 1>     line 17: era_part, case 1 of 2 (when: d < date(2019, 5, 1))
-1>   $DATA/authoring/days.lua: 3 of 3 lines
-1>   $DATA/authoring/days_stub.lua: 3 of 3 lines
-1>   $DATA/authoring/policy.lua: 22 of 25 lines; not reached: 5 27 30
+1>   days.lua: 3 of 3 lines
+1>   days_stub.lua: 3 of 3 lines
+1>   policy.lua: 22 of 25 lines; not reached: 5 27 30
 1> 3 passed, 0 failed
+
+## coverage: a script reached by two paths (relative, absolute) is one file (was: counted twice)
+$ cd $DATA && kigen test --coverage authoring/policy.test.yaml $DATA/authoring/stub.test.yaml
+1~   authoring/policy.lua: 22 of 25 lines; not reached: 5 27 30
+1! $DATA
+
+## coverage: scripts of the same name in long directories are two files (was: the wrong hook's script named, coverage failed)
++ mkdir -p $T/policy_scripts_for_the_northern_district_office_2024/version_2 $T/policy_scripts_for_the_southern_district_office_2024/version_2
++ printf 'kigen.register_hook{ name = "north", outputs = { n = "string" }, fn = function(rec)\n  rec.set("n", "north")\nend }\n' > $T/policy_scripts_for_the_northern_district_office_2024/version_2/p.lua
++ printf 'kigen.register_hook{ name = "south", outputs = { s = "string" }, fn = function(rec)\n  if rec.facts.who == "x" then\n    error("south failed")\n  end\n  rec.set("s", "south")\nend }\n' > $T/policy_scripts_for_the_southern_district_office_2024/version_2/p.lua
++ printf 'kigen: 1\nname: lp\nlua: [policy_scripts_for_the_northern_district_office_2024/version_2/p.lua, policy_scripts_for_the_southern_district_office_2024/version_2/p.lua]\nfacts:\n  who: {type: string, optional: true}\noutputs: [n, s]\n' > $T/lp.yaml
++ printf 'kigen-test: 1\nrules: lp.yaml\ncases:\n  - name: both\n    source: t\n    facts: {who: y}\n    expect: {n: north, s: south}\n' > $T/lp.test.yaml
+$ cd $T && kigen test --coverage lp.test.yaml && kigen explain --rules lp.yaml --set who=y s && kigen eval --rules lp.yaml --set who=x
+? 1
+1~   policy_scripts_for_the_northern_district_office_2024/version_2/p.lua: 3 of 3 lines
+1~   policy_scripts_for_the_southern_district_office_2024/version_2/p.lua: 4 of 5 lines; not reached: 3
+1~ 1 passed, 0 failed
+1~ source: policy script policy_scripts_for_the_southern_district_office_2024/version_2/p.lua, hook south
+2~ (2).../version_2/p.lua:3: in hook 'south': south failed
+
+## modules: a stand-in no script requires is an error (was: the real module ran, and the test passed)
++ printf 'kigen-test: 1\nrules: policy.yaml\nmodules: {dayz: days_stub.lua}\ncases:\n  - name: x\n    source: t\n    facts: {d: 2024-01-03, who: x}\n    expect: {next: 2024-01-03}\n' > $T/unused.test.yaml
++ cp $DATA/authoring/policy.yaml $DATA/authoring/policy.lua $DATA/authoring/days.lua $DATA/authoring/days_stub.lua $T/
+$ kigen test $T/unused.test.yaml
+? 2
+2~ error[E0408]: a stand-in is given for module 'dayz', but no policy script requires it (did you mean 'days'?)
+1~ 0 passed, 1 failed (0 malformed, 1 not run)
+
+## modules: a stand-in's name must be a module name
++ printf 'kigen-test: 1\nrules: policy.yaml\nmodules: {"../days": days_stub.lua}\ncases: []\n' > $T/badname.test.yaml
+$ kigen test $T/badname.test.yaml
+? 2
+2~ '../days' is not a module name
 
 ## a note that was not expected fails the case, showing what came
 + sed 's/expect_notes: \[\]/expect_notes: [a note that never comes]/; s/^rules: policy.yaml/rules: policy.yaml/' $DATA/authoring/policy.test.yaml > $T/notes.test.yaml
@@ -102,7 +137,7 @@ $ kigen test --coverage $DATA/authoring/policy.test.yaml $DATA/authoring/stub.te
 $ kigen test $T/notes.test.yaml
 ? 1
 1~ FAIL $T/notes.test.yaml:4  case 1: a weekday stays
-1~ notes: expected 1, got 0
+1~ notes: not as many as expected (expected 1, got 0)
 1~ expected: ...a note that never comes...
 1~ 1 passed, 1 failed
 
@@ -124,6 +159,21 @@ $ kigen test $T/boom2.test.yaml
 $ kigen test $T/nostub.test.yaml
 ? 2
 2~ $T/nostub.test.yaml:3:17: error: modules: 'days': cannot read $T/nowhere.lua
+
+## a note whose text differs says so (was: "expected 1, got 1")
++ sed 's/expect_notes: \[no name given\]/expect_notes: [another text]/' $DATA/authoring/policy.test.yaml > $T/notes2.test.yaml
+$ kigen test $T/notes2.test.yaml
+? 1
+1~ notes: a note differs (expected 1, got 1)
+1~ got:      no name given
+
+## expect_error must say something, and an expected note must be a text (was: "" matched any error, null the text "null")
++ printf 'kigen-test: 1\nrules: policy.yaml\ncases:\n  - name: e\n    source: t\n    facts: {d: 2024-01-02, who: boom}\n    expect_error: ""\n  - name: n\n    source: t\n    facts: {d: 2024-01-02}\n    expect_notes: [null]\n' > $T/empty.test.yaml
+$ kigen test $T/empty.test.yaml
+? 2
+2~ expect_error needs a part of the message
+2~ each expected note is a text (not empty, not null)
+1~ 0 passed, 2 failed (2 malformed, 0 not run)
 
 ## expect_notes must be a list
 + printf 'kigen-test: 1\nrules: policy.yaml\ncases:\n  - name: n\n    source: t\n    facts: {d: 2024-01-02}\n    expect_notes: no name given\n' > $T/badnotes.test.yaml
