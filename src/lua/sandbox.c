@@ -575,9 +575,12 @@ static bool push_left_out(lua_State *L, const char *lib, const char *name);
  * library's name. */
 static int proxy_index(lua_State *L)
 {
-    lua_pushvalue(L, 2);
-    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL || lua_type(L, 2) != LUA_TSTRING)
+    /* the __index of the private table: called only for a name it does
+     * not have (a library's names are found without calling C) */
+    if (lua_type(L, 2) != LUA_TSTRING) {
+        lua_pushnil(L);
         return 1;
+    }
     const char *lib = lua_tostring(L, lua_upvalueindex(2)), *key = lua_tostring(L, 2);
     if (push_left_out(L, lib, key))
         return lua_error(L);
@@ -599,11 +602,16 @@ static int proxy_index(lua_State *L)
 static void make_proxy(lua_State *L, const char *name)
 {
     int t = lua_gettop(L);
-    lua_newtable(L);          /* proxy */
-    lua_createtable(L, 0, 4); /* its metatable */
+    /* the private table answers a name it lacks with an error (proxy_index) */
+    lua_createtable(L, 0, 2);
     lua_pushvalue(L, t);
     lua_pushstring(L, name);
     lua_pushcclosure(L, proxy_index, 2);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, t);
+    lua_newtable(L);          /* proxy */
+    lua_createtable(L, 0, 4); /* its metatable */
+    lua_pushvalue(L, t);
     lua_setfield(L, -2, "__index");
     lua_pushstring(L, name);
     lua_pushcclosure(L, ro_newindex, 1);

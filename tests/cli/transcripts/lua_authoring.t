@@ -58,7 +58,7 @@ $ kigen check $T/req.yaml
 2~ $T/req.lua:1:1: error[E0408]: module 'dayz' not found
 2~ (did you mean 'days'?)
 
-## did you mean: a library function, a global; what is left out says why (was: "attempt to call a nil value (field 'add_day')" only)
+## did you mean: a library function, a global, a string method; what is left out says why (was: "attempt to call a nil value (field 'add_day')" only)
 + printf 'kigen.register_hook{ name = "h", reads = {"d"}, outputs = { y = "date", s = "string" }, fn = function(rec)\n  if rec.facts.d == "2024-01-01" then rec.set("y", kigen.add_day(rec.facts.d, 1)) end\n  if rec.facts.d == "2024-01-02" then rec.set("s", strng.upper("x")) end\n  if rec.facts.d == "2024-01-03" then rec.set("s", ("x"):uper()) end\n  if rec.facts.d == "2024-01-04" then rec.set("s", tostring(math.random(3))) end\nend }\n' > $T/dym.lua
 + printf 'kigen: 1\nname: dym\nlua: [dym.lua]\nfacts:\n  d: {type: date}\nrules:\n  x: {source: t, value: d}\noutputs: [x, y, s]\n' > $T/dym.yaml
 + printf 'd\n2024-01-01\n2024-01-02\n2024-01-03\n2024-01-04\n' > $T/dym.csv
@@ -66,10 +66,16 @@ $ kigen eval --rules $T/dym.yaml --input $T/dym.csv
 ? 1
 2~ record 1 (line 2): $T/dym.lua:2: in hook 'h': kigen.add_day does not exist (did you mean kigen.add_days?)
 2~ record 2 (line 3): $T/dym.lua:3: in hook 'h': attempt to index a nil value (global 'strng') (did you mean string?)
-2~ record 3 (line 4): $T/dym.lua:4: in hook 'h': attempt to call a nil value (method 'uper')
+2~ record 3 (line 4): $T/dym.lua:4: in hook 'h': string.uper does not exist (did you mean string.upper?)
 2~ record 4 (line 5): $T/dym.lua:5: in hook 'h': math.random is left out: a policy's outputs must be the same in every run
-# a field or method of a table of the script's own gets no guess (Lua's message does not say which table)
-2! did you mean string.upper
+
+## a field of a table of the script's own gets no guess (Lua's message does not say which table; was: "did you mean kigen.weekday?")
++ printf 'local days = {}\nkigen.register_hook{ name = "h", reads = {"d"}, outputs = { y = "date" }, fn = function(rec)\n  rec.set("y", days.weekdays(rec.facts.d))\nend }\n' > $T/own.lua
++ sed 's/dym.lua/own.lua/; s/, s\]/]/' $T/dym.yaml > $T/own.yaml
+$ kigen eval --rules $T/own.yaml --set d=2024-01-01
+? 1
+2~ attempt to call a nil value (field 'weekdays')
+2! did you mean
 
 ## did you mean: a field of rec
 + printf 'kigen.register_hook{ name = "h", outputs = { y = "date" }, fn = function(rec) rec.set("y", rec.fact.d) end }\n' > $T/recf.lua
