@@ -29,6 +29,7 @@ typedef struct kg_loader {
     kg_vec sources;  /* kg_source* */
     kg_vec files;    /* kg_srcfile* */
     kg_vec lua;      /* const char* script paths */
+    bool lua_failed; /* a policy script did not load: names it would have registered are unknown */
     const char *stack[KG_MAX_INCLUDE_DEPTH + 1];
     kg_fileid stack_id[KG_MAX_INCLUDE_DEPTH + 1];
     int depth;

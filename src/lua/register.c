@@ -701,6 +701,7 @@ void kg_lua_load_scripts(kg_loader *L)
      * their calls are still checked and do not cascade into "unknown
      * function". */
     bool failed = kigen_diags_errors(L->d) > errors0 || lp->digest.failed;
+    L->lua_failed = failed;
     int nfn = (int)lp->fns.n;
     rs->lua_fns = kg_arena_alloc(L->a, sizeof(kg_fn *) * (size_t)(nfn ? nfn : 1));
     int nmod = lp->nfiles - nentry;

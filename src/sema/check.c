@@ -508,8 +508,11 @@ static kg_type check_call(chk *c, kg_expr *e)
         char hint[200];
         if (close)
             snprintf(hint, sizeof hint, "did you mean '%s'?", close);
-        cerr(c, ERR, "E0202", e, "a built-in function or one registered by a policy script",
-             close ? hint : NULL, "unknown function '%s'", e->name);
+        /* after a policy script failed to load, its functions are unknown:
+         * that error is reported, not every call that follows from it */
+        if (!c->L->lua_failed)
+            cerr(c, ERR, "E0202", e, "a built-in function or one registered by a policy script",
+                 close ? hint : NULL, "unknown function '%s'", e->name);
         for (int i = 0; i < e->nargs; i++)
             check(c, e->args[i]->index == -2 ? e->args[i]->a : e->args[i], unknown());
         return unknown();
@@ -1238,6 +1241,8 @@ void kg_check(kg_loader *L)
         for (size_t i = 0; rs->outputs && i < L->outputs.n; i++) {
             const kg_ynode *n = L->outputs.v[i];
             kg_def *d = kg_loader_find(L, n->text);
+            if (!d && L->lua_failed)
+                continue; /* perhaps a hook's output: the script's own error says why */
             if (!d || d->kind == KIND_PARAM) {
                 const char *close = closest_name(&c, n->text, NULL);
                 char hint[200];

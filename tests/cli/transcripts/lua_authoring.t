@@ -186,3 +186,18 @@ $ kigen test $T/empty.test.yaml
 $ kigen test $T/badnotes.test.yaml
 ? 2
 2~ expect_notes is a list of texts
+
+## a script that fails to load is the one error: no follow-on "unknown function" or "unknown output" (was: three errors and a wrong did-you-mean)
++ printf 'print("top level", 1)\nkigen.register_function{ name = "ff", args = {"date"}, returns = "date", fn = function(d) return d end }\nkigen.register_hook{ name = "h", outputs = { o = "string" }, fn = function(rec) rec.set("o", "x") end }\n' > $T/top.lua
++ printf 'kigen: 1\nname: top\nlua: [top.lua]\nfacts:\n  w: {type: date}\nrules:\n  x: {source: t, value: ff(w)}\noutputs: [x, o]\n' > $T/top.yaml
+$ kigen check $T/top.yaml
+? 1
+2~ $T/top.lua:1:1: error[E0402]: attempt to call a nil value (global 'print') (print is not available in policy scripts
+2~ top.yaml: 1 error
+2! unknown function
+2! unknown output
+
+## check --debug-lua: a top-level print writes to stderr, and the file checks
+$ kigen check --debug-lua $T/top.yaml
+2~ kigen lua: $T/top.lua:1 (the script's top level): top level  1
+2~ top.yaml: ok (1 facts, 2 outputs)
