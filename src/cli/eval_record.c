@@ -230,13 +230,19 @@ static const char *pass_text(const bfield *f, const brec *r, char **dumped)
     return NULL;
 }
 
+/* The record's id: the first pass-through column it gives, or NULL. */
+static const char *record_id(const run *R, const bfield *const *slot)
+{
+    for (int p = 0; p < R->in.npass; p++)
+        if (slot[p] && slot[p]->value)
+            return slot[p]->value;
+    return NULL;
+}
+
 static void report(const run *R, block *b, const brec *r, const bfield *const *slot, const char *error)
 {
     bool ja = R->o->ja;
-    const char *id = NULL;
-    for (int p = 0; p < R->in.npass && !id; p++)
-        if (slot[p] && slot[p]->value)
-            id = slot[p]->value;
+    const char *id = record_id(R, slot);
     if (id)
         block_msg(b, ja ? "レコード %ld（%ld行目、%s %.*s）: %s" : "record %ld (line %ld, %s %.*s): %s",
                   r->number, r->line, R->in.pass[0], kg_utf8_fit(id, 100), id, error);
@@ -436,10 +442,7 @@ static void do_record(const run *R, worker *W, block *b, const brec *r, const bf
         if (!error[0]) {
             /* the record's number and id reach policy scripts (rec.record,
              * rec.id) and their messages */
-            const char *id = NULL;
-            for (int p = 0; p < R->in.npass && !id; p++)
-                if (slot[p] && slot[p]->value)
-                    id = slot[p]->value;
+            const char *id = record_id(R, slot);
             (void)kigen_set_record(c, r->number, id && id[0] ? id : NULL);
             int rc = kigen_eval(c);
             /* A failing policy hook leaves the rule outputs readable; a
