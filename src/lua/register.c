@@ -244,7 +244,18 @@ static bool check_fields(lua_State *L, const char *fn, const char *const *allowe
         for (size_t i = 0; k && i < n && !ok; i++)
             ok = strcmp(k, allowed[i]) == 0;
         if (!ok) {
+            /* what authors write by habit, as data: the word they meant */
+            static const char *const habit[][2] = {
+                {"result", "returns"}, {"return", "returns"}, {"returntype", "returns"}, {"ret", "returns"},
+                {"arguments", "args"}, {"params", "args"},    {"parameters", "args"},    {"func", "fn"},
+                {"callback", "fn"},    {"handler", "fn"},     {"description", "doc"},    {"help", "doc"},
+                {"output", "outputs"}, {"inputs", "reads"},   {"uses", "reads"},
+            };
             const char *close = k ? kg_closest(k, allowed, n) : NULL;
+            for (size_t h = 0; k && !close && h < sizeof habit / sizeof habit[0]; h++)
+                for (size_t i = 0; i < n && !close; i++)
+                    if (strcmp(k, habit[h][0]) == 0 && strcmp(habit[h][1], allowed[i]) == 0)
+                        close = allowed[i];
             char hint[120];
             if (close)
                 snprintf(hint, sizeof hint, "did you mean '%s'?", close);
@@ -548,6 +559,7 @@ int lp_register_hook(lua_State *L)
         return luaL_error(L, "out of memory");
     kg_buf_printf(&lp->digest, "hook %s{", name);
     int line = 0, fi = caller_pos(L, &line);
+    bool bad_type = false; /* every output's type is checked, so that one load reports them all */
     for (int i = 0; i < nout; i++) {
         char owhat[300];
         snprintf(owhat, sizeof owhat, "%s, output '%s'", what, names[i]);
@@ -567,8 +579,15 @@ int lp_register_hook(lua_State *L)
         reg_charge(L, 2 * strlen(names[i]) + (odoc ? strlen(odoc) : 0) + 128, owhat);
         kg_buf_printf(&lp->digest, "%s%s:", i ? "," : "", names[i]);
         kg_type ty;
-        if (!parse_type(L, tyidx, owhat, &ty, NULL))
-            return 0;
+        if (!parse_type(L, tyidx, owhat, &ty, NULL)) {
+            bad_type = true;
+            lua_settop(L, 5);
+            continue;
+        }
+        if (bad_type) {
+            lua_settop(L, 5);
+            continue; /* only checking the rest */
+        }
         h->out_names[i] = kg_arena_strdup(lp->arena, names[i]);
         h->out_types[i] = ty;
         if (!h->out_names[i])
@@ -599,6 +618,8 @@ int lp_register_hook(lua_State *L)
         }
         lua_settop(L, 5);
     }
+    if (bad_type)
+        return 0; /* reported; the hook is not registered */
     kg_buf_puts(&lp->digest, "}\n");
     h->nout = nout;
     if (lp->mode == LP_CTX) {
@@ -621,8 +642,22 @@ static void report(kg_loader *L, lp_state *lp, int file)
         rest = lp->err;
     }
     const kg_srcfile *src = lp->files[fi].src;
-    kg_diag_at(L->d, ERR, lp->code ? lp->code : "E0402", src, line, first_col(src, line), NULL, NULL, "%s",
-               rest);
+    int col = first_col(src, line);
+    /* a syntax error "... near 'tok'": the caret under the token, when the
+     * line has it (Lua gives the line only) */
+    const char *near = lp->code && strcmp(lp->code, "E0401") == 0 ? strstr(rest, " near '") : NULL;
+    if (near && src && line >= 1 && (size_t)line <= src->nlines) {
+        const char *tok = near + 7, *q = strchr(tok, '\'');
+        size_t tl = q ? (size_t)(q - tok) : 0;
+        size_t off = src->line_start[line - 1], end = off;
+        while (end < src->len && src->text[end] != '\n')
+            end++;
+        /* the last one on the line: where the parser gave up */
+        for (size_t i = off; tl > 0 && i + tl <= end; i++)
+            if (memcmp(src->text + i, tok, tl) == 0)
+                col = (int)(i - off) + 1;
+    }
+    kg_diag_at(L->d, ERR, lp->code ? lp->code : "E0402", src, line, col, NULL, NULL, "%s", rest);
 }
 
 void kg_lua_load_scripts(kg_loader *L)

@@ -954,8 +954,34 @@ static const char *closest_module(lua_State *L, const char *from, const char *na
         }
     }
     closedir(dir);
+    /* "days.lua": the file's name, not the module's */
+    size_t nl = strlen(name);
+    if (nl > 4 && strcmp(name + nl - 4, ".lua") == 0)
+        for (size_t i = 0; i < n; i++)
+            if (strlen(names[i]) == nl - 4 && strncmp(names[i], name, nl - 4) == 0)
+                return lua_pushstring(L, names[i]);
     const char *close = kg_closest(name, names, n);
-    return close ? lua_pushstring(L, close) : NULL;
+    if (close)
+        return lua_pushstring(L, close);
+    /* a module of that name one directory down: "sub.name" */
+    if (!strchr(name, '.') && (dir = opendir(dirname)) != NULL) {
+        static _Thread_local char sub[PATH_MAX + 128];
+        const char *down = NULL;
+        while (!down && (e = readdir(dir)) != NULL) {
+            struct stat st;
+            if (e->d_name[0] == '.' || strlen(e->d_name) > 100)
+                continue;
+            snprintf(sub, sizeof sub, "%s/%s/%s.lua", dirname, e->d_name, name);
+            if (stat(sub, &st) == 0 && S_ISREG(st.st_mode)) {
+                snprintf(sub, sizeof sub, "%s.%s", e->d_name, name);
+                down = sub;
+            }
+        }
+        closedir(dir);
+        if (down)
+            return lua_pushstring(L, down);
+    }
+    return NULL;
 }
 
 static int sb_require(lua_State *L)

@@ -201,3 +201,32 @@ $ kigen check $T/top.yaml
 $ kigen check --debug-lua $T/top.yaml
 2~ kigen lua: $T/top.lua:1 (the script's top level): top level  1
 2~ top.yaml: ok (1 facts, 2 outputs)
+
+## every bad type of a hook's outputs at once, and the word an author meant for a field (was: the first type only; no hint for 'result')
++ printf 'kigen.register_function{ name = "f", args = {"date"}, result = "date", fn = function(d) return d end }\nkigen.register_hook{ name = "h", outputs = { q = "dat", r = {type = "strin"}, s = "string" }, fn = function(rec) end }\n' > $T/r3.lua
++ printf 'kigen: 1\nname: r3\nlua: [r3.lua]\nfacts:\n  d: {type: date}\nrules:\n  x: {source: t, value: d}\noutputs: [x]\n' > $T/r3.yaml
+$ kigen check $T/r3.yaml
+? 1
+2~ unknown field 'result' (expected: name, args, returns, fn, doc)
+2~ hint: did you mean 'returns'?
+2~ hook 'h', output 'q': unknown type 'dat'
+2~ hook 'h', output 'r': unknown type 'strin'
+2~ r3.yaml: 3 errors
+
+## require: a file's name instead of the module's, and a module one directory down (was: no hint)
++ mkdir -p $T/req2/sub && printf 'return {}\n' > $T/req2/sub/util.lua && printf 'return {}\n' > $T/req2/days.lua
++ printf 'local a = require "days.lua"\n' > $T/req2/a.lua && printf 'local u = require "util"\n' > $T/req2/b.lua
++ printf 'kigen: 1\nname: a\nlua: [a.lua]\nfacts:\n  d: {type: date}\nrules:\n  x: {source: t, value: d}\noutputs: [x]\n' > $T/req2/a.yaml && sed 's/a.lua/b.lua/; s/name: a/name: b/' $T/req2/a.yaml > $T/req2/b.yaml
+$ kigen check $T/req2/a.yaml; kigen check $T/req2/b.yaml
+? 1
+2~ module 'days.lua' not found
+2~ (did you mean 'days'?)
+2~ module 'util' not found
+2~ (did you mean 'sub.util'?)
+
+## a syntax error's caret is under the token Lua names (was: the line's first column)
++ printf 'local t = {1, 2 3}\n' > $T/syn.lua
++ printf 'kigen: 1\nname: s\nlua: [syn.lua]\nfacts:\n  d: {type: date}\nrules:\n  x: {source: t, value: d}\noutputs: [x]\n' > $T/syn.yaml
+$ kigen check $T/syn.yaml
+? 1
+2~ $T/syn.lua:1:17: error[E0401]: '}' expected near '3'
