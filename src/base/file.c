@@ -3,6 +3,7 @@
 #include "base/file.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -102,4 +103,55 @@ kg_file_err kg_file_open(const char *path, const char *const *suffixes, const ch
 char *kg_path_real(const char *path)
 {
     return realpath(path, NULL);
+}
+
+/* See file.h. (The lexical form is what messages and reports show; links
+ * are not resolved.) */
+void kg_path_normalise(char *out, size_t cap, const char *path)
+{
+    if (cap < strlen(path) + 2) {
+        snprintf(out, cap, "%s", path); /* too small to work in: left as it is */
+        return;
+    }
+    size_t len = 0;
+    bool abs = path[0] == '/';
+    if (abs)
+        out[len++] = '/';
+    const char *p = path;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        const char *e = p;
+        while (*e && *e != '/')
+            e++;
+        size_t cl = (size_t)(e - p);
+        if (cl == 0)
+            break;
+        if (cl == 1 && p[0] == '.') {
+            /* skip */
+        } else if (cl == 2 && p[0] == '.' && p[1] == '.') {
+            /* drop the last component unless it is itself ".." or nothing */
+            size_t start = len;
+            while (start > (abs ? 1u : 0u) && out[start - 1] != '/')
+                start--;
+            bool last_dotdot = len - start == 2 && out[start] == '.' && out[start + 1] == '.';
+            if (len > (abs ? 1u : 0u) && !last_dotdot) {
+                len = start > (abs ? 1u : 0u) ? start - 1 : start;
+            } else if (!abs) {
+                if (len && out[len - 1] != '/')
+                    out[len++] = '/';
+                out[len++] = '.';
+                out[len++] = '.';
+            }
+        } else {
+            if (len && out[len - 1] != '/')
+                out[len++] = '/';
+            memcpy(out + len, p, cl);
+            len += cl;
+        }
+        p = e;
+    }
+    if (len == 0)
+        out[len++] = '.';
+    out[len] = '\0';
 }

@@ -40,4 +40,9 @@ kg_file_err kg_file_open(const char *path, const char *const *suffixes, const ch
  * NULL when it does not exist. */
 char *kg_path_real(const char *path);
 
+/* "a/b/../c/./d.lua" -> "a/c/d.lua", lexically (links are not resolved);
+ * a leading ".." of a relative path stays; "" -> ".". out needs
+ * strlen(path) + 2 bytes (a smaller one gets path as it is, cut). */
+void kg_path_normalise(char *out, size_t cap, const char *path);
+
 #endif

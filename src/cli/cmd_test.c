@@ -33,6 +33,7 @@
 
 #include "cli/common.h"
 #include "base/diag.h"
+#include "base/file.h"
 #include "base/mem.h"
 #include "base/text.h"
 #include "base/yaml.h"
@@ -402,41 +403,6 @@ static void run_case(tstate *t, kigen_ruleset *rs, const kg_ynode *cs, kigen_dat
 
 /* ---- --coverage ---------------------------------------------------------- */
 
-/* "examples/ward/../../rules/x.yaml" -> "rules/x.yaml", lexically (for
- * the report: one name per file, however a test file reached it). */
-static void tidy_path(const char *in, char *out, size_t n)
-{
-    const char *seg[256];
-    size_t len[256], k = 0;
-    bool abs = in[0] == '/';
-    for (const char *p = in; *p;) {
-        while (*p == '/')
-            p++;
-        const char *e = strchr(p, '/');
-        size_t l = e ? (size_t)(e - p) : strlen(p);
-        if (l == 0)
-            break;
-        if (l == 1 && p[0] == '.') {
-            /* skip */
-        } else if (l == 2 && p[0] == '.' && p[1] == '.' && k > 0 &&
-                   !(len[k - 1] == 2 && seg[k - 1][0] == '.' && seg[k - 1][1] == '.')) {
-            k--;
-        } else if (k < 256) {
-            seg[k] = p;
-            len[k++] = l;
-        }
-        p += l;
-    }
-    size_t o = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < k && o + 1 < n; i++) {
-        int w = snprintf(out + o, n - o, "%s%.*s", i || abs ? "/" : "", (int)len[i], seg[i]);
-        o = w < 0 || (size_t)w >= n - o ? n - 1 : o + (size_t)w;
-    }
-    if (k == 0)
-        snprintf(out, n, "%s", abs ? "/" : ".");
-}
-
 /* The working directory as the shell names it ($PWD, when it is this
  * directory: a scratch directory reached through a link keeps its name),
  * else getcwd's. false when unknown. */
@@ -458,17 +424,17 @@ static bool logical_cwd(char *buf, size_t n)
  * rules/ when rules/ is a link). */
 static void cov_name(const char *in, char *out, size_t n)
 {
-    char cwd[PATH_MAX], abs[PATH_MAX + 4096], t[PATH_MAX + 4096], c[PATH_MAX + 8];
+    char cwd[PATH_MAX], abs[PATH_MAX + 4096], t[PATH_MAX + 4096 + 2], c[PATH_MAX + 8];
     if (!logical_cwd(cwd, sizeof cwd)) {
-        tidy_path(in, out, n);
+        kg_path_normalise(out, n, in);
         return;
     }
     if (in[0] == '/')
         snprintf(abs, sizeof abs, "%s", in);
     else
         snprintf(abs, sizeof abs, "%s/%s", cwd, in);
-    tidy_path(abs, t, sizeof t);
-    tidy_path(cwd, c, sizeof c);
+    kg_path_normalise(t, sizeof t, abs);
+    kg_path_normalise(c, sizeof c, cwd);
     /* the components both share, then one ".." per component of the
      * working directory left */
     size_t k = 0, last = 0;

@@ -1518,51 +1518,10 @@ void lp_free(lp_state *lp)
 /* "a/b/../c/./d.lua" -> "a/c/d.lua" (for messages only). */
 char *lp_normalise(kg_arena *a, const char *path)
 {
-    size_t n = strlen(path);
-    char *out = kg_arena_alloc(a, n + 2);
-    if (!out)
-        return NULL;
-    size_t len = 0;
-    bool abs = path[0] == '/';
-    if (abs)
-        out[len++] = '/';
-    const char *p = path;
-    while (*p) {
-        while (*p == '/')
-            p++;
-        const char *e = p;
-        while (*e && *e != '/')
-            e++;
-        size_t cl = (size_t)(e - p);
-        if (cl == 0)
-            break;
-        if (cl == 1 && p[0] == '.') {
-            /* skip */
-        } else if (cl == 2 && p[0] == '.' && p[1] == '.') {
-            /* drop the last component unless it is itself ".." or nothing */
-            size_t start = len;
-            while (start > (abs ? 1u : 0u) && out[start - 1] != '/')
-                start--;
-            bool last_dotdot = len - start == 2 && out[start] == '.' && out[start + 1] == '.';
-            if (len > (abs ? 1u : 0u) && !last_dotdot) {
-                len = start > (abs ? 1u : 0u) ? start - 1 : start;
-            } else if (!abs) {
-                if (len && out[len - 1] != '/')
-                    out[len++] = '/';
-                out[len++] = '.';
-                out[len++] = '.';
-            }
-        } else {
-            if (len && out[len - 1] != '/')
-                out[len++] = '/';
-            memcpy(out + len, p, cl);
-            len += cl;
-        }
-        p = e;
-    }
-    if (len == 0)
-        out[len++] = '.';
-    out[len] = '\0';
+    size_t cap = strlen(path) + 2; /* the result is never longer, but for "." */
+    char *out = kg_arena_alloc(a, cap);
+    if (out)
+        kg_path_normalise(out, cap, path);
     return out;
 }
 
